@@ -1,0 +1,101 @@
+"""Shared helpers for numeric inputs: broadcasting, type preservation and range checks.
+
+Every public model function accepts "numeric" inputs (Python scalars, lists, numpy arrays or
+pandas Series) and returns the same kind: a float for all-scalar input, a Series carrying the
+first Series' index when any input is a Series, otherwise an ndarray.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def to_float_array(name: str, value: Any) -> np.ndarray:
+    """Return ``value`` as a float ndarray; ``ValueError`` naming ``name`` if not numeric."""
+    if isinstance(value, (str, bytes)) or value is None:
+        raise ValueError(f"{name}={value!r} is not numeric; pass a number or an array of numbers")
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name}={value!r} is not numeric; pass a number or an array of numbers"
+        ) from None
+    return array
+
+
+def _describe_range(low, high, low_open, high_open, integer) -> str:
+    kind = "a whole number" if integer else "a number"
+    parts = []
+    if low is not None:
+        parts.append(f"{'>' if low_open else '>='} {low:g}")
+    if high is not None:
+        parts.append(f"{'<' if high_open else '<='} {high:g}")
+    if not parts:
+        return f"must be {kind}"
+    return f"must be {kind} " + " and ".join(parts)
+
+
+def check_range(
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    integer: bool = False,
+    allow_inf: bool = False,
+) -> np.ndarray:
+    """Validate every element of ``value`` and return it as a float ndarray.
+
+    Raises ``ValueError`` naming the parameter, the first offending value and the valid range.
+    NaN is always rejected; infinity only when ``allow_inf`` is false.
+    """
+    array = to_float_array(name, value)
+    valid = _describe_range(low, high, low_open, high_open, integer)
+    bad = np.isnan(array)
+    if not allow_inf:
+        bad |= np.isinf(array)
+    with np.errstate(invalid="ignore"):
+        if low is not None:
+            bad |= (array <= low) if low_open else (array < low)
+        if high is not None:
+            bad |= (array >= high) if high_open else (array > high)
+        if integer:
+            finite = np.isfinite(array)
+            bad |= finite & (array != np.round(array))
+    if bad.any():
+        first = array[bad].flat[0] if array.ndim else float(array)
+        shown = _format_value(first)
+        raise ValueError(f"{name}={shown} is out of range: {valid}")
+    return array
+
+
+def _format_value(x: float) -> str:
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if float(x).is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return f"{x:g}"
+
+
+def broadcast(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Broadcast float arrays against each other (a thin wrapper for readability)."""
+    return tuple(np.broadcast_arrays(*arrays))
+
+
+def restore(result: Any, *inputs: Any):
+    """Return ``result`` as the inputs' kind: float, Series (first Series' index) or ndarray."""
+    for item in inputs:
+        if isinstance(item, pd.Series):
+            return pd.Series(np.asarray(result), index=item.index)
+    result = np.asarray(result)
+    if all(np.ndim(item) == 0 and not isinstance(item, (list, tuple)) for item in inputs):
+        return result.item() if result.ndim == 0 else result
+    return result

@@ -1,0 +1,329 @@
+"""The Scenario: one cluster and service described in the shared input vocabulary.
+
+A Scenario is validated once, at construction; models downstream trust its values. It loads
+from TOML (``Scenario.from_toml``) and the built-in default lives in
+``data/scenarios/default.toml``. ``haplan.metrics`` turns a Scenario (or a DataFrame of them)
+into the tidy metrics table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from haplan._data import data_path
+from haplan._numeric import check_range
+
+__all__ = ["Scenario", "INPUT_NAMES", "validate_inputs", "ORCHESTRATORS", "BALANCERS"]
+
+#: Recovery presets a scenario may name (see ``haplan.recovery``).
+ORCHESTRATORS = ("kubernetes", "kubernetes-1.31", "swarm", "nomad")
+#: Balancing strategies a scenario may name (see ``haplan.balancing``).
+BALANCERS = ("round_robin", "random", "weighted", "least_connections", "power_of_two")
+
+# name -> keyword arguments for check_range; one table for a Scenario and for DataFrame columns.
+_NUMERIC_RULES: dict[str, dict[str, Any]] = {
+    "nodes": dict(low=1, integer=True),
+    "replicas": dict(low=0, low_open=True),
+    "instances": dict(low=1, integer=True),
+    "request_rate_rps": dict(low=0),
+    "recovery_speed_s": dict(low=0),
+    "min_instances": dict(low=0, integer=True),
+    "instance_capacity_rps": dict(low=0, low_open=True),
+    "max_utilization": dict(low=0, high=1, low_open=True),
+    "node_mttf_h": dict(low=0, low_open=True, allow_inf=True),
+    "node_mttr_h": dict(low=0),
+    "instance_mttf_h": dict(low=0, low_open=True, allow_inf=True),
+    "instance_mttr_h": dict(low=0),
+    "zones": dict(low=1, integer=True),
+    "zone_mttf_h": dict(low=0, low_open=True, allow_inf=True),
+    "zone_mttr_h": dict(low=0),
+    "repair_crews": dict(low=1, integer=True),
+}
+_CHOICES: dict[str, tuple[str, ...]] = {"orchestrator": ORCHESTRATORS, "balancer": BALANCERS}
+
+#: Every input, in the order of the metrics table's first columns.
+INPUT_NAMES: tuple[str, ...] = (
+    "nodes",
+    "replicas",
+    "instances",
+    "request_rate_rps",
+    "recovery_speed_s",
+    "min_instances",
+    "instance_capacity_rps",
+    "max_utilization",
+    "node_mttf_h",
+    "node_mttr_h",
+    "instance_mttf_h",
+    "instance_mttr_h",
+    "zones",
+    "zone_mttf_h",
+    "zone_mttr_h",
+    "repair_crews",
+    "orchestrator",
+    "balancer",
+    "reschedule",
+)
+
+
+def _check_choice(name: str, values: Any) -> None:
+    valid = _CHOICES[name]
+    for value in pd.unique(np.asarray(values, dtype=object).ravel()):
+        if value not in valid:
+            raise ValueError(f"{name}={value!r} is not known: must be one of {', '.join(valid)}")
+
+
+def _check_relations(nodes, instances, min_instances, zones) -> None:
+    """Checks that involve two inputs; arrays broadcast."""
+    too_many = np.asarray(min_instances) > np.asarray(instances)
+    if too_many.any():
+        k = np.broadcast_to(min_instances, too_many.shape)[too_many].flat[0]
+        c = np.broadcast_to(instances, too_many.shape)[too_many].flat[0]
+        raise ValueError(
+            f"min_instances={k:g} is out of range: must be <= instances ({c:g}); "
+            "lower min_instances or add replicas"
+        )
+    zones_over = np.asarray(zones) > np.asarray(nodes)
+    if zones_over.any():
+        z = np.broadcast_to(zones, zones_over.shape)[zones_over].flat[0]
+        n = np.broadcast_to(nodes, zones_over.shape)[zones_over].flat[0]
+        raise ValueError(f"zones={z:g} is out of range: must be <= nodes ({n:g})")
+
+
+def _derive_sizing(nodes, replicas, instances):
+    """Return (replicas, instances) from whichever is given; arrays broadcast."""
+    if instances is None:
+        exact = np.asarray(nodes, dtype=float) * np.asarray(replicas, dtype=float)
+        rounded = np.round(exact)
+        off = np.abs(exact - rounded) > 1e-9 * np.maximum(1.0, exact)
+        if np.any(off):
+            bad_r = np.broadcast_to(replicas, off.shape)[off].flat[0]
+            bad_n = np.broadcast_to(nodes, off.shape)[off].flat[0]
+            raise ValueError(
+                f"replicas={bad_r:g} is out of range: nodes x replicas must be a whole number "
+                f"of instances (nodes={bad_n:g} gives {bad_n * bad_r:g}); give instances instead"
+            )
+        return replicas, rounded
+    derived = np.asarray(instances, dtype=float) / np.asarray(nodes, dtype=float)
+    if replicas is not None and not np.allclose(derived, replicas, rtol=1e-12, atol=0):
+        raise ValueError(
+            f"replicas={replicas} and instances={instances} disagree: "
+            "instances must equal nodes x replicas; give only one of them"
+        )
+    return derived, instances
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One cluster and the service running on it, in the shared input vocabulary.
+
+    Give either ``replicas`` (the article's R, instances per node) or ``instances`` (C, total
+    instances; a Kubernetes Deployment's ``replicas``); the other is derived as
+    C = N × R. Every value is validated at construction: a bad one raises ``ValueError``
+    naming the parameter, the value and the valid range.
+
+    Parameters
+    ----------
+    nodes : int
+        N, number of nodes [count], ≥ 1.
+    replicas : float, optional
+        R, instances per node [count], > 0; may be fractional when ``instances`` is given.
+    instances : int, optional
+        C, total instances [count], ≥ 1.
+    request_rate_rps : float
+        P, requests arriving at the service [requests/s], ≥ 0.
+    recovery_speed_s : float
+        S of the article's T = N/R × S [s], ≥ 0.
+    min_instances : int
+        k, instances that must be up for the service to count as up [count], 0 ≤ k ≤ C.
+    instance_capacity_rps : float
+        Requests one instance serves at 100 % busy [requests/s], > 0.
+    max_utilization : float
+        Utilisation ceiling for headroom and availability at load [fraction], in (0, 1].
+    node_mttf_h, node_mttr_h : float
+        Node mean time to failure [h] (> 0, may be inf) and to repair [h] (≥ 0).
+    instance_mttf_h, instance_mttr_h : float
+        Container mean time to crash [h] (> 0, may be inf) and to restart [h] (≥ 0).
+    zones : int
+        Failure zones the nodes are spread over [count], 1 ≤ zones ≤ nodes.
+    zone_mttf_h, zone_mttr_h : float
+        Zone mean time to failure [h] (> 0, inf = zones never fail) and to repair [h].
+    repair_crews : int or None
+        Nodes repaired at once [count]; None means unlimited.
+    orchestrator : str
+        Recovery preset: one of ``ORCHESTRATORS``.
+    balancer : str
+        Balancing strategy: one of ``BALANCERS``.
+    reschedule : bool
+        When true, ``service_unavailability`` lets a failed node's instances come back on the
+        survivors after the orchestrator's recovery time (``haplan.recovery``).
+    """
+
+    nodes: int = 3
+    replicas: float | None = None
+    instances: int | None = None
+    request_rate_rps: float = 100.0
+    recovery_speed_s: float = 30.0
+    min_instances: int = 1
+    instance_capacity_rps: float = 100.0
+    max_utilization: float = 0.7
+    node_mttf_h: float = 292_200.0
+    node_mttr_h: float = 6.0
+    instance_mttf_h: float = 720.0
+    instance_mttr_h: float = 0.1
+    zones: int = 1
+    zone_mttf_h: float = math.inf
+    zone_mttr_h: float = 6.0
+    repair_crews: int | None = None
+    orchestrator: str = "kubernetes"
+    balancer: str = "round_robin"
+    reschedule: bool = False
+    name: str = field(default="", compare=False)
+    sized_by: str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.replicas is None and self.instances is None:
+            object.__setattr__(self, "replicas", 1.0)
+        sized_by = "instances" if self.instances is not None else "replicas"
+        for name, rule in _NUMERIC_RULES.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                raise ValueError(f"{name}={value!r} is not numeric; pass a number")
+            check_range(name, value, **rule)
+        for name in _CHOICES:
+            _check_choice(name, getattr(self, name))
+        if not isinstance(self.reschedule, bool):
+            raise ValueError(f"reschedule={self.reschedule!r} is not valid: must be true or false")
+        replicas, instances = _derive_sizing(self.nodes, self.replicas, self.instances)
+        object.__setattr__(self, "nodes", int(self.nodes))
+        object.__setattr__(self, "replicas", float(replicas))
+        object.__setattr__(self, "instances", int(instances))
+        object.__setattr__(self, "min_instances", int(self.min_instances))
+        object.__setattr__(self, "zones", int(self.zones))
+        if self.repair_crews is not None:
+            object.__setattr__(self, "repair_crews", int(self.repair_crews))
+        object.__setattr__(self, "sized_by", self.sized_by or sized_by)
+        _check_relations(self.nodes, self.instances, self.min_instances, self.zones)
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, values: dict[str, Any], *, name: str = "") -> Scenario:
+        """Build a Scenario from a mapping of vocabulary names; unknown keys are an error."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown scenario input {unknown[0]!r}: valid names are {', '.join(INPUT_NAMES)}"
+            )
+        return cls(**{"name": name, **values})
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Scenario:
+        """Load a Scenario from a TOML file whose keys are the vocabulary's input names."""
+        path = Path(path)
+        try:
+            with path.open("rb") as handle:
+                values = tomllib.load(handle)
+        except FileNotFoundError:
+            raise ValueError(f"scenario file {str(path)!r} does not exist") from None
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"scenario file {str(path)!r} is not valid TOML: {error}") from None
+        values = dict(values.get("scenario", values))
+        name = str(values.pop("name", path.stem))
+        return cls.from_dict(values, name=name)
+
+    @classmethod
+    def default(cls) -> Scenario:
+        """The built-in default: the article's example Deployment on a 3-node cluster."""
+        return cls.from_toml(data_path("scenarios", "default.toml"))
+
+    def with_overrides(self, **overrides: Any) -> Scenario:
+        """Return a copy with some inputs replaced (None values are ignored).
+
+        Overriding ``nodes`` keeps whichever of ``replicas``/``instances`` the scenario was
+        sized by; overriding one of those re-derives the other.
+        """
+        overrides = {k: v for k, v in overrides.items() if v is not None}
+        if not overrides:
+            return self
+        values = self.inputs()
+        values["name"] = self.name
+        sized_by = self.sized_by
+        if "instances" in overrides and "replicas" not in overrides:
+            sized_by = "instances"
+        elif "replicas" in overrides and "instances" not in overrides:
+            sized_by = "replicas"
+        values.update(overrides)
+        values.pop("replicas" if sized_by == "instances" else "instances")
+        return Scenario(**values)
+
+    # -- views ----------------------------------------------------------------------------
+    def inputs(self) -> dict[str, Any]:
+        """The inputs as a dict in vocabulary order."""
+        return {name: getattr(self, name) for name in INPUT_NAMES}
+
+    def to_frame(self) -> pd.DataFrame:
+        """A one-row DataFrame of the inputs (``repair_crews`` None becomes NaN)."""
+        row = self.inputs()
+        if row["repair_crews"] is None:
+            row["repair_crews"] = np.nan
+        return pd.DataFrame([row])
+
+
+def validate_inputs(frame: pd.DataFrame) -> pd.DataFrame:
+    """Validate and complete a DataFrame of scenario inputs, one scenario per row.
+
+    Missing columns take the Scenario defaults; ``replicas``/``instances`` are derived from
+    each other as in ``Scenario``. Returns a new frame with every input column, in vocabulary
+    order, followed by any extra columns the caller passed. Raises ``ValueError`` like
+    ``Scenario`` does, naming the first bad value.
+    """
+    unknown = [c for c in frame.columns if c not in INPUT_NAMES and c != "name"]
+    if unknown:
+        raise ValueError(
+            f"unknown scenario input {unknown[0]!r}: valid names are {', '.join(INPUT_NAMES)}"
+        )
+    out = frame.copy()
+    defaults = Scenario(replicas=1.0)
+    for name in INPUT_NAMES:
+        if name in ("replicas", "instances") or name in out.columns:
+            continue
+        value = getattr(defaults, name)
+        out[name] = np.nan if value is None else value
+    for name, rule in _NUMERIC_RULES.items():
+        if name not in out.columns:
+            continue
+        column = out[name]
+        if name == "repair_crews":
+            column = column[column.notna()]
+        check_range(name, column.to_numpy(), **rule)
+    for name in _CHOICES:
+        _check_choice(name, out[name].to_numpy())
+    if out["reschedule"].dtype != bool:
+        raise ValueError("reschedule column is not valid: must hold true or false")
+    has_r, has_c = "replicas" in out.columns, "instances" in out.columns
+    if not has_r and not has_c:
+        out["replicas"] = 1.0
+        has_r = True
+    nodes = out["nodes"].to_numpy(dtype=float)
+    replicas, instances = _derive_sizing(
+        nodes,
+        out["replicas"].to_numpy(dtype=float) if has_r else None,
+        out["instances"].to_numpy(dtype=float) if has_c else None,
+    )
+    out["replicas"] = np.asarray(replicas, dtype=float)
+    out["instances"] = np.asarray(instances, dtype=float).astype(np.int64)
+    for name in ("nodes", "min_instances", "zones"):
+        out[name] = out[name].to_numpy(dtype=float).astype(np.int64)
+    _check_relations(out["nodes"], out["instances"], out["min_instances"], out["zones"])
+    extra = [c for c in out.columns if c not in INPUT_NAMES]
+    return out[list(INPUT_NAMES) + extra]

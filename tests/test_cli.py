@@ -1,0 +1,144 @@
+"""The haplan CLI, driven in-process; json and csv outputs compared exactly."""
+
+import json
+
+import pytest
+
+from haplan.cli import main
+
+DEFAULT_INPUTS = {
+    "nodes": 3,
+    "replicas": 1.0,
+    "instances": 3,
+    "request_rate_rps": 100.0,
+    "recovery_speed_s": 30.0,
+    "min_instances": 1,
+    "instance_capacity_rps": 100.0,
+    "max_utilization": 0.7,
+    "node_mttf_h": 292200.0,
+    "node_mttr_h": 6.0,
+    "instance_mttf_h": 720.0,
+    "instance_mttr_h": 0.1,
+    "zones": 1,
+    "zone_mttf_h": "inf",
+    "zone_mttr_h": 6.0,
+    "repair_crews": None,
+    "orchestrator": "kubernetes",
+    "balancer": "random",
+    "reschedule": False,
+}
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_report_json_inputs_exact(capsys):
+    code, out, err = run(capsys, "report", "--format", "json")
+    assert (code, err) == (0, "")
+    document = json.loads(out)
+    assert document["inputs"] == DEFAULT_INPUTS
+    assert list(document) == ["inputs", "metrics"]
+
+
+def test_report_json_article_metrics_exact(capsys):
+    # N = 4, R = 2, P = 80, S = 10: C = 8, L = 4/2 x 80 = 160, T = 4/2 x 10 = 20,
+    # per node 80/4 = 20, per instance 80/8 = 10, utilisation 10/100 = 0.1.
+    code, out, _ = run(
+        capsys, "report", "-N", "4", "-R", "2", "-P", "80", "-S", "10", "--format", "json"
+    )
+    assert code == 0
+    metrics = json.loads(out)["metrics"]
+    expected = {
+        "doc_total_containers": 8.0,
+        "doc_balancer_load_rps": 160.0,
+        "doc_recovery_time_s": 20.0,
+        "per_node_load_rps": 20.0,
+        "per_instance_load_rps": 10.0,
+        "utilization": 0.1,
+    }
+    assert {k: metrics[k] for k in expected} == expected
+
+
+def test_report_csv_exact(capsys, tmp_path):
+    path = tmp_path / "out.csv"
+    code, _, err = run(
+        capsys, "report", "-N", "4", "-R", "2", "-P", "80", "-S", "10", "--csv", str(path)
+    )
+    assert (code, err) == (0, "")
+    header, row, *rest = path.read_text().split("\n")
+    assert rest == [""]
+    columns = header.split(",")
+    values = dict(zip(columns, row.split(","), strict=True))
+    assert columns[:3] == ["nodes", "replicas", "instances"]
+    assert values["doc_total_containers"] == "8.0"
+    assert values["doc_balancer_load_rps"] == "160.0"
+    assert values["doc_recovery_time_s"] == "20.0"
+    assert values["zone_mttf_h"] == "inf"
+    assert values["repair_crews"] == ""
+    assert values["orchestrator"] == "kubernetes"
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_report_text_names_scenario_and_formulas(capsys):
+    code, out, _ = run(capsys, "report")
+    assert code == 0
+    assert out.startswith("haplan report — article-example\n")
+    assert (
+        "│ doc_balancer_load_rps │ L = N / R × P, 'load of the load balancer' │   300 │ req/s │"
+        in out
+    )
+
+
+def test_report_markdown(capsys):
+    code, out, _ = run(capsys, "report", "--format", "markdown", "--instances", "6")
+    assert code == 0
+    assert out.startswith("# haplan report — article-example\n")
+    assert "| `doc_total_containers` | C = N × R, total container instances | 6 | count |" in out
+
+
+def test_report_reads_toml(capsys, tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text("nodes = 6\nreplicas = 2\n")
+    code, out, _ = run(capsys, "report", str(path), "--format", "json")
+    assert code == 0
+    assert json.loads(out)["inputs"]["instances"] == 12
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["report", "-N", "0"], "nodes=0 is out of range: must be a whole number >= 1"),
+        (["report", "-R", "-1"], "replicas=-1 is out of range: must be a number > 0"),
+        (["report", "-N", "x"], "Invalid value for '-N' / '--nodes': 'x' is not a valid integer."),
+        (["report", "missing.toml"], "scenario file 'missing.toml' does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(capsys, tmp_path, args, message):
+    path = tmp_path / "never.csv"
+    code, out, err = run(capsys, *args, "--csv", str(path))
+    assert (code, out, err) == (2, "", f"haplan: error: {message}\n")
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("args", [["report", "--bogus"], ["report", "--format", "pdf"]])
+def test_usage_errors_are_one_line_naming_the_flag(capsys, args):
+    # click words these differently across versions; the one line must name what was wrong.
+    code, out, err = run(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err.startswith("haplan: error: ") and err.count("\n") == 1
+    assert args[-1] in err
+
+
+def test_csv_into_missing_directory_is_an_error(capsys, tmp_path):
+    code, out, err = run(capsys, "report", "--csv", str(tmp_path / "no" / "x.csv"))
+    assert code == 2
+    assert "does not exist" in err and out == ""
+
+
+def test_help_and_version(capsys):
+    assert run(capsys, "--help")[0] == 0
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and "0.1.0" in out
