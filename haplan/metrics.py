@@ -83,22 +83,50 @@ def _metric_names() -> tuple[str, ...]:
 METRIC_NAMES = _metric_names()
 
 
-def _group_codes(frame: pd.DataFrame, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Codes mapping each row to its unique combination of ``names``, and one row per code."""
-    if len(frame) <= 1:
-        return np.zeros(len(frame), dtype=np.int64), np.arange(len(frame))
-    codes = frame.groupby(list(names), sort=False, dropna=False).ngroup().to_numpy()
-    _, first_rows = np.unique(codes, return_index=True)
-    return codes, first_rows
+class _Codes:
+    """Factorised input columns, shared by every group of one ``metrics`` call.
+
+    A group's unique input combinations come from combining per-column codes (hash
+    factorisation, O(rows)), not from sorting rows, so large sweeps stay linear.
+    """
+
+    def __init__(self, frame: pd.DataFrame):
+        self._frame = frame
+        self._columns: dict[str, tuple[np.ndarray, int]] = {}
+
+    def column(self, name: str) -> tuple[np.ndarray, int]:
+        if name not in self._columns:
+            codes, uniques = pd.factorize(self._frame[name], use_na_sentinel=False)
+            self._columns[name] = (codes.astype(np.int64), max(len(uniques), 1))
+        return self._columns[name]
+
+    def group(self, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Codes mapping each row to its unique combination of ``names``, and one row per code."""
+        combined = np.zeros(len(self._frame), dtype=np.int64)
+        span = 1
+        for name in names:
+            codes, size = self.column(name)
+            if span * size >= 2**62:  # keep the mixed-radix code inside int64
+                combined, _ = pd.factorize(combined)
+                span = int(combined.max()) + 1 if len(combined) else 1
+            combined = combined * size + codes
+            span *= size
+        codes, uniques = pd.factorize(combined)
+        first_rows = np.empty(len(uniques), dtype=np.int64)
+        first_rows[codes] = np.arange(len(codes))  # any row of a combination represents it
+        return codes.astype(np.int64), first_rows
 
 
-def _evaluate(group: MetricGroup, frame: pd.DataFrame) -> Columns:
+def _evaluate(group: MetricGroup, frame: pd.DataFrame, codes: _Codes) -> Columns:
+    columns = {name: frame[name].to_numpy() for name in group.inputs}
     if not group.deduplicate:
-        return group.compute({name: frame[name].to_numpy() for name in group.inputs})
-    codes, first_rows = _group_codes(frame, group.inputs)
-    unique = {name: frame[name].to_numpy()[first_rows] for name in group.inputs}
+        return group.compute(columns)
+    row_codes, first_rows = codes.group(group.inputs)
+    if len(first_rows) == len(frame):
+        return group.compute(columns)
+    unique = {name: values[first_rows] for name, values in columns.items()}
     result = group.compute(unique)
-    return {name: np.asarray(values)[codes] for name, values in result.items()}
+    return {name: np.asarray(values)[row_codes] for name, values in result.items()}
 
 
 def metrics(scenario_or_frame: Scenario | pd.DataFrame) -> pd.DataFrame:
@@ -131,9 +159,10 @@ def metrics(scenario_or_frame: Scenario | pd.DataFrame) -> pd.DataFrame:
             "pass a haplan.Scenario or a pandas.DataFrame of scenario inputs"
         )
     work = frame.copy()
+    codes = _Codes(work)
     outputs: Columns = {}
     for group in METRIC_GROUPS:
-        result = _evaluate(group, work)
+        result = _evaluate(group, work, codes)
         for name in group.outputs:
             column = np.asarray(result[name])
             outputs[name] = column
