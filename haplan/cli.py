@@ -98,6 +98,131 @@ def report(scenario_file, output_format, csv_path, **flags):
         click.echo(render_text(row, name=scenario.name), nl=False)
 
 
+@cli.command("sweep")
+@click.argument("scenario_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-N", "--nodes", "nodes", help="N axis, e.g. 3:20.")
+@click.option("-R", "--replicas", "replicas", help="R axis (instances per node), e.g. 1,2,3.")
+@click.option("--instances", "instances", help="C axis (total instances), instead of -R.")
+@click.option("-P", "--request-rate", "request_rate_rps", help="P axis [req/s], e.g. 100,1000.")
+@click.option("-S", "--recovery-speed", "recovery_speed_s", help="S axis [s].")
+@click.option(
+    "--set",
+    "extra_axes",
+    multiple=True,
+    metavar="NAME=VALUES",
+    help="Any other input as an axis, e.g. --set min_instances=1:3 (repeatable).",
+)
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the table here (default: CSV on stdout).",
+)
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="ADDRESS",
+    help="Run on this Dask scheduler ('local' starts one here).",
+)
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a TTY).")
+def sweep_command(scenario_file, csv_path, dask_address, progress, extra_axes, **axis_text):
+    """Sweep inputs over a grid and write every metric, one row per scenario.
+
+    Inputs not swept come from SCENARIO_FILE or the built-in default.
+    """
+    from haplan.sweep import parse_axis, sweep
+
+    integer_inputs = {"nodes", "instances", "min_instances", "zones", "repair_crews"}
+    axes = {}
+    for name, text in axis_text.items():
+        if text is not None:
+            axes[name] = parse_axis(text, integer=name in integer_inputs)
+    for item in extra_axes:
+        name, sep, text = item.partition("=")
+        if not sep:
+            raise ValueError(f"--set {item!r} is not valid: use NAME=VALUES, e.g. zones=1:3")
+        name = name.strip()
+        if name in ("orchestrator", "balancer"):
+            axes[name] = [v.strip() for v in text.split(",")]
+        elif name == "reschedule":
+            axes[name] = [v.strip().lower() in ("1", "true", "yes") for v in text.split(",")]
+        else:
+            axes[name] = parse_axis(text, integer=name in integer_inputs)
+    options = {"progress": progress, "base": load_scenario(scenario_file)}
+    if dask_address:
+        options["backend"] = "dask"
+        options["client"] = None if dask_address == "local" else dask_address
+    table = sweep(**axes, **options)
+    if csv_path is None:
+        click.echo(table.to_csv(index=False, lineterminator="\n"), nl=False)
+    else:
+        write_csv(table, csv_path)
+        click.echo(f"wrote {len(table):,} scenarios x {table.shape[1]} columns to {csv_path}")
+
+
+@cli.command("plan")
+@click.argument("scenario_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--target",
+    "target_percent",
+    type=float,
+    required=True,
+    help="Availability target in percent, e.g. 99.99.",
+)
+@click.option("-P", "--request-rate", type=float, required=True, help="Load to carry [req/s].")
+@click.option("--max-p99-ms", type=float, help="Ceiling on p99 response time [ms].")
+@click.option("--max-recovery-s", type=float, help="Ceiling on node-failure recovery [s].")
+@click.option("--node-cost", type=float, default=1.0, show_default=True)
+@click.option("--instance-cost", type=float, default=0.0, show_default=True)
+@click.option(
+    "-N", "--nodes", "nodes_axis", default="1:20", show_default=True, help="Candidate node counts."
+)
+@click.option(
+    "-R",
+    "--replicas",
+    "replicas_axis",
+    default="1:5",
+    show_default=True,
+    help="Candidate instances per node.",
+)
+@click.option("--runners-up", type=int, default=3, show_default=True)
+def plan_command(
+    scenario_file,
+    target_percent,
+    request_rate,
+    max_p99_ms,
+    max_recovery_s,
+    node_cost,
+    instance_cost,
+    nodes_axis,
+    replicas_axis,
+    runners_up,
+):
+    """The cheapest (nodes, replicas) meeting an availability target at a load."""
+    from haplan.plan import plan
+    from haplan.report import render_plan
+    from haplan.sweep import parse_axis
+
+    if not 0 < target_percent < 100:
+        raise ValueError(
+            f"--target={target_percent:g} is out of range: must be a percentage in (0, 100)"
+        )
+    result = plan(
+        target_percent / 100.0,
+        request_rate,
+        max_p99_response_ms=max_p99_ms,
+        max_recovery_s=max_recovery_s,
+        node_cost=node_cost,
+        instance_cost=instance_cost,
+        search={
+            "nodes": parse_axis(nodes_axis, integer=True),
+            "replicas": parse_axis(replicas_axis),
+        },
+        base=load_scenario(scenario_file),
+    )
+    click.echo(render_plan(result, runners_up=runners_up), nl=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; usage and input errors become one line on stderr and exit status 2."""
     try:

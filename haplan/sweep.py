@@ -20,7 +20,7 @@ import pandas as pd
 
 from haplan.export import write_csv
 from haplan.metrics import metrics
-from haplan.scenario import INPUT_NAMES, validate_inputs
+from haplan.scenario import INPUT_NAMES, Scenario, validate_inputs
 
 __all__ = ["sweep", "grid", "grid_size"]
 
@@ -42,12 +42,32 @@ def _axis_values(name: str, value: Any) -> np.ndarray:
     return values
 
 
-def _axes(axes: Mapping[str, Any]) -> dict[str, np.ndarray]:
+def _axes(axes: Mapping[str, Any], base: Scenario | None = None) -> dict[str, np.ndarray]:
     if not axes:
         raise ValueError("sweep needs at least one input, e.g. sweep(nodes=range(3, 10))")
     if "replicas" in axes and "instances" in axes:
         raise ValueError("sweep over replicas or over instances, not both")
-    return {name: _axis_values(name, value) for name, value in axes.items()}
+    prepared = {name: _axis_values(name, value) for name, value in axes.items()}
+    if base is None:
+        return prepared
+    return {**prepared, **{k: _axis_values(k, v) for k, v in fixed_inputs(base, axes).items()}}
+
+
+def fixed_inputs(base: Scenario, axes: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs of ``base`` that ``axes`` do not sweep, ready to be single-valued axes.
+
+    ``base`` keeps whichever of ``replicas``/``instances`` it was sized by, unless the axes
+    sweep one of them; an unlimited ``repair_crews`` becomes NaN.
+    """
+    fixed = {k: v for k, v in base.inputs().items() if k not in axes}
+    if "instances" in axes or "replicas" in axes:
+        fixed.pop("instances", None)
+        fixed.pop("replicas", None)
+    else:
+        fixed.pop("replicas" if base.sized_by == "instances" else "instances")
+    if fixed.get("repair_crews", 0) is None:
+        fixed["repair_crews"] = np.nan
+    return fixed
 
 
 def grid_size(**axes: Any) -> int:
@@ -67,9 +87,12 @@ def _grid_rows(axes: dict[str, np.ndarray], start: int, stop: int) -> pd.DataFra
     return frame
 
 
-def grid(**axes: Any) -> pd.DataFrame:
-    """The Cartesian grid of ``axes`` as a DataFrame of inputs (no metrics)."""
-    prepared = _axes(axes)
+def grid(base: Scenario | None = None, **axes: Any) -> pd.DataFrame:
+    """The Cartesian grid of ``axes`` as a DataFrame of inputs (no metrics).
+
+    With ``base``, every input the axes do not sweep takes ``base``'s value.
+    """
+    prepared = _axes(axes, base)
     return _grid_rows(prepared, 0, math.prod(len(v) for v in prepared.values()))
 
 
@@ -113,6 +136,7 @@ def _client(client):
 
 def sweep(
     *,
+    base: Scenario | None = None,
     backend: str = "numpy",
     client: Any = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
@@ -125,6 +149,9 @@ def sweep(
 
     Parameters
     ----------
+    base : Scenario, optional
+        Values for the inputs that are not swept (default: each input's Scenario default,
+        ``replicas`` 1 when neither it nor ``instances`` is swept).
     backend : {"numpy", "dask"}
         ``"numpy"`` evaluates here; ``"dask"`` evaluates chunks on a ``dask.distributed``
         cluster.
@@ -161,7 +188,7 @@ def sweep(
         raise ValueError(f"chunk_rows={chunk_rows!r} is out of range: must be a whole number >= 1")
     if file_format not in ("csv", "parquet"):
         raise ValueError(f"file_format={file_format!r} is not known: must be 'csv' or 'parquet'")
-    prepared = _axes(axes)
+    prepared = _axes(axes, base)
     total = math.prod(len(v) for v in prepared.values())
     # Validate the whole grid's inputs once, before any work is sent anywhere.
     for name, values in prepared.items():

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from haplan.cli import main
+from haplan.scenario import INPUT_NAMES
 
 DEFAULT_INPUTS = {
     "nodes": 3,
@@ -142,3 +143,52 @@ def test_help_and_version(capsys):
     assert run(capsys, "--help")[0] == 0
     code, out, _ = run(capsys, "--version")
     assert code == 0 and "0.1.0" in out
+
+
+def test_sweep_csv_to_stdout_matches_the_api_exactly(capsys):
+    from haplan.scenario import Scenario
+    from haplan.sweep import sweep
+
+    code, out, err = run(capsys, "sweep", "-N", "3:5", "-R", "1,2", "-P", "100,1000", "-S", "30")
+    assert (code, err) == (0, "")
+    expected = sweep(
+        base=Scenario.default(),
+        nodes=[3, 4, 5],
+        replicas=[1.0, 2.0],
+        request_rate_rps=[100.0, 1000.0],
+        recovery_speed_s=[30.0],
+    ).to_csv(index=False, lineterminator="\n")
+    assert out == expected
+    assert out.count("\n") == 1 + 12
+
+
+def test_sweep_writes_csv_and_says_so(capsys, tmp_path):
+    path = tmp_path / "grid.csv"
+    code, out, _ = run(
+        capsys, "sweep", "-N", "3:4", "--set", "min_instances=1:2", "--csv", str(path)
+    )
+    assert code == 0
+    lines = path.read_text().splitlines()
+    assert len(lines) == 5
+    assert out == f"wrote 4 scenarios x {len(lines[0].split(','))} columns to {path}\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["sweep", "-N", "5:3"],
+            "axis '5:3' is not valid: use START:STOP[:STEP] or a comma-separated list",
+        ),
+        (
+            ["sweep", "--set", "zones"],
+            "--set 'zones' is not valid: use NAME=VALUES, e.g. zones=1:3",
+        ),
+        (
+            ["sweep", "--set", "colour=1"],
+            "sweep axis 'colour' is not an input: valid names are " + ", ".join(INPUT_NAMES),
+        ),
+    ],
+)
+def test_sweep_errors_are_one_line(capsys, args, message):
+    assert run(capsys, *args) == (2, "", f"haplan: error: {message}\n")
