@@ -1,0 +1,424 @@
+"""Tests for haplan.recovery: presets from data/orchestrators.csv, stage timings, back-off,
+and the rescheduling-aware availability model."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from haplan import recovery
+from haplan.availability import service_unavailability, steady_state_unavailability
+from haplan.recovery import (
+    container_crash_recovery_s,
+    container_crash_stages,
+    node_failure_recovery_s,
+    node_failure_stages,
+    preset,
+    rescheduling_service_unavailability,
+    restart_delay_s,
+)
+
+# Assumption rows of data/orchestrators.csv, shared by every preset: scheduling 50 /s,
+# image 200 MB over 100 MB/s (not cached), container start 2 s.
+SCHEDULING_ONE_S = 1 / 50
+PULL_ONE_S = 200 / 100
+START_S = 2.0
+
+
+# -- the CSV --------------------------------------------------------------------------------
+
+
+def test_csv_every_row_has_value_unit_and_source():
+    table = recovery.orchestrator_defaults()
+    assert list(table.columns) == ["orchestrator", "parameter", "value", "unit", "source", "note"]
+    assert table["value"].notna().all()
+    assert np.isfinite(table["value"].to_numpy(dtype=float)).all()
+    for column in ("unit", "source", "note"):
+        assert table[column].map(lambda text: isinstance(text, str) and text.strip() != "").all()
+    assert not table.duplicated(["orchestrator", "parameter"]).any()
+    assert set(table["orchestrator"]) == set(recovery.PRESETS) == set(recovery.preset_names())
+
+
+def test_csv_only_deployment_values_are_assumptions():
+    table = recovery.orchestrator_defaults()
+    assumed = set(table.loc[table["source"] == "assumption", "parameter"])
+    # Orchestrator defaults always carry a real source; only deployment-dependent values
+    # (and Swarm/Nomad's absent readiness gate) may be assumptions.
+    allowed = {
+        "scheduling_rate",
+        "image_size",
+        "registry_bandwidth",
+        "image_cached",
+        "container_start",
+        "probe_initial_delay",
+        "probe_period",
+        "probe_success_threshold",
+    }
+    assert assumed <= allowed
+    k8s = table[table["orchestrator"] == "kubernetes"]
+    assert "assumption" not in set(k8s.loc[k8s["parameter"].str.startswith("probe"), "source"])
+
+
+def test_orchestrator_defaults_is_a_copy():
+    table = recovery.orchestrator_defaults()
+    table.loc[:, "value"] = -1.0
+    assert preset("kubernetes").eviction_s == 300.0
+
+
+# -- preset totals against hand sums of the documented defaults -----------------------------
+
+
+def test_kubernetes_132_node_failure_hand_sum():
+    # detection: grace 50 s - half the 10 s lease renewal + half the 5 s monitor period
+    detection = 50 - 10 / 2 + 5 / 2
+    toleration = 300  # default NoExecute tolerationSeconds
+    readiness = 0 + 10 * 1  # initialDelaySeconds + periodSeconds x successThreshold
+    stages = node_failure_stages("kubernetes")
+    assert stages["detection"] == pytest.approx(47.5, rel=1e-12)
+    assert stages["eviction"] == toleration
+    # "about 50 s + 300 s before eviction starts (plus up to the 5 s monitor period)",
+    # measured from the last heartbeat; from the failure instant it is 347.5 s on average.
+    assert 340 <= stages["detection"] + stages["eviction"] <= 355
+    expected = detection + toleration + SCHEDULING_ONE_S + PULL_ONE_S + START_S + readiness
+    assert node_failure_recovery_s("kubernetes") == pytest.approx(expected, rel=1e-12)
+    assert expected == pytest.approx(361.52, rel=1e-12)
+
+
+def test_kubernetes_131_node_failure_hand_sum():
+    detection = 40 - 10 / 2 + 5 / 2  # grace 40 s up to v1.31
+    expected = detection + 300 + SCHEDULING_ONE_S + PULL_ONE_S + START_S + 10
+    assert node_failure_recovery_s("kubernetes-1.31") == pytest.approx(expected, rel=1e-12)
+    gap = node_failure_recovery_s("kubernetes") - node_failure_recovery_s("kubernetes-1.31")
+    assert gap == pytest.approx(10.0, rel=1e-12)  # 50 s vs 40 s grace
+
+
+def test_swarm_node_failure_hand_sum():
+    detection = 3 * 5 - 5 / 2  # three missed 5 s heartbeats (~15 s), minus half a period
+    restart_delay = 5  # the restart supervisor delays the replacement task
+    expected = detection + restart_delay + SCHEDULING_ONE_S + PULL_ONE_S + START_S + 0
+    assert node_failure_recovery_s("swarm") == pytest.approx(expected, rel=1e-12)
+    assert preset("swarm").detection_time_s == pytest.approx(12.5, rel=1e-12)
+
+
+def test_nomad_node_failure_hand_sum():
+    mean_ttl = 10 * 1.5  # min_heartbeat_ttl + uniform stagger [0, ttl)
+    detection = (mean_ttl + 10) - mean_ttl / 2  # down after TTL + 10 s grace
+    expected = detection + 0 + SCHEDULING_ONE_S + PULL_ONE_S + START_S + 0  # lost: no delay
+    assert node_failure_recovery_s("nomad") == pytest.approx(expected, rel=1e-12)
+    assert detection == pytest.approx(17.5, rel=1e-12)
+
+
+def test_stock_kubernetes_is_much_slower_than_swarm_and_nomad():
+    # The 300 s toleration dominates: more than 80 % of the Kubernetes pipeline.
+    stages = node_failure_stages("kubernetes")
+    assert stages["eviction"] / sum(stages.values()) > 0.8
+    assert node_failure_recovery_s("kubernetes") > 10 * node_failure_recovery_s("swarm")
+
+
+def test_eviction_rate_limit_for_simultaneous_node_failures():
+    # Kubernetes taints one node at once, then one per 1/0.1 = 10 s: the third waits 20 s.
+    stages = node_failure_stages("kubernetes", instances_to_move=1, failed_nodes=3)
+    assert stages["eviction"] == pytest.approx(300 + 2 * 10, rel=1e-12)
+    # Swarm has no such limit.
+    assert node_failure_stages("swarm", failed_nodes=3)["eviction"] == 5.0
+
+
+def test_node_failure_grows_only_through_scheduling_and_pulls():
+    one = node_failure_stages("kubernetes", 1)
+    ten = node_failure_stages("kubernetes", 10)
+    for stage in ("detection", "eviction", "container_start", "readiness"):
+        assert ten[stage] == one[stage]
+    assert ten["scheduling"] == pytest.approx(10 * SCHEDULING_ONE_S, rel=1e-12)
+    assert ten["image_pull"] == pytest.approx(10 * PULL_ONE_S, rel=1e-12)
+    cached = preset("kubernetes", image_cached=True)
+    assert node_failure_stages(cached, 10)["image_pull"] == 0.0
+
+
+# -- container crashes ----------------------------------------------------------------------
+
+
+def test_kubernetes_backoff_sequence():
+    # First crash restarts at once; then 10, 20, 40, ... s, capped at 300 s.
+    delays = restart_delay_s("kubernetes", np.arange(1, 11))
+    expected = [0, 10, 20, 40, 80, 160, 300, 300, 300, 300]
+    np.testing.assert_allclose(delays, expected, rtol=1e-12)
+    for crash in range(2, 11):
+        assert delays[crash - 1] == min(10 * 2 ** (crash - 2), 300)
+
+
+def test_backoff_does_not_overflow_for_huge_crash_counts():
+    assert restart_delay_s("kubernetes", 10_000) == 300.0
+    # Nomad's reschedule delay doubles without bound until its 3600 s cap.
+    assert restart_delay_s("nomad", 3 * 5000) == 3600.0
+
+
+def test_swarm_restart_delay_is_constant():
+    np.testing.assert_allclose(restart_delay_s("swarm", [1, 2, 7, 100]), 5.0, rtol=0)
+
+
+def test_nomad_restarts_twice_then_reschedules_with_exponential_delay():
+    # restart: 15 s, 2 attempts, mode fail; reschedule: 30 s doubling, max 3600 s
+    delays = restart_delay_s("nomad", np.arange(1, 10))
+    np.testing.assert_allclose(delays, [15, 15, 30, 15, 15, 60, 15, 15, 120], rtol=1e-12)
+    assert restart_delay_s("nomad", 3 * 8) == 3600.0  # 30 * 2**7 = 3840 -> cap
+    stages = container_crash_stages("nomad", 3)
+    # A rescheduled allocation goes through the scheduler and pulls the image elsewhere.
+    assert stages["scheduling"] == pytest.approx(SCHEDULING_ONE_S, rel=1e-12)
+    assert stages["image_pull"] == pytest.approx(PULL_ONE_S, rel=1e-12)
+    assert container_crash_recovery_s("nomad", 3) == pytest.approx(
+        30 + SCHEDULING_ONE_S + PULL_ONE_S + START_S, rel=1e-12
+    )
+    assert container_crash_recovery_s("nomad", 1) == pytest.approx(15 + START_S, rel=1e-12)
+
+
+def test_crash_recovery_hand_sums():
+    # Kubernetes, 2nd crash: 10 s back-off + 2 s start + 10 s readiness probe period.
+    assert container_crash_recovery_s("kubernetes", 2) == pytest.approx(22.0, rel=1e-12)
+    # Swarm: 5 s restart delay + a new task through the scheduler + 2 s start, no probe.
+    assert container_crash_recovery_s("swarm") == pytest.approx(
+        5 + SCHEDULING_ONE_S + START_S, rel=1e-12
+    )
+
+
+# -- overrides ------------------------------------------------------------------------------
+
+
+def test_override_toleration():
+    tuned = preset("kubernetes", eviction_s=30)
+    assert tuned.eviction_s == 30.0
+    stock = node_failure_recovery_s("kubernetes")
+    assert node_failure_recovery_s(tuned) == pytest.approx(stock - 270, rel=1e-12)
+    replaced = dataclasses.replace(preset("kubernetes"), eviction_s=30)
+    assert replaced == tuned
+    assert preset("kubernetes").eviction_s == 300.0  # the stock preset is unchanged
+
+
+def test_override_derived_stages():
+    fast = preset("kubernetes", detection_s=5.0, readiness_s=1.0, monitor_period_s=0)
+    stages = node_failure_stages(fast)
+    assert stages["detection"] == 5.0
+    assert stages["readiness"] == 1.0
+    shorter_grace = preset("kubernetes", node_down_after_s=20)
+    assert shorter_grace.detection_time_s == pytest.approx(20 - 5 + 2.5, rel=1e-12)
+
+
+def test_preset_name_is_case_insensitive_and_pipelines_pass_through():
+    assert preset("Kubernetes") == preset("kubernetes")
+    pipeline = preset("swarm")
+    assert node_failure_recovery_s(pipeline) == node_failure_recovery_s("swarm")
+
+
+def test_bad_overrides_raise():
+    with pytest.raises(ValueError, match="eviction_s=-1 is out of range"):
+        preset("kubernetes", eviction_s=-1)
+    with pytest.raises(ValueError, match="tolerations= is not a recovery pipeline field"):
+        preset("kubernetes", tolerations=30)
+    with pytest.raises(ValueError, match="node_down_after_s=5 is out of range"):
+        preset("kubernetes", node_down_after_s=5)
+    with pytest.raises(ValueError, match="image_cached=1 is not valid"):
+        preset("kubernetes", image_cached=1)
+    with pytest.raises(ValueError, match="restart_backoff_factor=0.5 is out of range"):
+        preset("kubernetes", restart_backoff_factor=0.5)
+
+
+# -- input kinds and errors -----------------------------------------------------------------
+
+
+def test_input_kinds():
+    assert isinstance(node_failure_recovery_s("swarm", 2), float)
+    as_list = node_failure_recovery_s("swarm", [1, 2])
+    assert isinstance(as_list, np.ndarray) and as_list.shape == (2,)
+    as_array = container_crash_recovery_s("kubernetes", np.array([[1, 2], [3, 4]]))
+    assert as_array.shape == (2, 2)
+    series = pd.Series([1, 2, 3], index=["a", "b", "c"])
+    out = node_failure_recovery_s("kubernetes", series)
+    assert isinstance(out, pd.Series) and list(out.index) == ["a", "b", "c"]
+    stages = node_failure_stages("kubernetes", series)
+    assert all(isinstance(v, pd.Series) for v in stages.values())
+    assert list(stages) == list(recovery.NODE_FAILURE_STAGES)
+    total = sum(stages.values())
+    pd.testing.assert_series_equal(total, out, check_exact=False, rtol=1e-12)
+    crash = container_crash_stages("swarm", [1, 2])
+    assert list(crash) == list(recovery.CONTAINER_CRASH_STAGES)
+    assert all(v.shape == (2,) for v in crash.values())
+
+
+def test_bad_inputs_raise():
+    with pytest.raises(ValueError, match=r"preset='k3s' is not known: .*kubernetes-1\.31.*nomad"):
+        preset("k3s")
+    with pytest.raises(ValueError, match="preset=3 is not valid"):
+        node_failure_recovery_s(3)
+    with pytest.raises(ValueError, match="instances_to_move=0 is out of range"):
+        node_failure_recovery_s("kubernetes", 0)
+    with pytest.raises(ValueError, match="crash_count=1.5 is out of range"):
+        container_crash_recovery_s("kubernetes", 1.5)
+    with pytest.raises(ValueError, match="failed_nodes=nan is out of range"):
+        node_failure_stages("kubernetes", 1, float("nan"))
+    with pytest.raises(ValueError, match="stages_table takes one value"):
+        recovery.stages_table("kubernetes", instances_to_move=[1, 2])
+
+
+def test_stages_table_adds_up():
+    table = recovery.stages_table("nomad", instances_to_move=3, crash_count=3)
+    sums = table.groupby("event")["seconds"].sum()
+    assert sums["node_failure"] == pytest.approx(node_failure_recovery_s("nomad", 3), rel=1e-12)
+    assert sums["container_crash"] == pytest.approx(
+        container_crash_recovery_s("nomad", 3), rel=1e-12
+    )
+    assert set(table["orchestrator"]) == {"nomad"}
+
+
+# -- recovery feeding availability ----------------------------------------------------------
+
+MTTF_H, MTTR_H = 2000.0, 6.0
+Q_NODE = steady_state_unavailability(MTTF_H, MTTR_H)
+LAYOUTS = [(5, 5, 3), (5, 7, 3), (3, 7, 5), (10, 3, 2), (7, 20, 15)]
+
+
+@pytest.mark.parametrize(("nodes", "instances", "k"), LAYOUTS)
+@pytest.mark.parametrize("q_instance", [0.0, 0.01])
+def test_no_room_is_the_plain_node_model(nodes, instances, k, q_instance):
+    # F = 0: every failed node's instances wait for its repair, whatever the recovery time.
+    plain = service_unavailability(nodes, instances, k, Q_NODE, q_instance)
+    got = rescheduling_service_unavailability(
+        nodes, instances, k, MTTF_H, MTTR_H, 120.0, 0, q_instance
+    )
+    assert got == pytest.approx(plain, rel=1e-12)  # same sum, different order: rounding only
+
+
+@pytest.mark.parametrize(("nodes", "instances", "k"), LAYOUTS)
+def test_recovery_as_slow_as_repair_is_the_plain_node_model(nodes, instances, k):
+    # Fixed repair: a recovery of MTTR or more never beats the repair.
+    plain = service_unavailability(nodes, instances, k, Q_NODE, 0.01)
+    got = rescheduling_service_unavailability(
+        nodes, instances, k, MTTF_H, MTTR_H, MTTR_H * 3600, None, 0.01, node_repair="fixed"
+    )
+    assert got == pytest.approx(plain, rel=1e-12)
+    # Exponential repair: the plain model is the limit of a recovery much longer than MTTR.
+    slow = rescheduling_service_unavailability(
+        nodes, instances, k, MTTF_H, MTTR_H, 50 * MTTR_H * 3600, None, 0.01
+    )
+    assert slow == pytest.approx(plain, rel=1e-12)  # e^-50 ~ 2e-22 of the node outages left
+
+
+@pytest.mark.parametrize(("nodes", "instances", "k"), LAYOUTS)
+def test_room_always_is_the_thinned_node_model(nodes, instances, k):
+    # With room for every failure the node-induced outage has unavailability p * q with
+    # p = 1 - exp(-d / MTTR); the models differ only when all N nodes are down (prob q^N).
+    recovery_s = 360.0
+    p = -math.expm1(-recovery_s / 3600 / MTTR_H)
+    thinned = service_unavailability(nodes, instances, k, p * Q_NODE, 0.01)
+    got = rescheduling_service_unavailability(
+        nodes, instances, k, MTTF_H, MTTR_H, recovery_s, None, 0.01
+    )
+    assert got >= thinned * (1 - 1e-12)
+    assert got - thinned <= Q_NODE**nodes * (1 + 1e-9)
+
+
+def test_three_nodes_all_needed_hand_derivation():
+    # N = 3, C = 3, k = 3, no crashes: the service is down as soon as one instance is down.
+    # J nodes down ~ Bin(3, q); a down node's instance is still down with probability p.
+    # F = 1: J = 1 -> down w.p. p; J >= 2 -> no room, down.
+    # F = 2: J = 2 -> down unless both moved, 1 - (1 - p)^2; J = 3 -> down.
+    q, p = Q_NODE, -math.expm1(-0.1 / MTTR_H)
+    one = 3 * q * (1 - q) ** 2
+    two = 3 * q**2 * (1 - q)
+    expected_f1 = one * p + two + q**3
+    expected_f2 = one * p + two * (1 - (1 - p) ** 2) + q**3
+    got = rescheduling_service_unavailability(3, 3, 3, MTTF_H, MTTR_H, 360, [1, 2])
+    np.testing.assert_allclose(got, [expected_f1, expected_f2], rtol=1e-12)
+
+
+def test_monotone_in_recovery_time_and_headroom():
+    recovery_s = np.array([0, 30, 120, 360, 1800, 7200, 21600, 86400], dtype=float)
+    for repair in ("exponential", "fixed"):
+        u = rescheduling_service_unavailability(
+            7, 14, 9, MTTF_H, MTTR_H, recovery_s, 2, 0.001, node_repair=repair
+        )
+        assert np.all(np.diff(u) >= -1e-15 * u[1:])
+        plain = service_unavailability(7, 14, 9, Q_NODE, 0.001)
+        assert u[-1] <= plain * (1 + 1e-12)
+    # Fixed repair: recoveries of MTTR (21600 s) and longer give the plain model exactly.
+    assert u[-2] == pytest.approx(plain, rel=1e-12) and u[-1] == pytest.approx(plain, rel=1e-12)
+    headroom = rescheduling_service_unavailability(7, 14, 9, MTTF_H, MTTR_H, 360, range(7), 0.0)
+    assert np.all(np.diff(headroom) <= 1e-15 * headroom[:-1])
+    assert headroom[0] > 10 * headroom[-1]  # rescheduling is worth an order of magnitude here
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    nodes=st.integers(1, 12),
+    extra=st.integers(0, 25),
+    k_share=st.floats(0, 1),
+    tolerated=st.integers(0, 12),
+    recovery_s=st.floats(0, 1e5),
+    mttr_h=st.floats(0.01, 100),
+    q_instance=st.floats(0, 0.2),
+)
+def test_between_thinned_and_plain(
+    nodes, extra, k_share, tolerated, recovery_s, mttr_h, q_instance
+):
+    instances = nodes + extra
+    k = int(round(k_share * instances))
+    u = rescheduling_service_unavailability(
+        nodes, instances, k, 500.0, mttr_h, recovery_s, tolerated, q_instance
+    )
+    q = steady_state_unavailability(500.0, mttr_h)
+    p = -math.expm1(-recovery_s / 3600 / mttr_h)
+    plain = service_unavailability(nodes, instances, k, q, q_instance)
+    thinned = service_unavailability(nodes, instances, k, p * q, q_instance)
+    assert 0.0 <= u <= 1.0
+    assert thinned * (1 - 1e-9) - 1e-300 <= u <= plain * (1 + 1e-9) + 1e-300
+
+
+def test_rescheduling_input_kinds_and_errors():
+    series = pd.Series([60.0, 600.0], index=["fast", "slow"])
+    out = rescheduling_service_unavailability(5, 5, 3, MTTF_H, MTTR_H, series, 2)
+    assert isinstance(out, pd.Series) and list(out.index) == ["fast", "slow"]
+    assert isinstance(rescheduling_service_unavailability(5, 5, 3, MTTF_H, MTTR_H, 60), float)
+    as_list = rescheduling_service_unavailability(5, 5, 3, MTTF_H, MTTR_H, [60, 600])
+    assert isinstance(as_list, np.ndarray)
+    assert rescheduling_service_unavailability(5, 5, 0, MTTF_H, MTTR_H, 60) == 0.0
+    assert rescheduling_service_unavailability(5, 5, 3, math.inf, MTTR_H, 60) == 0.0
+    with pytest.raises(ValueError, match="min_instances=6 is out of range"):
+        rescheduling_service_unavailability(5, 5, 6, MTTF_H, MTTR_H, 60)
+    with pytest.raises(ValueError, match="failures_tolerated=-2 is out of range"):
+        rescheduling_service_unavailability(5, 5, 3, MTTF_H, MTTR_H, 60, -2)
+    # -1 (haplan.load's "overloaded even with all nodes up") means no room, like 0.
+    no_room = rescheduling_service_unavailability(5, 5, 3, MTTF_H, MTTR_H, 60, [-1, 0])
+    assert no_room[0] == no_room[1]
+    with pytest.raises(ValueError, match="node_repair='weibull' is not valid"):
+        rescheduling_service_unavailability(5, 5, 3, MTTF_H, MTTR_H, 60, node_repair="weibull")
+    with pytest.raises(ValueError, match="recovery_s=-1 is out of range"):
+        rescheduling_service_unavailability(5, 5, 3, MTTF_H, MTTR_H, -1)
+
+
+def test_effective_repair():
+    # E[min(X, d)] for exponential X with mean 6 h and d = 6 h: 6 (1 - e^-1) h.
+    assert recovery.effective_repair_h(6 * 3600, 6.0) == pytest.approx(
+        6 * (1 - math.exp(-1)), rel=1e-12
+    )
+    assert recovery.effective_repair_h(6 * 3600, 6.0, "fixed") == 6.0
+    # Recovery much shorter than repair: the instances are down for about the recovery time.
+    assert recovery.effective_repair_h(360, 6.0) == pytest.approx(0.1, rel=0.01)
+    assert recovery.effective_repair_h(360, 0.0) == 0.0
+
+
+# -- the article's T beside the pipeline ----------------------------------------------------
+
+
+def test_document_note():
+    note = recovery.document_recovery_note("kubernetes", nodes=5, replicas=2, recovery_speed_s=30)
+    assert "= 75 s" in note  # 5 / 2 x 30 s
+    assert "no detection" in note
+    total = node_failure_recovery_s("kubernetes", 2)
+    assert f"{total:.4g} s" in note
+    assert "kubernetes" in recovery.document_recovery_note()
+    with pytest.raises(ValueError, match="pass all of nodes, replicas and recovery_speed_s"):
+        recovery.document_recovery_note("swarm", nodes=5)
