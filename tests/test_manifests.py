@@ -1,0 +1,572 @@
+"""Manifests: Kubernetes / compose files mapped to scenario inputs, with exact expected values.
+
+Every expected number is derived by hand in a comment from the manifest text and the rule the
+module cites (Kubernetes API defaults, the disruption controller's rounding, Docker defaults).
+"""
+
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from haplan.manifests import (
+    ManifestError,
+    ManifestInputs,
+    _pdb_min_instances,
+    parse_compose_memory,
+    parse_duration_s,
+    parse_quantity,
+    read_manifests,
+    scenario_from_manifests,
+)
+from haplan.recovery import preset
+from haplan.scenario import Scenario
+
+MANIFESTS = Path(__file__).resolve().parent.parent / "data" / "manifests"
+
+
+def deployment(name="web", replicas="3", labels="app: web", extra_pod_spec="", container=""):
+    """A minimal Deployment; ``replicas=None`` leaves the field out."""
+    replicas_line = "" if replicas is None else f"  replicas: {replicas}\n"
+    return (
+        "apiVersion: apps/v1\nkind: Deployment\n"
+        f"metadata:\n  name: {name}\n"
+        f"spec:\n{replicas_line}"
+        f"  selector:\n    matchLabels:\n      {labels}\n"
+        f"  template:\n    metadata:\n      labels:\n        {labels}\n"
+        f"    spec:\n{extra_pod_spec}"
+        f"      containers:\n        - name: main\n          image: img\n{container}"
+    )
+
+
+def pdb(rule, labels="app: web", name="web-pdb"):
+    return (
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\n"
+        f"metadata:\n  name: {name}\n"
+        f"spec:\n  {rule}\n  selector:\n    matchLabels:\n      {labels}\n"
+    )
+
+
+def write(tmp_path, *documents, name="app.yaml"):
+    path = tmp_path / name
+    path.write_text("---\n".join(documents))
+    return path
+
+
+# -- the bundled examples ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", sorted(MANIFESTS.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_bundled_manifest_parses_and_builds_a_scenario(path):
+    workloads = {"swarm-stack.yaml": ["api", "cache"]}.get(path.name, [None])
+    for workload in workloads:
+        scenario, inputs = scenario_from_manifests(path, workload=workload, nodes=6)
+        assert isinstance(inputs, ManifestInputs)
+        assert scenario.instances == inputs.scenario_values["instances"]
+        assert inputs.notes, "every mapping states its assumptions"
+        assert path.read_text().startswith("#"), "each example starts with a comment header"
+
+
+def test_article_example():
+    inputs = read_manifests(MANIFESTS / "article-deployment.yaml")
+    # Deployment my-deployment, replicas: 3; no PDB, so min_instances is left to the base.
+    assert inputs.workload_name == "my-deployment"
+    assert inputs.workload_kind == "Deployment"
+    assert inputs.scenario_values == {"instances": 3, "orchestrator": "kubernetes"}
+    # No readinessProbe: a pod is ready once started (successThreshold 0 = no readiness gate).
+    assert inputs.recovery_overrides == {
+        "probe_initial_delay_s": 0.0,
+        "probe_period_s": 0.0,
+        "probe_success_threshold": 0,
+    }
+    # terminationGracePeriodSeconds absent: PodSpec default 30 s.
+    assert inputs.recovery_details == {"termination_grace_period_s": 30.0}
+    assert inputs.placement == []
+    assert any("default spreading" in note for note in inputs.notes)
+    # Service my-service: LoadBalancer, TCP 80 -> 8080, selects app: my-app = my-deployment.
+    assert inputs.services == [
+        {
+            "name": "my-service",
+            "type": "LoadBalancer",
+            "ports": [{"port": 80, "target_port": 8080, "protocol": "TCP", "node_port": None}],
+            "selector": {"app": "my-app"},
+            "workloads": ["my-deployment"],
+        }
+    ]
+    assert inputs.resources == [
+        {
+            "workload": "my-deployment",
+            "container": "my-container",
+            "cpu_request_cores": None,
+            "cpu_limit_cores": None,
+            "memory_request_bytes": None,
+            "memory_limit_bytes": None,
+        }
+    ]
+
+
+def test_article_example_on_five_nodes():
+    scenario, _ = scenario_from_manifests(MANIFESTS / "article-deployment.yaml", nodes=5)
+    # C = 3 instances on N = 5 nodes: R = 3/5 = 0.6; min_instances from the default base (1).
+    assert (scenario.nodes, scenario.instances, scenario.min_instances) == (5, 3, 1)
+    assert scenario.replicas == pytest.approx(0.6, rel=1e-15)
+    assert scenario.name == "my-deployment"
+    assert scenario.orchestrator == "kubernetes"
+
+
+def test_web_zonal_example():
+    inputs = read_manifests(MANIFESTS / "web-zonal.yaml")
+    # replicas 6; minAvailable "80%": ceil(0.8 x 6 = 4.8) = 5; zone spread with minDomains 3.
+    assert inputs.scenario_values == {
+        "instances": 6,
+        "orchestrator": "kubernetes",
+        "min_instances": 5,
+        "zones": 3,
+    }
+    # readinessProbe initialDelaySeconds 5, periodSeconds 5, successThreshold 2.
+    assert inputs.recovery_overrides == {
+        "probe_initial_delay_s": 5.0,
+        "probe_period_s": 5.0,
+        "probe_success_threshold": 2,
+    }
+    # timeoutSeconds / failureThreshold absent: Probe defaults 1 s and 3; liveness period 10.
+    assert inputs.recovery_details == {
+        "readiness_timeout_s": 1.0,
+        "readiness_failure_threshold": 3,
+        "liveness_initial_delay_s": 0.0,
+        "liveness_period_s": 10.0,
+        "liveness_timeout_s": 1.0,
+        "liveness_failure_threshold": 3,
+        "termination_grace_period_s": 45.0,
+    }
+    assert [(r["over"], r["required"], r["max_skew"]) for r in inputs.placement] == [
+        ("zones", True, 1),
+        ("nodes", False, 1),
+    ]
+    # 250m = 0.25 cores, "1" = 1 core, 256Mi = 256 x 2^20 = 268435456 B, 512Mi = 536870912 B.
+    (row,) = inputs.resources
+    assert (row["cpu_request_cores"], row["cpu_limit_cores"]) == (0.25, 1.0)
+    assert (row["memory_request_bytes"], row["memory_limit_bytes"]) == (268435456.0, 536870912.0)
+    assert inputs.services[0]["workloads"] == ["web"]
+
+
+def test_statefulset_example():
+    inputs = read_manifests(MANIFESTS / "etcd-statefulset.yaml")
+    # replicas 3; maxUnavailable 1: 3 - 1 = 2.
+    assert inputs.scenario_values == {
+        "instances": 3,
+        "orchestrator": "kubernetes",
+        "min_instances": 2,
+    }
+    # Only periodSeconds 5 given: initialDelaySeconds 0 and successThreshold 1 are defaults.
+    assert inputs.recovery_overrides == {
+        "probe_initial_delay_s": 0.0,
+        "probe_period_s": 5.0,
+        "probe_success_threshold": 1,
+    }
+    assert inputs.placement == [
+        {
+            "over": "nodes",
+            "topology_key": "kubernetes.io/hostname",
+            "rule": "podAntiAffinity",
+            "required": True,
+            "max_per_domain": 1,
+        }
+    ]
+    # 500m = 0.5 cores; 1Gi = 2^30 = 1073741824 B.
+    assert inputs.resources[0]["cpu_request_cores"] == 0.5
+    assert inputs.resources[0]["memory_request_bytes"] == 1073741824.0
+    assert any("StatefulSet" in note and "force-deleted" in note for note in inputs.notes)
+
+
+def test_one_pod_per_node_needs_enough_nodes():
+    path = MANIFESTS / "etcd-statefulset.yaml"
+    assert scenario_from_manifests(path, nodes=3)[0].nodes == 3
+    with pytest.raises(ManifestError, match=r"etcd-statefulset\.yaml.*need at least 3 nodes"):
+        scenario_from_manifests(path, nodes=2)
+
+
+def test_swarm_stack_example():
+    inputs = read_manifests(MANIFESTS / "swarm-stack.yaml", workload="api")
+    assert inputs.scenario_values == {"instances": 4, "orchestrator": "swarm"}
+    # delay 10s -> restart and replacement delay 10 s; max_attempts 3; healthcheck interval
+    # 15s -> first check 15 s after start, ready after it passes.
+    assert inputs.recovery_overrides == {
+        "restart_delay_s": 10.0,
+        "eviction_s": 10.0,
+        "restart_attempts": 3,
+        "probe_initial_delay_s": 15.0,
+        "probe_period_s": 15.0,
+        "probe_success_threshold": 1,
+    }
+    # window 2m = 120 s; stop_grace_period absent: swarm default 10 s; start_period default 0.
+    assert inputs.recovery_details == {
+        "restart_condition": "on-failure",
+        "restart_window_s": 120.0,
+        "healthcheck_interval_s": 15.0,
+        "healthcheck_timeout_s": 3.0,
+        "healthcheck_start_period_s": 0.0,
+        "healthcheck_retries": 3,
+        "stop_grace_period_s": 10.0,
+    }
+    assert inputs.placement[0]["max_per_domain"] == 1
+    # cpus "0.5"/"0.25"; 512M = 512 x 2^20 = 536870912 B, 256M = 268435456 B (Docker: binary).
+    assert inputs.resources == [
+        {
+            "workload": "api",
+            "container": "api",
+            "cpu_request_cores": 0.25,
+            "cpu_limit_cores": 0.5,
+            "memory_request_bytes": 268435456.0,
+            "memory_limit_bytes": 536870912.0,
+        }
+    ]
+
+
+def test_swarm_service_without_deploy_takes_the_defaults():
+    inputs = read_manifests(MANIFESTS / "swarm-stack.yaml", workload="cache")
+    assert inputs.scenario_values == {"instances": 1, "orchestrator": "swarm"}
+    assert inputs.recovery_overrides == {
+        "probe_initial_delay_s": 0.0,
+        "probe_period_s": 0.0,
+        "probe_success_threshold": 0,
+    }
+    assert inputs.recovery_details == {
+        "restart_condition": "any",
+        "restart_window_s": 0.0,
+        "stop_grace_period_s": 10.0,
+    }
+    assert any("default of 5 s" in note for note in inputs.notes)
+
+
+@pytest.mark.parametrize(
+    ("path", "workload", "readiness_s"),
+    [
+        ("article-deployment.yaml", None, 0.0),  # no probe
+        ("web-zonal.yaml", None, 15.0),  # 5 + 5 x 2
+        ("etcd-statefulset.yaml", None, 5.0),  # 0 + 5 x 1
+        ("swarm-stack.yaml", "api", 30.0),  # 15 + 15 x 1
+    ],
+)
+def test_recovery_overrides_are_recovery_pipeline_fields(path, workload, readiness_s):
+    inputs = read_manifests(MANIFESTS / path, workload=workload)
+    pipeline = preset(inputs.scenario_values["orchestrator"], **inputs.recovery_overrides)
+    assert pipeline.readiness_time_s == readiness_s
+
+
+# -- PodDisruptionBudget --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("replicas", "rule", "expected"),
+    [
+        (6, 'minAvailable: "80%"', 5),  # ceil(4.8)
+        (7, 'minAvailable: "50%"', 4),  # ceil(3.5): the Kubernetes docs' own example
+        (3, 'minAvailable: "100%"', 3),
+        (5, "minAvailable: 0", 0),
+        (3, "minAvailable: 3", 3),
+        (3, "maxUnavailable: 1", 2),
+        (7, 'maxUnavailable: "30%"', 4),  # 7 - ceil(2.1) = 7 - 3
+        (10, 'maxUnavailable: "25%"', 7),  # 10 - ceil(2.5) = 10 - 3
+        (4, 'maxUnavailable: "25%"', 3),  # 4 - 1, exact
+        (3, "maxUnavailable: 5", 0),  # 3 - 5 clamped at 0, as the disruption controller does
+    ],
+)
+def test_pdb_gives_min_instances(tmp_path, replicas, rule, expected):
+    path = write(tmp_path, deployment(replicas=replicas), pdb(rule))
+    inputs = read_manifests(path)
+    assert inputs.scenario_values["min_instances"] == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(replicas=st.integers(1, 500), percent=st.integers(0, 100))
+def test_pdb_percentages_round_as_kubernetes(replicas, percent):
+    spec = {"metadata": {"name": "p"}, "spec": {"minAvailable": f"{percent}%"}}
+    k_min, _ = _pdb_min_instances(spec, replicas, "x")
+    # minAvailable: the smallest whole k with k >= percent % of replicas.
+    assert 100 * k_min >= percent * replicas > 100 * (k_min - 1)
+    spec["spec"] = {"maxUnavailable": f"{percent}%"}
+    k_max, _ = _pdb_min_instances(spec, replicas, "x")
+    down = replicas - k_max
+    # maxUnavailable: the smallest whole number of pods down >= percent % of replicas.
+    assert 100 * down >= percent * replicas > 100 * (down - 1)
+    assert 0 <= k_max <= replicas
+
+
+def test_pdb_in_another_file_and_match_expressions(tmp_path):
+    write(tmp_path, deployment(replicas=5), name="deploy.yaml")
+    rule = (
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: p\n"
+        "spec:\n  maxUnavailable: 2\n  selector:\n    matchExpressions:\n"
+        "      - {key: app, operator: In, values: [web, api]}\n"
+        "      - {key: canary, operator: DoesNotExist}\n"
+    )
+    write(tmp_path, rule, name="pdb.yaml")
+    inputs = read_manifests([tmp_path / "deploy.yaml", tmp_path / "pdb.yaml"])
+    assert inputs.scenario_values["min_instances"] == 3  # 5 - 2
+
+
+def test_no_pdb_leaves_min_instances_to_the_base(tmp_path):
+    base = Scenario(nodes=3, instances=3, min_instances=2)
+    scenario, inputs = scenario_from_manifests(write(tmp_path, deployment(replicas=4)), base)
+    assert "min_instances" not in inputs.scenario_values
+    assert (scenario.instances, scenario.min_instances) == (4, 2)
+
+
+def test_replicas_per_node_override_replaces_the_manifests_instances(tmp_path):
+    path = write(tmp_path, deployment(replicas=6))
+    scenario, _ = scenario_from_manifests(path, nodes=4, replicas=2)
+    assert (scenario.nodes, scenario.instances) == (4, 8)  # C = N x R = 4 x 2
+
+
+def test_overrides_win_over_the_manifest(tmp_path):
+    path = write(tmp_path, deployment(replicas=6), pdb('minAvailable: "80%"'))
+    scenario, _ = scenario_from_manifests(path, nodes=4, min_instances=4, name="mine")
+    assert (scenario.nodes, scenario.instances, scenario.min_instances) == (4, 6, 4)
+    assert scenario.name == "mine"
+
+
+# -- probes, defaults, placement --------------------------------------------------------------
+
+
+def test_replicas_default_to_one(tmp_path):
+    inputs = read_manifests(write(tmp_path, deployment(replicas=None)))
+    assert inputs.scenario_values["instances"] == 1
+    assert any("default of 1" in note for note in inputs.notes)
+
+
+def test_probe_defaults_and_the_slowest_container(tmp_path):
+    containers = (
+        "          readinessProbe:\n            httpGet: {path: /, port: 80}\n"
+        "        - name: sidecar\n          image: img\n"
+        "          readinessProbe:\n            initialDelaySeconds: 20\n"
+        "            periodSeconds: 2\n            successThreshold: 3\n"
+    )
+    inputs = read_manifests(write(tmp_path, deployment(container=containers)))
+    # main: 0 + 10 x 1 = 10 s (all defaults); sidecar: 20 + 2 x 3 = 26 s -> the pod waits for it.
+    assert inputs.recovery_overrides == {
+        "probe_initial_delay_s": 20.0,
+        "probe_period_s": 2.0,
+        "probe_success_threshold": 3,
+    }
+    assert any("sidecar" in note for note in inputs.notes)
+
+
+def test_zone_anti_affinity_demands_one_zone_per_replica(tmp_path):
+    affinity = (
+        "      affinity:\n        podAntiAffinity:\n"
+        "          requiredDuringSchedulingIgnoredDuringExecution:\n"
+        "            - topologyKey: topology.kubernetes.io/zone\n"
+        "              labelSelector: {matchLabels: {app: web}}\n"
+        "          preferredDuringSchedulingIgnoredDuringExecution:\n"
+        "            - weight: 100\n              podAffinityTerm:\n"
+        "                topologyKey: kubernetes.io/hostname\n"
+        "                labelSelector: {matchLabels: {app: other}}\n"
+    )
+    inputs = read_manifests(write(tmp_path, deployment(replicas=3, extra_pod_spec=affinity)))
+    assert inputs.scenario_values["zones"] == 3  # one pod per zone, 3 replicas
+    assert [r["over"] for r in inputs.placement] == ["zones"]  # the other pods' term is ignored
+    assert any("keeps away other pods" in note for note in inputs.notes)
+    with pytest.raises(ManifestError, match=r"app\.yaml.*zones=3 is out of range"):
+        scenario_from_manifests(tmp_path / "app.yaml", nodes=2)
+
+
+def test_soft_zone_spread_demands_no_zone_count(tmp_path):
+    spread = (
+        "      topologySpreadConstraints:\n"
+        "        - {maxSkew: 2, topologyKey: topology.kubernetes.io/zone,"
+        " whenUnsatisfiable: ScheduleAnyway, labelSelector: {matchLabels: {app: web}}}\n"
+    )
+    inputs = read_manifests(write(tmp_path, deployment(extra_pod_spec=spread)))
+    assert "zones" not in inputs.scenario_values
+    assert inputs.placement[0]["required"] is False
+    assert any("pass zones" in note for note in inputs.notes)
+
+
+def test_ignored_kinds_are_noted(tmp_path):
+    config = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: {a: b}\n"
+    inputs = read_manifests(write(tmp_path, config, deployment()))
+    assert any("ConfigMap 'settings' ignored" in note for note in inputs.notes)
+
+
+def test_compose_restart_policy_variants(tmp_path):
+    stack = (
+        "services:\n  job:\n    image: img\n    stop_grace_period: 1m30s\n"
+        "    deploy:\n      replicas: 2\n"
+        "      restart_policy: {condition: none, max_attempts: 0}\n"
+    )
+    inputs = read_manifests(write(tmp_path, stack, name="stack.yml"))
+    # max_attempts 0 means unlimited; 1m30s = 90 s; condition none is noted.
+    assert inputs.recovery_overrides["restart_attempts"] == math.inf
+    assert inputs.recovery_details["stop_grace_period_s"] == 90.0
+    assert any("condition none" in note for note in inputs.notes)
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+
+def test_error_file_not_found(tmp_path):
+    with pytest.raises(ManifestError, match=r"missing\.yaml: file not found"):
+        read_manifests(tmp_path / "missing.yaml")
+
+
+def test_error_malformed_yaml(tmp_path):
+    path = write(tmp_path, "kind: Deployment\nspec:\n  replicas: [3\n", name="bad.yaml")
+    with pytest.raises(ManifestError, match=r"bad\.yaml: is not valid YAML at line \d+"):
+        read_manifests(path)
+
+
+def test_error_unknown_kind(tmp_path):
+    daemonset = deployment().replace("kind: Deployment", "kind: DaemonSet")
+    with pytest.raises(ManifestError, match=r"app\.yaml \(document 1\): kind 'DaemonSet'"):
+        read_manifests(write(tmp_path, daemonset))
+
+
+def test_error_not_a_manifest(tmp_path):
+    with pytest.raises(ManifestError, match=r"notes\.yaml \(document 1\): has no 'kind'"):
+        read_manifests(write(tmp_path, "title: my notes\n", name="notes.yaml"))
+
+
+def test_error_pdb_selects_nothing(tmp_path):
+    path = write(tmp_path, deployment(), pdb("minAvailable: 1", labels="app: webb"))
+    with pytest.raises(ManifestError, match=r"app\.yaml \(document 2\).*'web-pdb' selects no"):
+        read_manifests(path)
+
+
+def test_error_pdb_in_another_namespace_selects_nothing(tmp_path):
+    other = pdb("minAvailable: 1").replace("name: web-pdb", "name: web-pdb\n  namespace: prod")
+    with pytest.raises(ManifestError, match="selects no workload"):
+        read_manifests(write(tmp_path, deployment(), other))
+
+
+def test_error_min_available_above_replicas(tmp_path):
+    path = write(tmp_path, deployment(replicas=3), pdb("minAvailable: 4"))
+    with pytest.raises(ManifestError, match=r"app\.yaml.*minAvailable=4 is above .* 3 replicas"):
+        read_manifests(path)
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ('minAvailable: "12.5%"', r"minAvailable='12.5%' is not valid"),
+        ('maxUnavailable: "150%"', r"maxUnavailable=150% is above 100%"),
+        ("minAvailable: 1\n  maxUnavailable: 1", "sets both minAvailable and maxUnavailable"),
+    ],
+)
+def test_error_invalid_pdb(tmp_path, rule, message):
+    with pytest.raises(ManifestError, match=r"app\.yaml.*" + message):
+        read_manifests(write(tmp_path, deployment(), pdb(rule)))
+
+
+def test_error_two_pdbs_for_one_workload(tmp_path):
+    path = write(tmp_path, deployment(), pdb("minAvailable: 1"), pdb("minAvailable: 2", name="b"))
+    with pytest.raises(ManifestError, match="several PodDisruptionBudgets"):
+        read_manifests(path)
+
+
+def test_error_no_workload(tmp_path):
+    service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  selector: {a: b}\n"
+    with pytest.raises(ManifestError, match=r"svc\.yaml: no workload found"):
+        read_manifests(write(tmp_path, service, name="svc.yaml"))
+
+
+def test_error_several_workloads_need_a_choice(tmp_path):
+    path = write(tmp_path, deployment("web"), deployment("api", labels="app: api"))
+    with pytest.raises(ManifestError, match=r"2 workloads found \(web .*api .*workload="):
+        read_manifests(path)
+    assert read_manifests(path, workload="api").workload_name == "api"
+    with pytest.raises(ManifestError, match="no workload named 'db'"):
+        read_manifests(path, workload="db")
+
+
+def test_error_spread_without_topology_key(tmp_path):
+    spread = "      topologySpreadConstraints:\n        - {maxSkew: 1, labelSelector: {}}\n"
+    with pytest.raises(ManifestError, match=r"app\.yaml.*topologyKey=None; set it"):
+        read_manifests(write(tmp_path, deployment(extra_pod_spec=spread)))
+
+
+def test_error_zero_replicas(tmp_path):
+    with pytest.raises(ManifestError, match="replicas: 0"):
+        read_manifests(write(tmp_path, deployment(replicas=0)))
+
+
+def test_error_bad_quantity(tmp_path):
+    resources = "          resources:\n            requests: {memory: 12 MB}\n"
+    with pytest.raises(ManifestError, match=r"app\.yaml.*'main' memory: quantity '12 MB'"):
+        read_manifests(write(tmp_path, deployment(container=resources)))
+
+
+def test_error_duration_without_unit(tmp_path):
+    stack = "services:\n  a:\n    image: i\n    deploy:\n      restart_policy: {delay: 5}\n"
+    with pytest.raises(ManifestError, match=r"stack\.yml.*restart_policy\.delay.*'5s'"):
+        read_manifests(write(tmp_path, stack, name="stack.yml"))
+
+
+def test_error_global_swarm_service(tmp_path):
+    stack = "services:\n  agent:\n    image: i\n    deploy: {mode: global}\n"
+    with pytest.raises(ManifestError, match=r"stack\.yml.*mode='global' is not supported"):
+        read_manifests(write(tmp_path, stack, name="stack.yml"))
+
+
+def test_error_pdb_above_overridden_instances(tmp_path):
+    path = write(tmp_path, deployment(replicas=6), pdb("minAvailable: 5"))
+    with pytest.raises(ManifestError, match=r"app\.yaml.*min_instances=5 is out of range"):
+        scenario_from_manifests(path, instances=4)
+
+
+def test_manifest_error_is_a_value_error():
+    assert issubclass(ManifestError, ValueError)
+
+
+# -- value parsers ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("500m", 0.5),
+        ("100m", 0.1),  # exactly the float nearest 0.1
+        ("2", 2.0),
+        (2, 2.0),
+        (0.25, 0.25),
+        ("128Mi", 134217728.0),  # 128 x 2^20
+        ("1.5Gi", 1610612736.0),  # 1.5 x 2^30
+        ("1G", 1e9),
+        ("100k", 1e5),
+        ("1e3", 1000.0),
+        ("129e6", 129e6),
+    ],
+)
+def test_parse_quantity(text, expected):
+    assert parse_quantity(text) == expected
+
+
+@pytest.mark.parametrize("text", ["12 MB", "-1", "1Qi", "", None, True])
+def test_parse_quantity_rejects(text):
+    with pytest.raises(ValueError, match="quantity"):
+        parse_quantity(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("5s", 5.0), ("1m30s", 90.0), ("250ms", 0.25), ("1h", 3600.0), ("1.5m", 90.0), (0, 0.0)],
+)
+def test_parse_duration(text, expected):
+    assert parse_duration_s(text) == expected
+
+
+@pytest.mark.parametrize("text", ["5", 5, "5x", "", "s", "5s 3m"])
+def test_parse_duration_rejects(text):
+    with pytest.raises(ValueError, match="duration"):
+        parse_duration_s(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("512m", 536870912.0), ("1g", 1073741824.0), ("2GB", 2147483648.0), ("100b", 100.0)]
+    + [(1024, 1024.0), ("1.5k", 1536.0)],
+)
+def test_parse_compose_memory(text, expected):
+    assert parse_compose_memory(text) == expected
