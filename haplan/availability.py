@@ -1,0 +1,692 @@
+"""Steady-state availability: components, k-of-n, replicas placed on nodes and zones, nines.
+
+Every function computes the *unavailability* (the small number) directly from the
+probabilities of the failure states, never as 1 − A, so 1e-30 keeps all its digits. All
+functions broadcast over their arguments (scalars, lists, ndarrays, Series) and return the
+kind they were given (see :func:`haplan._numeric.restore`).
+
+Placement convention used throughout (``service_unavailability``, ``instances_per_node``):
+C instances go round-robin over the N nodes (instance i on node i mod N), so every node holds
+⌊C/N⌋ or ⌈C/N⌉ instances, the ⌈C/N⌉ ones first; the nodes go round-robin over the Z zones
+(node j in zone j mod Z). Hence the instance-heavy nodes are dealt out over the zones in turn
+and zone sizes (in nodes and in instances) differ as little as the counts allow — what
+Kubernetes ``topologySpreadConstraints`` with ``maxSkew: 1`` on zone and hostname, or Docker
+Swarm's ``spread`` placement preference, produce.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+from scipy.special import bdtr, bdtrc
+
+from haplan._numeric import check_range, restore
+
+__all__ = [
+    "YEAR_DAYS",
+    "MONTH_DAYS",
+    "WINDOW_28_DAYS",
+    "MINUTES_PER_DAY",
+    "steady_state_unavailability",
+    "steady_state_availability",
+    "k_of_n_unavailability",
+    "k_of_n_availability",
+    "instances_per_node",
+    "min_nodes_up",
+    "service_unavailability",
+    "service_availability",
+    "nines",
+    "unavailability_from_nines",
+    "downtime_minutes",
+    "error_budget_minutes",
+    "remaining_error_budget_minutes",
+]
+
+#: Mean Gregorian year [days] (the usual SLO year: 99.99 % allows 52.60 min).
+YEAR_DAYS = 365.25
+#: A 30-day month [days] (99.9 % allows 43.2 min).
+MONTH_DAYS = 30.0
+#: A rolling 28-day SLO window [days], four whole weeks.
+WINDOW_28_DAYS = 28.0
+#: Minutes in a day.
+MINUTES_PER_DAY = 1440.0
+
+
+# --------------------------------------------------------------------------- one component
+
+
+def steady_state_unavailability(mttf, mttr):
+    r"""Steady-state unavailability of one repairable component, MTTR / (MTTF + MTTR).
+
+    Parameters
+    ----------
+    mttf : numeric
+        Mean time to failure [any time unit, e.g. h], > 0; ``inf`` means never fails.
+    mttr : numeric
+        Mean time to repair [same unit as ``mttf``], ≥ 0.
+
+    Returns
+    -------
+    numeric
+        Long-run fraction of time the component is down [probability].
+
+    Notes
+    -----
+    For an alternating renewal process (up periods with mean MTTF, down periods with mean
+    MTTR, any distributions) the long-run fraction of time down is
+    :math:`U = \mathrm{MTTR} / (\mathrm{MTTF} + \mathrm{MTTR})` [1]_.
+
+    References
+    ----------
+    .. [1] R. E. Barlow and F. Proschan, *Mathematical Theory of Reliability*, Wiley, 1965,
+       ch. 3 (alternating renewal processes); K. S. Trivedi, *Probability and Statistics with
+       Reliability, Queuing, and Computer Science Applications*, 2nd ed., Wiley, 2016, §8.2.
+    """
+    f = check_range("mttf", mttf, low=0, low_open=True, allow_inf=True)
+    r = check_range("mttr", mttr, low=0)
+    return restore(r / (f + r), mttf, mttr)
+
+
+def steady_state_availability(mttf, mttr):
+    r"""Steady-state availability of one repairable component, MTTF / (MTTF + MTTR).
+
+    Parameters
+    ----------
+    mttf : numeric
+        Mean time to failure [any time unit, e.g. h], > 0; ``inf`` means never fails.
+    mttr : numeric
+        Mean time to repair [same unit as ``mttf``], ≥ 0.
+
+    Returns
+    -------
+    numeric
+        Long-run fraction of time the component is up [probability].
+
+    Notes
+    -----
+    :math:`A = \mathrm{MTTF} / (\mathrm{MTTF} + \mathrm{MTTR})`; see
+    :func:`steady_state_unavailability` for the source. Use the unavailability when A is
+    close to 1.
+
+    References
+    ----------
+    .. [1] Barlow and Proschan, *Mathematical Theory of Reliability*, 1965, ch. 3.
+    """
+    f = check_range("mttf", mttf, low=0, low_open=True, allow_inf=True)
+    r = check_range("mttr", mttr, low=0)
+    f, r = np.broadcast_arrays(f, r)
+    with np.errstate(invalid="ignore"):
+        result = np.where(np.isinf(f), 1.0, f / (f + r))
+    return restore(result, mttf, mttr)
+
+
+# --------------------------------------------------------------------------- k of n
+
+
+def _ints(values):
+    return values.astype(np.int64)
+
+
+def _k_n_q(k, n, unit_unavailability):
+    kk = check_range("k", k, integer=True)
+    nn = check_range("n", n, low=1, integer=True)
+    q = check_range("unit_unavailability", unit_unavailability, low=0, high=1)
+    kk, nn, q = np.broadcast_arrays(kk, nn, q)
+    too_many = kk > nn
+    if too_many.any():
+        first = np.flatnonzero(too_many.ravel())[0]
+        raise ValueError(
+            f"k={kk.flat[first]:.0f} is out of range: must be <= n={nn.flat[first]:.0f} "
+            "(the service cannot need more units than it has)"
+        )
+    return kk, nn, q
+
+
+def k_of_n_unavailability(k, n, unit_unavailability):
+    r"""Probability that fewer than k of n independent identical units are up.
+
+    Parameters
+    ----------
+    k : numeric
+        Units needed for the system to be up [count], a whole number ≤ n; k ≤ 0 means the
+        system is always up.
+    n : numeric
+        Units [count], a whole number ≥ 1.
+    unit_unavailability : numeric
+        Probability that one unit is down [probability], in [0, 1]. Pass the unavailability,
+        not the availability, so that 1e-9 keeps its digits.
+
+    Returns
+    -------
+    numeric
+        System unavailability [probability].
+
+    Notes
+    -----
+    With D ~ Binomial(n, q) the number of units down, the system is down when more than
+    n − k units are down: :math:`U = P(D > n-k) = \sum_{j=n-k+1}^{n} \binom{n}{j} q^j
+    (1-q)^{n-j}`, evaluated as the binomial survival function (``scipy.special.bdtrc``, a
+    regularised incomplete beta function accurate to a few ulps), which sums the small side
+    directly [1]_.
+
+    References
+    ----------
+    .. [1] Barlow and Proschan, *Mathematical Theory of Reliability*, 1965, ch. 2 (k-out-of-n
+       structures); worked example "k out of n": 3-of-4 with unit availability 0.9 gives
+       0.9477 (reliabilityanalytics.com).
+    """
+    kk, nn, q = _k_n_q(k, n, unit_unavailability)
+    down_tolerated = np.maximum(nn - kk, 0.0)
+    result = np.where(kk <= 0, 0.0, bdtrc(_ints(np.minimum(down_tolerated, nn)), _ints(nn), q))
+    return restore(result, k, n, unit_unavailability)
+
+
+def k_of_n_availability(k, n, unit_unavailability):
+    r"""Probability that at least k of n independent identical units are up.
+
+    Parameters
+    ----------
+    k : numeric
+        Units needed [count], a whole number ≤ n; k ≤ 0 means always up.
+    n : numeric
+        Units [count], a whole number ≥ 1.
+    unit_unavailability : numeric
+        Probability that one unit is down [probability], in [0, 1].
+
+    Returns
+    -------
+    numeric
+        System availability [probability].
+
+    Notes
+    -----
+    :math:`A = P(D \le n-k)` with D ~ Binomial(n, q) the units down (``scipy.special.bdtr``);
+    see :func:`k_of_n_unavailability`.
+
+    References
+    ----------
+    .. [1] Barlow and Proschan, *Mathematical Theory of Reliability*, 1965, ch. 2.
+    """
+    kk, nn, q = _k_n_q(k, n, unit_unavailability)
+    down_tolerated = np.maximum(nn - kk, 0.0)
+    result = np.where(kk <= 0, 1.0, bdtr(_ints(np.minimum(down_tolerated, nn)), _ints(nn), q))
+    return restore(result, k, n, unit_unavailability)
+
+
+# --------------------------------------------------------------------------- placement
+
+
+def instances_per_node(nodes, instances):
+    """Instances on each node when a spreading scheduler places them, most loaded first.
+
+    Parameters
+    ----------
+    nodes : int
+        Nodes N [count], ≥ 1.
+    instances : int
+        Instances C [count], ≥ 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer array of length N, descending: C mod N nodes hold ⌈C/N⌉ instances, the rest
+        ⌊C/N⌋. C = N × R puts R on every node; 3 instances on 5 nodes give [1, 1, 1, 0, 0];
+        7 on 3 give [3, 2, 2].
+
+    Notes
+    -----
+    Anti-affinity / spread scheduling (Kubernetes ``topologySpreadConstraints`` with
+    ``maxSkew: 1`` on ``kubernetes.io/hostname``; Docker Swarm's default ``spread`` strategy)
+    keeps per-node counts within one of each other [1]_.
+
+    References
+    ----------
+    .. [1] Kubernetes documentation, "Pod Topology Spread Constraints",
+       https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/ ;
+       Docker documentation, "Deploy services to a swarm" (placement preferences).
+    """
+    n = int(check_range("nodes", nodes, low=1, integer=True))
+    c = int(check_range("instances", instances, low=0, integer=True))
+    base, extra = divmod(c, n)
+    counts = np.full(n, base, dtype=np.int64)
+    counts[:extra] += 1
+    return counts
+
+
+def min_nodes_up(nodes, instances, min_instances):
+    """Fewest up nodes that keep at least ``min_instances`` instances up, whichever nodes fail.
+
+    Parameters
+    ----------
+    nodes : numeric
+        Nodes N [count], a whole number ≥ 1.
+    instances : numeric
+        Instances C [count], a whole number ≥ 1, placed by :func:`instances_per_node`.
+    min_instances : numeric
+        Instances k the service needs [count], a whole number ≤ C; k ≤ 0 gives 0.
+
+    Returns
+    -------
+    numeric
+        m [count]: the smallest number of surviving nodes such that any m nodes hold at least
+        k instances. In the worst case the failed nodes are the most loaded ones, so m is the
+        smallest s whose s least-loaded nodes hold ≥ k instances. ``nodes - m`` node failures
+        are always tolerated (ignoring container crashes).
+
+    Notes
+    -----
+    With b = ⌊C/N⌋, e = C mod N and a = N − e nodes holding b instances:
+    m = ⌈k/b⌉ if b ≥ 1 and k ≤ a·b, otherwise a + ⌈(k − a·b)/(b+1)⌉.
+    """
+    n = check_range("nodes", nodes, low=1, integer=True)
+    c = check_range("instances", instances, low=1, integer=True)
+    k = check_range("min_instances", min_instances, integer=True)
+    n, c, k = np.broadcast_arrays(n, c, k)
+    _check_k_le_c(k, c)
+    base = np.floor(c / n)
+    light_nodes = n - (c - base * n)
+    light_total = light_nodes * base
+    with np.errstate(divide="ignore", invalid="ignore"):
+        on_light = np.ceil(k / base)
+    on_heavy = light_nodes + np.ceil((k - light_total) / (base + 1))
+    result = np.where(k <= 0, 0.0, np.where((base >= 1) & (k <= light_total), on_light, on_heavy))
+    return restore(result, nodes, instances, min_instances)
+
+
+def _check_k_le_c(k, c):
+    too_many = k > c
+    if too_many.any():
+        first = np.flatnonzero(too_many.ravel())[0]
+        raise ValueError(
+            f"min_instances={k.flat[first]:.0f} is out of range: must be <= "
+            f"instances={c.flat[first]:.0f} (the service cannot need more instances than it runs)"
+        )
+
+
+# --------------------------------------------------------------------------- service model
+#
+# Distributions of the number of instances DOWN, one row per scenario, truncated at `size`:
+# column j < size holds P(down = j), column `size` holds P(down >= size). Only sums and
+# products of non-negative numbers are formed, so tiny tail probabilities keep their digits.
+
+
+def _convolve(x, y, size):
+    """Distribution of X + Y for independent X, Y given as truncated rows (see above)."""
+    if x is None:
+        return y
+    if y is None:
+        return x
+    tail_y = np.cumsum(y[:, ::-1], axis=1)[:, ::-1]  # tail_y[:, t] = P(Y >= t)
+    out = np.empty_like(x)
+    rows = x.shape[0]
+    if rows < size:
+        for row in range(rows):
+            out[row, :size] = np.convolve(x[row, :size], y[row, :size])[:size]
+            out[row, size] = x[row, size] + np.dot(x[row, :size], tail_y[row, size:0:-1])
+    else:
+        out[:] = 0.0
+        for i in range(size):
+            out[:, i:size] += x[:, i : i + 1] * y[:, : size - i]
+        out[:, size] = x[:, size] + np.einsum("ij,ij->i", x[:, :size], tail_y[:, size:0:-1])
+    return out
+
+
+def _power(x, count, size):
+    """Distribution of the sum of ``count`` independent copies (None = the sum is 0)."""
+    if count < 0:  # a layout bug must fail loudly: a negative count would never end the loop
+        raise RuntimeError(f"internal error: negative node count {count} in the placement")
+    result = None
+    while count:
+        if count & 1:
+            result = _convolve(result, x, size)
+        count >>= 1
+        if count:
+            x = _convolve(x, x, size)
+    return result
+
+
+def _node_down(load, q_node, q_instance, size):
+    """Instances down on one node holding ``load`` instances (node or instance failures)."""
+    down = np.arange(load + 1)
+    pmf = stats.binom.pmf(down, load, q_instance[:, None]) * (1.0 - q_node)[:, None]
+    pmf[:, load] += q_node
+    out = np.zeros((q_node.shape[0], size + 1))
+    kept = min(load + 1, size)
+    out[:, :kept] = pmf[:, :kept]
+    if load >= size:
+        out[:, size] = pmf[:, size:].sum(axis=1)
+    return out
+
+
+def _zone_types(nodes, instances, zones):
+    """(count, heavy nodes, light nodes) of each kind of zone under the round-robin layout."""
+    base, extra = divmod(instances, nodes)
+    zone = np.arange(min(zones, nodes))
+    nodes_in_zone = (nodes - zone + zones - 1) // zones
+    heavy = np.where(zone < extra, (extra - zone + zones - 1) // zones, 0)
+    pairs, counts = np.unique(
+        np.stack([heavy, nodes_in_zone - heavy], axis=1), axis=0, return_counts=True
+    )
+    return base, [(int(n), int(h), int(light)) for (h, light), n in zip(pairs, counts, strict=True)]
+
+
+def _down_distribution(nodes, instances, zones, q_node, q_instance, q_zone, size):
+    base, zone_types = _zone_types(nodes, instances, zones)
+    heavy_node = _node_down(base + 1, q_node, q_instance, size)
+    light_node = _node_down(base, q_node, q_instance, size) if base > 0 else None
+    total = None
+    for count, heavy, light in zone_types:
+        zone_instances = heavy * (base + 1) + light * base
+        if zone_instances == 0:
+            continue
+        in_zone = _convolve(
+            _power(heavy_node, heavy, size),
+            _power(light_node, light, size) if light_node is not None else None,
+            size,
+        )
+        zone_dist = in_zone * (1.0 - q_zone)[:, None]
+        zone_dist[:, min(zone_instances, size)] += q_zone
+        total = _convolve(total, _power(zone_dist, count, size), size)
+    return total
+
+
+def _service_inputs(
+    nodes,
+    instances,
+    min_instances,
+    node_unavailability,
+    instance_unavailability,
+    zones,
+    zone_unavailability,
+):
+    arrays = (
+        check_range("nodes", nodes, low=1, integer=True),
+        check_range("instances", instances, low=1, integer=True),
+        check_range("min_instances", min_instances, integer=True),
+        check_range("node_unavailability", node_unavailability, low=0, high=1),
+        check_range("instance_unavailability", instance_unavailability, low=0, high=1),
+        check_range("zones", zones, low=1, integer=True),
+        check_range("zone_unavailability", zone_unavailability, low=0, high=1),
+    )
+    arrays = np.broadcast_arrays(*arrays)
+    _check_k_le_c(arrays[2], arrays[1])
+    return arrays
+
+
+def _service_probabilities(n, c, k, qn, qi, z, qz):
+    """(unavailability, availability) arrays for validated, broadcast inputs."""
+    shape = n.shape
+    n, c, k, qn, qi, z, qz = (a.ravel() for a in (n, c, k, qn, qi, z, qz))
+    down = np.zeros(n.shape)
+    up = np.ones(n.shape)
+    active = np.flatnonzero(k > 0)
+    if active.size:
+        structure = np.stack([n[active], c[active], z[active]], axis=1)
+        keys, group_of = np.unique(structure, axis=0, return_inverse=True)
+        group_of = group_of.ravel()
+        order = np.argsort(group_of, kind="stable")
+        bounds = np.searchsorted(group_of[order], np.arange(len(keys) + 1))
+        for g, (nodes, instances, zones) in enumerate(keys.astype(np.int64)):
+            rows = active[order[bounds[g] : bounds[g + 1]]]
+            threshold = (instances - k[rows] + 1).astype(np.int64)  # down >= threshold: out
+            size = int(threshold.max())
+            dist = _down_distribution(
+                int(nodes), int(instances), int(zones), qn[rows], qi[rows], qz[rows], size
+            )
+            tail = np.cumsum(dist[:, ::-1], axis=1)[:, ::-1]
+            head = np.cumsum(dist, axis=1)
+            pick = np.arange(rows.size)
+            down[rows] = np.minimum(tail[pick, threshold], 1.0)  # rounding never exceeds 1
+            up[rows] = np.minimum(head[pick, threshold - 1], 1.0)
+    return down.reshape(shape), up.reshape(shape)
+
+
+def service_unavailability(
+    nodes,
+    instances,
+    min_instances,
+    node_unavailability,
+    instance_unavailability=0.0,
+    zones=1,
+    zone_unavailability=0.0,
+):
+    r"""Probability that fewer than ``min_instances`` instances are up, over the real placement.
+
+    Parameters
+    ----------
+    nodes : numeric
+        Nodes N [count], a whole number ≥ 1.
+    instances : numeric
+        Instances C of the service [count], a whole number ≥ 1 (the article's C = N × R).
+    min_instances : numeric
+        Instances k the service needs to count as up [count], a whole number ≤ C; k ≤ 0
+        means always up.
+    node_unavailability : numeric
+        Probability that a node is down [probability], in [0, 1]; a down node takes all its
+        instances with it.
+    instance_unavailability : numeric, default 0
+        Probability that an instance on an up node is down on its own (crash, restart)
+        [probability], in [0, 1].
+    zones : numeric, default 1
+        Failure zones Z [count], a whole number ≥ 1; nodes are dealt round-robin over the
+        zones (zones beyond N stay empty and do not matter).
+    zone_unavailability : numeric, default 0
+        Probability that a zone is down [probability], in [0, 1]; a down zone takes all its
+        nodes with it.
+
+    Returns
+    -------
+    numeric
+        Service unavailability [probability]; same kind as the inputs.
+
+    Notes
+    -----
+    Placement: see the module docstring (instances round-robin over nodes, nodes round-robin
+    over zones; e.g. 7 instances on 5 nodes in 2 zones: nodes hold [2, 2, 1, 1, 1], zone 0
+    has nodes 0, 2, 4 with 4 instances, zone 1 nodes 1, 3 with 3).
+
+    All failures are independent. The number of instances *down* on a node with r instances
+    is r with probability q_node, else Binomial(r, q_instance); a zone's count is the
+    convolution of its nodes' counts when the zone is up and its whole instance count with
+    probability q_zone; the service's count D is the convolution over zones (generating
+    functions, [1]_ §3.9). U = P(D ≥ C − k + 1), summed from the down side. Distributions are
+    truncated at C − k + 1 (one lumped tail entry), so the cost is
+    O((C − k + 1)² · log N) per scenario, grouped over identical (N, C, Z). Direct (not FFT)
+    convolution of non-negative numbers keeps relative precision at any magnitude down to
+    float underflow (~1e-300).
+
+    References
+    ----------
+    .. [1] K. S. Trivedi, *Probability and Statistics with Reliability, Queuing, and Computer
+       Science Applications*, 2nd ed., Wiley, 2016.
+    .. [2] Kubernetes documentation, "Pod Topology Spread Constraints".
+    """
+    args = _service_inputs(
+        nodes,
+        instances,
+        min_instances,
+        node_unavailability,
+        instance_unavailability,
+        zones,
+        zone_unavailability,
+    )
+    down, _ = _service_probabilities(*args)
+    return restore(
+        down,
+        nodes,
+        instances,
+        min_instances,
+        node_unavailability,
+        instance_unavailability,
+        zones,
+        zone_unavailability,
+    )
+
+
+def service_availability(
+    nodes,
+    instances,
+    min_instances,
+    node_unavailability,
+    instance_unavailability=0.0,
+    zones=1,
+    zone_unavailability=0.0,
+):
+    """Probability that at least ``min_instances`` instances are up, over the real placement.
+
+    Same parameters and model as :func:`service_unavailability` (read its Notes); the result
+    is summed from the up side of the same distribution [probability].
+
+    References
+    ----------
+    .. [1] Trivedi, *Probability and Statistics with Reliability, Queuing, and Computer
+       Science Applications*, 2nd ed., 2016.
+    """
+    args = _service_inputs(
+        nodes,
+        instances,
+        min_instances,
+        node_unavailability,
+        instance_unavailability,
+        zones,
+        zone_unavailability,
+    )
+    _, up = _service_probabilities(*args)
+    return restore(
+        up,
+        nodes,
+        instances,
+        min_instances,
+        node_unavailability,
+        instance_unavailability,
+        zones,
+        zone_unavailability,
+    )
+
+
+# --------------------------------------------------------------------------- nines and budgets
+
+
+def nines(unavailability):
+    r"""Number of nines, −log10(U): U = 1e-3 is 3 nines (99.9 %), U = 0 is ``inf``.
+
+    Parameters
+    ----------
+    unavailability : numeric
+        Unavailability U [probability], in [0, 1].
+
+    Returns
+    -------
+    numeric
+        Nines [dimensionless], ≥ 0.
+
+    References
+    ----------
+    .. [1] B. Beyer et al., *Site Reliability Engineering*, O'Reilly, 2016, ch. 3
+       "Embracing Risk".
+    """
+    u = check_range("unavailability", unavailability, low=0, high=1)
+    with np.errstate(divide="ignore"):
+        result = -np.log10(u)
+    return restore(result + 0.0, unavailability)  # + 0.0 turns -0.0 (U = 1) into 0.0
+
+
+def unavailability_from_nines(nines_count):
+    """Unavailability for a number of nines, 10^−nines (3 → 1e-3) [probability].
+
+    Parameters
+    ----------
+    nines_count : numeric
+        Nines [dimensionless], ≥ 0; ``inf`` gives 0.
+
+    References
+    ----------
+    .. [1] Beyer et al., *Site Reliability Engineering*, 2016, ch. 3.
+    """
+    n = check_range("nines_count", nines_count, low=0, allow_inf=True)
+    return restore(10.0**-n, nines_count)
+
+
+def _period_minutes(period_days):
+    return check_range("period_days", period_days, low=0, low_open=True) * MINUTES_PER_DAY
+
+
+def downtime_minutes(unavailability, period_days=YEAR_DAYS):
+    """Expected downtime over a period, U × period [min].
+
+    Parameters
+    ----------
+    unavailability : numeric
+        Unavailability U [probability], in [0, 1].
+    period_days : numeric, default ``YEAR_DAYS`` (365.25)
+        Length of the period [days], > 0: ``YEAR_DAYS``, ``MONTH_DAYS`` (30),
+        ``WINDOW_28_DAYS`` (28), 365, ...
+
+    Returns
+    -------
+    numeric
+        Expected minutes down per period [min].
+
+    References
+    ----------
+    .. [1] Beyer et al., *Site Reliability Engineering*, 2016, ch. 3; Google Cloud CRE blog,
+       "Available … or not? That is the question" (99.9 % over 30 days = 43.2 min).
+    """
+    u = check_range("unavailability", unavailability, low=0, high=1)
+    return restore(u * _period_minutes(period_days), unavailability, period_days)
+
+
+def error_budget_minutes(target_availability, period_days=YEAR_DAYS):
+    """Downtime an availability target allows over a period, (1 − target) × period [min].
+
+    Parameters
+    ----------
+    target_availability : numeric
+        SLO target as a fraction [probability], in [0, 1] (0.999 for 99.9 %).
+    period_days : numeric, default ``YEAR_DAYS`` (365.25)
+        Length of the SLO window [days], > 0.
+
+    Returns
+    -------
+    numeric
+        Error budget [min]: 99.9 % over 30 days is 43.2 min, 99.99 % over 365.25 days 52.60.
+
+    Notes
+    -----
+    1 − target is exact for the decimal target up to the input's own float rounding
+    (0.9999 is stored as 0.99990000000000001).
+
+    References
+    ----------
+    .. [1] Beyer et al., *Site Reliability Engineering*, 2016, ch. 3 ("error budgets").
+    """
+    target = check_range("target_availability", target_availability, low=0, high=1)
+    budget = (1.0 - target) * _period_minutes(period_days)
+    return restore(budget, target_availability, period_days)
+
+
+def remaining_error_budget_minutes(target_availability, downtime_min, period_days=YEAR_DAYS):
+    """Error budget left after ``downtime_min`` of downtime in the window [min].
+
+    Parameters
+    ----------
+    target_availability : numeric
+        SLO target as a fraction [probability], in [0, 1].
+    downtime_min : numeric
+        Downtime already spent in the window [min], ≥ 0.
+    period_days : numeric, default ``YEAR_DAYS`` (365.25)
+        Length of the SLO window [days], > 0.
+
+    Returns
+    -------
+    numeric
+        Budget left [min]; negative when the budget is overspent.
+
+    References
+    ----------
+    .. [1] Beyer et al., *Site Reliability Engineering*, 2016, ch. 3.
+    """
+    target = check_range("target_availability", target_availability, low=0, high=1)
+    spent = check_range("downtime_min", downtime_min, low=0)
+    left = (1.0 - target) * _period_minutes(period_days) - spent
+    return restore(left, target_availability, downtime_min, period_days)

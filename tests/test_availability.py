@@ -1,0 +1,386 @@
+"""Tests for haplan.availability: references, high-precision checks, brute force, invariants."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import mpmath
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.special import bdtrc
+
+from haplan import availability as av
+
+SETTINGS = settings(max_examples=60, deadline=None)
+
+
+def probability(min_exponent=-15):
+    """Probabilities over many orders of magnitude, plus the exact ends 0 and 1."""
+    tiny = st.floats(min_exponent, -0.01).map(lambda e: 10.0**e)
+    return st.one_of(tiny, st.sampled_from([0.0, 1.0, 0.5]))
+
+
+# --------------------------------------------------------------------------- independent models
+
+
+def round_robin_layout(nodes, instances, zones):
+    """Instance i on node i mod N, node j in zone j mod Z: an independent statement of the
+    placement the module documents."""
+    loads = np.bincount(np.arange(instances) % nodes, minlength=nodes)
+    zone_of = np.arange(nodes) % zones
+    return loads, zone_of
+
+
+def brute_force(nodes, instances, k, q_node, q_instance, zones, q_zone):
+    """Enumerate every zone and node up/down state; instances on up nodes ~ Binomial."""
+    loads, zone_of = round_robin_layout(nodes, instances, zones)
+    terms = []
+    for zone_down in itertools.product((False, True), repeat=min(zones, nodes)):
+        p_zones = math.prod(q_zone if d else 1.0 - q_zone for d in zone_down)
+        for node_down in itertools.product((False, True), repeat=nodes):
+            p_nodes = math.prod(q_node if d else 1.0 - q_node for d in node_down)
+            running = sum(
+                int(loads[j])
+                for j in range(nodes)
+                if not node_down[j] and not zone_down[zone_of[j]]
+            )
+            # P(fewer than k of `running` instances up) = P(more than running − k down)
+            p_out = 1.0 if running < k else float(bdtrc(running - k, running, q_instance))
+            terms.append(p_zones * p_nodes * p_out)
+    return math.fsum(terms)
+
+
+def brute_force_mp(nodes, instances, k, q_node, q_instance, zones, q_zone):
+    """The same enumeration in 50-digit arithmetic."""
+    mpmath.mp.dps = 50
+    qn, qi, qz = (mpmath.mpf(q) for q in (q_node, q_instance, q_zone))
+    loads, zone_of = round_robin_layout(nodes, instances, zones)
+    total = mpmath.mpf(0)
+    for zone_down in itertools.product((False, True), repeat=min(zones, nodes)):
+        p_zones = mpmath.fprod(qz if d else 1 - qz for d in zone_down)
+        for node_down in itertools.product((False, True), repeat=nodes):
+            p_nodes = mpmath.fprod(qn if d else 1 - qn for d in node_down)
+            running = sum(
+                int(loads[j])
+                for j in range(nodes)
+                if not node_down[j] and not zone_down[zone_of[j]]
+            )
+            p_out = mpmath.fsum(
+                mpmath.binomial(running, up) * (1 - qi) ** up * qi ** (running - up)
+                for up in range(min(k, running + 1))
+            )
+            total += p_zones * p_nodes * p_out
+    return total
+
+
+def k_of_n_mp(k, n, q):
+    mpmath.mp.dps = 50
+    q = mpmath.mpf(q)
+    return mpmath.fsum(
+        mpmath.binomial(n, down) * q**down * (1 - q) ** (n - down)
+        for down in range(n - k + 1, n + 1)
+    )
+
+
+# --------------------------------------------------------------------------- published values
+
+
+def test_k_of_n_published_example():
+    # reliabilityanalytics.com "k out of n": 3-of-4, unit availability 0.9 -> 0.9477; exact in
+    # decimal (0.9^4 + 4·0.9^3·0.1), so only float rounding separates us: rtol 1e-12.
+    assert av.k_of_n_availability(3, 4, 0.1) == pytest.approx(0.9477, rel=1e-12)
+    assert av.k_of_n_unavailability(3, 4, 0.1) == pytest.approx(0.0523, rel=1e-12)
+
+
+def test_error_budget_published_examples():
+    # Google Cloud CRE blog: 99.9 % over a 30-day month = 43.2 min (exact up to float rounding).
+    assert av.error_budget_minutes(0.999, av.MONTH_DAYS) == pytest.approx(43.2, rel=1e-9)
+    assert av.downtime_minutes(1e-3, period_days=av.MONTH_DAYS) == pytest.approx(43.2, rel=1e-12)
+    # 99.99 % over 365.25 days = 52.60 min as published (rounded to 0.01 min): 52.596.
+    assert av.error_budget_minutes(0.9999, av.YEAR_DAYS) == pytest.approx(52.60, abs=0.005)
+    assert av.downtime_minutes(1e-4) == pytest.approx(52.596, rel=1e-12)
+    # the calendar is a parameter: a 365-day year and a 28-day window (hand-computed)
+    assert av.downtime_minutes(1e-4, 365) == pytest.approx(52.56, rel=1e-12)
+    assert av.error_budget_minutes(0.999, av.WINDOW_28_DAYS) == pytest.approx(40.32, rel=1e-9)
+    assert av.remaining_error_budget_minutes(0.999, 10.0, 30) == pytest.approx(33.2, rel=1e-9)
+    assert av.remaining_error_budget_minutes(0.999, 50.0, 30) == pytest.approx(-6.8, rel=1e-9)
+
+
+def test_nines():
+    np.testing.assert_allclose(av.nines([1e-3, 1e-5, 0.5]), [3, 5, math.log10(2)], rtol=1e-14)
+    assert av.nines(0.0) == math.inf
+    assert av.nines(1.0) == 0.0 and math.copysign(1, av.nines(1.0)) == 1.0
+    assert av.unavailability_from_nines(4) == pytest.approx(1e-4, rel=1e-15)
+    assert av.unavailability_from_nines(math.inf) == 0.0
+
+
+def test_steady_state():
+    # MTTF 999 h, MTTR 1 h: U = 1/1000 exactly (hand-computed)
+    assert av.steady_state_unavailability(999.0, 1.0) == pytest.approx(1e-3, rel=1e-15)
+    assert av.steady_state_availability(999.0, 1.0) == pytest.approx(0.999, rel=1e-15)
+    # tiny: MTTR 1 s against MTTF 1e20 h keeps its digits (no 1 − A)
+    assert av.steady_state_unavailability(1e20, 1 / 3600) == pytest.approx(1 / 3.6e23, rel=1e-15)
+    assert av.steady_state_unavailability(math.inf, 4.0) == 0.0
+    assert av.steady_state_availability(math.inf, 4.0) == 1.0
+    assert av.steady_state_availability(10.0, 0.0) == 1.0
+
+
+# --------------------------------------------------------------------------- placement
+
+
+def test_instances_per_node_examples_from_design():
+    np.testing.assert_array_equal(av.instances_per_node(4, 8), [2, 2, 2, 2])  # C = N×R
+    np.testing.assert_array_equal(av.instances_per_node(5, 3), [1, 1, 1, 0, 0])
+    np.testing.assert_array_equal(av.instances_per_node(3, 7), [3, 2, 2])
+    np.testing.assert_array_equal(av.instances_per_node(2, 0), [0, 0])
+
+
+@given(st.integers(1, 12), st.integers(1, 40), st.data())
+@SETTINGS
+def test_min_nodes_up_is_worst_case(nodes, instances, data):
+    k = data.draw(st.integers(-2, instances))
+    loads = np.sort(av.instances_per_node(nodes, instances))  # least loaded first
+    held = np.concatenate([[0], np.cumsum(loads)])  # instances on the s least-loaded nodes
+    expected = 0 if k <= 0 else int(np.argmax(held >= k))
+    assert av.min_nodes_up(nodes, instances, k) == expected
+
+
+# --------------------------------------------------------------------------- hand derivations
+
+
+def test_service_hand_derived():
+    q = 1e-20
+    # 2 nodes × 2 instances, need 3: down if any node is down: 2q(1−q) + q²
+    assert av.service_unavailability(2, 4, 3, q) == pytest.approx(
+        2 * q * (1 - q) + q * q, rel=1e-14
+    )
+    # 3 instances on 5 nodes use 3 nodes: need 1 -> all three used nodes down, q³
+    assert av.service_unavailability(5, 3, 1, 1e-10) == pytest.approx(1e-30, rel=1e-14)
+    # 4 nodes in 2 zones, zone failures only, need all 4 -> any zone down; need 1 -> both
+    z = 1e-15
+    assert av.service_unavailability(4, 4, 4, 0.0, zones=2, zone_unavailability=z) == (
+        pytest.approx(2 * z - z * z, rel=1e-14)
+    )
+    assert av.service_unavailability(4, 4, 1, 0.0, zones=2, zone_unavailability=z) == (
+        pytest.approx(z * z, rel=1e-14)
+    )
+    # 1 node, 3 instances, crashes only (q_i), need 3: 1 − (1 − q_i)³ = 3q − 3q² + q³
+    qi = 1e-12
+    expected = 3 * qi - 3 * qi**2 + qi**3
+    assert av.service_unavailability(1, 3, 3, 0.0, qi) == pytest.approx(expected, rel=1e-14)
+
+
+def test_service_placement_example_in_docstring():
+    # 7 instances, 5 nodes, 2 zones: zone 0 (nodes 0, 2, 4) holds 2+1+1 = 4 instances, zone 1
+    # (nodes 1, 3) holds 3. Only zone failures (z each). Need 4: losing zone 1 leaves 4 (up),
+    # losing zone 0 leaves 3 (down), so U = z. Need 5: losing either zone is down, 2z − z².
+    z = 1e-7
+    assert av.service_unavailability(5, 7, 4, 0.0, zones=2, zone_unavailability=z) == (
+        pytest.approx(z, rel=1e-14)
+    )
+    assert av.service_unavailability(5, 7, 5, 0.0, zones=2, zone_unavailability=z) == (
+        pytest.approx(2 * z - z * z, rel=1e-14)
+    )
+
+
+# --------------------------------------------------------------------------- high precision
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "q"),
+    [(3, 4, 0.1), (2, 3, 1e-9), (1, 3, 1e-10), (8, 10, 1e-10), (95, 100, 1e-3), (1, 2, 1e-15)],
+)
+def test_k_of_n_against_mpmath(k, n, q):
+    # bdtrc is accurate to a few ulps even at 1e-30; the brief asks for rtol 1e-9
+    expected = k_of_n_mp(k, n, q)
+    assert float(expected) > 0
+    assert av.k_of_n_unavailability(k, n, q) == pytest.approx(float(expected), rel=1e-9)
+    availability = float(1 - expected)
+    assert av.k_of_n_availability(k, n, q) == pytest.approx(availability, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (4, 6, 5, 1e-9, 1e-11, 2, 1e-12),  # ~1e-18 terms from nodes, crashes and zones
+        (5, 7, 1, 1e-6, 1e-6, 2, 1e-8),  # everything down: ~1e-30 and below
+        (3, 7, 6, 0.2, 0.05, 3, 0.01),  # large probabilities
+        (6, 6, 2, 1e-6, 0.0, 3, 1e-10),  # one instance per node, three zones
+    ],
+)
+def test_service_against_mpmath(case):
+    expected = brute_force_mp(*case)
+    assert av.service_unavailability(*case) == pytest.approx(float(expected), rel=1e-9)
+    assert av.service_availability(*case) == pytest.approx(float(1 - expected), rel=1e-12)
+
+
+def test_service_tiny_digits_kept():
+    # 3 nodes × 1 instance, need 1: q³ = 1e-30 exactly; 1 − A would give 0
+    assert av.service_unavailability(3, 3, 1, 1e-10) == pytest.approx(1e-30, rel=1e-14)
+    assert av.service_availability(3, 3, 1, 1e-10) == 1.0
+
+
+def test_service_thousands_of_instances_equal_loads():
+    # C = 3N: every node holds 3 instances, so with no crashes the service needs m =
+    # ceil(2990/3) = 997 of the 1000 nodes up: a k-of-n over nodes (exact equivalence).
+    u = av.service_unavailability(1000, 3000, 2990, 1e-3)
+    assert u == pytest.approx(av.k_of_n_unavailability(997, 1000, 1e-3), rel=1e-9)
+    # 1e4 instances on 100 nodes, need 9950: any node loss (100 instances) is an outage;
+    # otherwise more than 50 of the 10⁴ instances must crash:
+    # U = 1 − (1−q_n)^100 + (1−q_n)^100 · P(Binomial(10⁴, q_i) > 50)
+    qn, qi = 1e-4, 4e-3  # mean 40 crashes: both terms matter
+    u = av.service_unavailability(100, 10_000, 9950, qn, qi)
+    all_nodes_up = (1 - qn) ** 100
+    expected = -math.expm1(100 * math.log1p(-qn)) + all_nodes_up * bdtrc(50, 10_000, qi)
+    assert u == pytest.approx(expected, rel=1e-9)
+
+
+# --------------------------------------------------------------------------- brute force
+
+
+@st.composite
+def clusters(draw):
+    nodes = draw(st.integers(1, 7))
+    instances = draw(st.integers(1, 12))
+    k = draw(st.integers(1, instances))
+    zones = draw(st.integers(1, 3))
+    return (
+        nodes,
+        instances,
+        k,
+        draw(probability()),
+        draw(probability()),
+        zones,
+        draw(probability()),
+    )
+
+
+@given(clusters())
+@SETTINGS
+def test_service_equals_brute_force(case):
+    expected = brute_force(*case)
+    got = av.service_unavailability(*case)
+    assert got == pytest.approx(expected, rel=1e-9, abs=1e-300)
+    assert 0.0 <= got <= 1.0
+    assert av.service_availability(*case) + got == pytest.approx(1.0, abs=1e-12)
+
+
+# --------------------------------------------------------------------------- invariants
+
+
+@given(st.integers(1, 30), st.integers(1, 8), probability(), probability(), st.data())
+@SETTINGS
+def test_service_unavailability_non_increasing_in_instances(nodes, zones, qn, qi, data):
+    k = data.draw(st.integers(1, 20))
+    qz = data.draw(probability())
+    instances = np.arange(k, k + 40)
+    u = av.service_unavailability(nodes, instances, k, qn, qi, zones, qz)
+    assert np.all((u >= 0) & (u <= 1))
+    assert np.all(np.diff(u) <= 1e-12 * u[:-1] + 1e-300)
+
+
+@given(st.integers(1, 60), probability(), probability(), st.data())
+@SETTINGS
+def test_one_instance_per_node_is_k_of_n(nodes, qn, qi, data):
+    k = data.draw(st.integers(-1, nodes))
+    got = av.service_unavailability(nodes, nodes, k, qn)
+    assert got == pytest.approx(av.k_of_n_unavailability(k, nodes, qn), rel=1e-9, abs=1e-300)
+    # with crashes, an instance is down if its node or itself is: q = qn + qi − qn·qi
+    unit = qn + qi - qn * qi
+    got = av.service_unavailability(nodes, nodes, k, qn, qi)
+    assert got == pytest.approx(av.k_of_n_unavailability(k, nodes, unit), rel=1e-9, abs=1e-300)
+
+
+@given(st.integers(1, 20), st.integers(1, 50), st.integers(1, 6), probability(), st.data())
+@SETTINGS
+def test_zones_without_zone_failures_reduce_to_node_model(nodes, instances, zones, qn, data):
+    k = data.draw(st.integers(1, instances))
+    qi = data.draw(probability())
+    one_zone = av.service_unavailability(nodes, instances, k, qn, qi)
+    assert av.service_unavailability(nodes, instances, k, qn, qi, 1, 0.0) == one_zone
+    spread = av.service_unavailability(nodes, instances, k, qn, qi, zones, 0.0)
+    assert spread == pytest.approx(one_zone, rel=1e-12, abs=1e-300)
+
+
+def test_k_at_most_zero_means_always_up():
+    assert av.k_of_n_unavailability(0, 5, 0.5) == 0.0
+    assert av.k_of_n_availability(-3, 5, 0.5) == 1.0
+    assert av.service_unavailability(3, 6, 0, 1.0) == 0.0
+    assert av.service_availability(3, 6, -1, 1.0) == 1.0
+
+
+def test_certain_failure_ends():
+    assert av.service_unavailability(3, 6, 1, 1.0) == 1.0
+    assert av.service_unavailability(3, 6, 6, 0.0) == 0.0
+    assert av.k_of_n_unavailability(1, 5, 1.0) == 1.0
+
+
+# --------------------------------------------------------------------------- input kinds
+
+
+def test_input_kinds():
+    expected = [av.service_unavailability(n, 6, 4, 0.01) for n in (2, 3, 6)]
+    assert isinstance(expected[0], float)
+    from_list = av.service_unavailability([2, 3, 6], 6, 4, 0.01)
+    assert isinstance(from_list, np.ndarray)
+    np.testing.assert_array_equal(from_list, expected)
+    grid = av.service_unavailability(np.array([[2], [3], [6]]), 6, 4, [0.01, 0.02])
+    assert grid.shape == (3, 2)
+    np.testing.assert_array_equal(grid[:, 0], expected)
+    series = pd.Series([2, 3, 6], index=["a", "b", "c"])
+    out = av.service_unavailability(series, 6, 4, 0.01)
+    assert isinstance(out, pd.Series) and list(out.index) == ["a", "b", "c"]
+    np.testing.assert_array_equal(out.to_numpy(), expected)
+    kofn = av.k_of_n_unavailability(pd.Series([1, 2]), 3, 0.1)
+    assert isinstance(kofn, pd.Series)
+
+
+def test_vectorised_rows_match_scalar_calls():
+    rng = np.random.default_rng(7)
+    rows = 200
+    nodes = rng.integers(1, 9, rows)
+    instances = rng.integers(1, 20, rows)
+    k = rng.integers(-1, instances + 1)
+    qn, qi, qz = (10.0 ** rng.uniform(-12, -0.5, rows) for _ in range(3))
+    zones = rng.integers(1, 4, rows)
+    together = av.service_unavailability(nodes, instances, k, qn, qi, zones, qz)
+    one_by_one = [
+        av.service_unavailability(*row)
+        for row in zip(nodes, instances, k, qn, qi, zones, qz, strict=True)
+    ]
+    np.testing.assert_allclose(together, one_by_one, rtol=1e-12, atol=0)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: av.k_of_n_unavailability(5, 4, 0.1), r"k=5 is out of range: must be <= n=4"),
+        (lambda: av.k_of_n_availability(2, 0, 0.1), r"n=0 is out of range"),
+        (lambda: av.k_of_n_unavailability(2, 4, -0.1), r"unit_unavailability=-0.1"),
+        (lambda: av.k_of_n_unavailability(2, 4, 1.5), r"unit_unavailability=1.5"),
+        (lambda: av.k_of_n_unavailability(2.5, 4, 0.1), r"k=2.5 is out of range"),
+        (lambda: av.k_of_n_unavailability(2, 4, math.nan), r"unit_unavailability=nan"),
+        (lambda: av.service_unavailability(3, 4, 5, 0.1), r"min_instances=5 .* instances=4"),
+        (lambda: av.service_unavailability(0, 4, 1, 0.1), r"nodes=0"),
+        (lambda: av.service_unavailability(2, 4, 1, 0.1, -1e-3), r"instance_unavailability"),
+        (lambda: av.service_unavailability(2, 4, 1, 0.1, 0, 0), r"zones=0"),
+        (lambda: av.service_unavailability(2, 4, 1, 0.1, 0, 2, 2.0), r"zone_unavailability=2"),
+        (lambda: av.service_unavailability(2, 4, 1, math.nan), r"node_unavailability=nan"),
+        (lambda: av.steady_state_unavailability(-1, 1), r"mttf=-1"),
+        (lambda: av.steady_state_availability(10, -1), r"mttr=-1"),
+        (lambda: av.nines(1.5), r"unavailability=1.5"),
+        (lambda: av.downtime_minutes(1e-3, 0), r"period_days=0"),
+        (lambda: av.error_budget_minutes(99.9), r"target_availability=99.9"),
+        (lambda: av.instances_per_node(3, -1), r"instances=-1"),
+    ],
+)
+def test_bad_input_names_the_parameter(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
