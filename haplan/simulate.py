@@ -1,0 +1,1207 @@
+"""Monte Carlo: an independent, vectorised simulation of failures, repairs and rescheduling.
+
+Every analytic availability number in haplan has a closed form behind it; this module checks
+them by brute force and answers where the closed forms stop (Weibull or log-normal lifetimes,
+deterministic repairs, a limited number of repair crews, rescheduling after the orchestrator's
+recovery time).
+
+The model
+---------
+* Each node alternates up and down: lifetimes from ``node_lifetime``, repairs from
+  ``node_repair`` (default exponential with the scenario's ``node_mttf_h``/``node_mttr_h``).
+  With ``repair_crews`` set, failed nodes queue (first failed, first served) for a crew.
+* Zones (when ``zone_mttf_h`` is finite) alternate up and down the same way, exponentially; a
+  zone that is down takes every node in it down. Nodes are spread round-robin over zones.
+* Container crashes (when ``instance_mttf_h`` is finite and ``instance_mttr_h`` > 0): each
+  instance alternates up and down exponentially, independently of its node.
+* Instances are placed as ``haplan.availability.service_unavailability`` places them: spread as
+  evenly as possible (7 on 3 nodes -> 3, 2, 2). An instance is up while its node, its zone and
+  its own container are up.
+* Rescheduling (``scenario.reschedule``): once a node (or its zone) has been down for the
+  orchestrator's recovery time (``haplan.recovery.node_failure_recovery_s`` with the node's
+  instance count), its instances run elsewhere while the survivors have room, i.e. while no
+  more nodes are down than ``haplan.load.failures_tolerated`` allows (capped at N − 1).
+  Moved instances are counted with their home node: they are up until it returns, and down
+  again whenever too many nodes are down. This is the rule of
+  ``haplan.recovery.rescheduling_service_unavailability``; a second failure of the node they
+  moved to is not modelled (an effect of order recovery time / node MTTF).
+* The service is down while fewer than ``min_instances`` instances are up; capacity is short
+  while fewer are up than ``haplan.load.instances_needed`` for the request rate.
+
+Every process starts in its stationary state (the phase in progress at time 0 is drawn
+length-biased and cut at a uniform point, Cox 1962, ch. 7), so the estimates carry no start-up
+bias. Rescheduling and repair crews add a warm-up period before the measured window.
+
+Independent repairs are simulated without a per-event Python loop: each unit's alternating
+renewal sequence is drawn in bulk and cumulated, and the service's timeline comes from merging
+all event times with one sort and cumulative counts, vectorised over replications (with only
+node failures, the event times go straight into that sort; zones, container crashes and
+rescheduling first combine per-unit timelines, several times slower per event). Only the
+repair-crew queue steps event by event (still vectorised over replications).
+
+References
+----------
+D. R. Cox, *Renewal Theory*, Methuen 1962, ch. 7 (alternating renewal processes, the
+stationary start and A = MTTF / (MTTF + MTTR) for any distributions).
+M. Rausand and A. Høyland, *System Reliability Theory*, 2nd ed., Wiley 2004, ch. 8
+(Markov models of repairable systems, outage frequency and mean down time).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from haplan import availability, load, markov, recovery
+from haplan._numeric import check_range
+from haplan.scenario import Scenario
+
+__all__ = [
+    "Exponential",
+    "Weibull",
+    "LogNormal",
+    "Deterministic",
+    "SimulationResult",
+    "simulate",
+    "compare_with_analytic",
+    "YEAR_H",
+    "METRICS",
+]
+
+#: Hours in a year (365.25 days), the unit of ``outage_frequency_per_year``.
+YEAR_H = 8766.0
+#: The metrics a simulation estimates, in the shared vocabulary.
+METRICS = (
+    "service_unavailability",
+    "capacity_unavailability",
+    "outage_frequency_per_year",
+    "mean_outage_duration_min",
+)
+# Array elements a chunk of replications aims at: small enough to stay in the CPU cache,
+# large enough that numpy's per-call overhead does not dominate.
+_CHUNK_ELEMENTS = 60_000
+# Renewal cycles drawn at once, in standard deviations above the mean count; the units that
+# need more get them in a second, smaller draw.
+_MAIN_SPREADS = 0.5
+
+
+# --------------------------------------------------------------------------------------------
+# Distributions
+# --------------------------------------------------------------------------------------------
+def _check_scalar(name: str, value, **rule) -> float:
+    array = check_range(name, value, **rule)
+    if array.ndim != 0:
+        raise ValueError(f"{name}={value!r} is not valid: must be a single number")
+    return float(array)
+
+
+@dataclass(frozen=True)
+class Exponential:
+    """Exponential durations with the given mean [h] (≥ 0; inf means the event never happens)."""
+
+    mean: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mean", _check_scalar("mean", self.mean, low=0, allow_inf=True))
+
+    @property
+    def variance(self) -> float:
+        """Variance [h²]: mean²."""
+        return self.mean**2
+
+    def sample(self, rng: np.random.Generator, size) -> np.ndarray:
+        """Draw ``size`` durations [h] with ``rng``."""
+        return rng.exponential(self.mean, size)
+
+    def _length_biased(self, rng: np.random.Generator, size) -> np.ndarray:
+        # density x f(x) / mean: Gamma(2, mean).
+        return rng.gamma(2.0, self.mean, size)
+
+
+@dataclass(frozen=True)
+class Weibull:
+    """Weibull durations with the given mean [h] (> 0) and shape (> 0).
+
+    Shape < 1 gives a decreasing hazard (infant mortality, Schroeder & Gibson, DSN 2006),
+    shape > 1 wear-out; shape 1 is exponential. The scale is mean / Γ(1 + 1/shape).
+    """
+
+    mean: float
+    shape: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mean", _check_scalar("mean", self.mean, low=0, low_open=True))
+        object.__setattr__(self, "shape", _check_scalar("shape", self.shape, low=0, low_open=True))
+
+    @property
+    def scale(self) -> float:
+        """Weibull scale λ [h] = mean / Γ(1 + 1/shape)."""
+        return self.mean / math.gamma(1.0 + 1.0 / self.shape)
+
+    @property
+    def variance(self) -> float:
+        """Variance [h²] = λ² (Γ(1 + 2/k) − Γ(1 + 1/k)²)."""
+        k = self.shape
+        ratio = math.exp(special.gammaln(1 + 2 / k) - 2 * special.gammaln(1 + 1 / k))
+        return self.mean**2 * (ratio - 1.0)
+
+    def sample(self, rng: np.random.Generator, size) -> np.ndarray:
+        """Draw ``size`` durations [h] with ``rng``."""
+        return self.scale * rng.weibull(self.shape, size)
+
+    def _length_biased(self, rng: np.random.Generator, size) -> np.ndarray:
+        # x f(x) / mean: (X / λ)^k ~ Gamma(1 + 1/k).
+        return self.scale * rng.gamma(1.0 + 1.0 / self.shape, 1.0, size) ** (1.0 / self.shape)
+
+
+@dataclass(frozen=True)
+class LogNormal:
+    """Log-normal durations with the given mean [h] (> 0) and log-space ``sigma`` (> 0).
+
+    log X ~ Normal(log(mean) − sigma²/2, sigma), so E[X] = mean. Repair times in HPC systems
+    are log-normal (Schroeder & Gibson, DSN 2006).
+    """
+
+    mean: float
+    sigma: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mean", _check_scalar("mean", self.mean, low=0, low_open=True))
+        object.__setattr__(self, "sigma", _check_scalar("sigma", self.sigma, low=0, low_open=True))
+
+    @property
+    def variance(self) -> float:
+        """Variance [h²] = mean² (exp(sigma²) − 1)."""
+        return self.mean**2 * math.expm1(self.sigma**2)
+
+    @property
+    def _mu(self) -> float:
+        return math.log(self.mean) - 0.5 * self.sigma**2
+
+    def sample(self, rng: np.random.Generator, size) -> np.ndarray:
+        """Draw ``size`` durations [h] with ``rng``."""
+        return rng.lognormal(self._mu, self.sigma, size)
+
+    def _length_biased(self, rng: np.random.Generator, size) -> np.ndarray:
+        # x f(x) / mean: log-normal with mu + sigma².
+        return rng.lognormal(self._mu + self.sigma**2, self.sigma, size)
+
+
+@dataclass(frozen=True)
+class Deterministic:
+    """A fixed duration [h] (≥ 0)."""
+
+    value: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", _check_scalar("value", self.value, low=0))
+
+    @property
+    def mean(self) -> float:
+        """Mean [h]: the value."""
+        return self.value
+
+    @property
+    def variance(self) -> float:
+        """Variance [h²]: 0."""
+        return 0.0
+
+    def sample(self, rng: np.random.Generator, size) -> np.ndarray:
+        """Return ``size`` copies of the value [h] (``rng`` is not used)."""
+        return np.full(size, self.value)
+
+    def _length_biased(self, rng: np.random.Generator, size) -> np.ndarray:
+        return np.full(size, self.value)
+
+
+_DISTRIBUTIONS = (Exponential, Weibull, LogNormal, Deterministic)
+Distribution = Exponential | Weibull | LogNormal | Deterministic
+
+
+# --------------------------------------------------------------------------------------------
+# Timelines. A unit's timeline is its event times [h] along the last axis (inf = no event) and
+# the change each event makes (-1 goes down, +1 comes back); every unit is up before time 0.
+# --------------------------------------------------------------------------------------------
+def _compact(times: np.ndarray, deltas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort events by time, drop those that change nothing, trim the common inf padding."""
+    keep = deltas != 0
+    times = np.where(keep, times, np.inf)
+    order = np.argsort(times, axis=-1, kind="stable")
+    times = np.take_along_axis(times, order, axis=-1)
+    deltas = np.take_along_axis(np.where(keep, deltas, 0), order, axis=-1).astype(np.int8)
+    width = max(int(keep.sum(axis=-1).max(initial=0)), 1)
+    return times[..., :width], deltas[..., :width]
+
+
+def _combine(timelines, initial_states, combine) -> tuple[np.ndarray, np.ndarray]:
+    """Timeline of ``combine(state, state, ...)`` of several 0/1 timelines (leads broadcast).
+
+    Simultaneous events are applied together: only the state after the last of them counts,
+    so two units changing at the same instant in opposite directions leave no zero-length
+    blip behind.
+    """
+    lead = np.broadcast_shapes(*(t.shape[:-1] for t, _ in timelines))
+    widths = [t.shape[-1] for t, _ in timelines]
+    times = np.concatenate([np.broadcast_to(t, lead + t.shape[-1:]) for t, _ in timelines], -1)
+    order = np.argsort(times, axis=-1, kind="stable")
+    times = np.take_along_axis(times, order, axis=-1)
+    states = []
+    offset = 0
+    for (_, deltas), initial, width in zip(timelines, initial_states, widths, strict=True):
+        own = np.zeros(times.shape, np.int8)
+        own[..., offset : offset + width] = deltas
+        states.append(initial + np.cumsum(np.take_along_axis(own, order, axis=-1), axis=-1))
+        offset += width
+    state = combine(*states)
+    before = combine(*initial_states)
+    # Keep a change only at the last event of each group of equal times.
+    last = np.ones(times.shape, bool)
+    last[..., :-1] = times[..., 1:] != times[..., :-1]
+    index = np.where(last, np.arange(times.shape[-1]), -1)
+    previous_last = np.maximum.accumulate(index, axis=-1)
+    previous_last = np.concatenate([np.full(lead + (1,), -1), previous_last[..., :-1]], axis=-1)
+    state_before = np.where(
+        previous_last >= 0,
+        np.take_along_axis(state, np.maximum(previous_last, 0), axis=-1),
+        before,
+    )
+    deltas = np.where(last, state - state_before, 0)
+    return _compact(times, deltas)
+
+
+def _cycles_needed(up: Distribution, down: Distribution, span_h, spreads: float) -> int:
+    """Up/down cycles covering ``span_h`` with ``spreads`` standard deviations to spare."""
+    cycle = up.mean + down.mean
+    spread = math.sqrt(span_h * (up.variance + down.variance) / cycle**3)
+    return int(math.ceil(span_h / cycle + spreads * spread)) + 1
+
+
+def _cycles(rng, up, down, start: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Fill ``out`` (``start.shape + (2, cycles)``) with down/up cycles from failures ``start``.
+
+    ``out[..., 0, j]`` is failure j and ``out[..., 1, j]`` the repair after it; returns the
+    failure after the last cycle.
+    """
+    size = out.shape[:-2] + out.shape[-1:]
+    downs = down.sample(rng, size)
+    ends = up.sample(rng, size)
+    ends += downs
+    np.cumsum(ends, axis=-1, out=ends)
+    ends += start[..., None]
+    out[..., 0, 0] = start
+    out[..., 0, 1:] = ends[..., :-1]
+    np.add(out[..., 0, :], downs, out=out[..., 1, :])
+    return ends[..., -1]
+
+
+def _renewal(rng, up: Distribution, down: Distribution, lead: tuple, total_h: float):
+    """Failure and repair times of stationary alternating renewal processes over ``total_h``.
+
+    Returns ``(events, extra)``. ``events`` has shape ``lead + (2, cycles)``: row 0 failure
+    times, row 1 the repair after each, both increasing. Failure 0 is at time 0 and repair 0
+    at d0 ≥ 0, so a unit up at time 0 has a zero-length outage at 0 and one down at time 0
+    stays down for d0. The phase in progress at time 0 is up with probability
+    E[up] / (E[up] + E[down]); its remaining length is U × L with L length-biased and U
+    uniform (Cox 1962, §7.2), which makes each process stationary from time 0.
+
+    ``cycles`` covers the horizon for most units (the mean count plus half a standard
+    deviation); units that need more get further cycles in ``extra``, a list of
+    ``(units, events)`` with ``units`` flat indices into ``lead`` and ``events`` of shape
+    ``(len(units), 2, more_cycles)``. Times past ``total_h`` are left for the caller to ignore.
+    """
+    starts_up = rng.random(lead) < up.mean / (up.mean + down.mean)
+    residual = rng.random(lead) * np.where(
+        starts_up, up._length_biased(rng, lead), down._length_biased(rng, lead)
+    )
+    first_repair = np.where(starts_up, 0.0, residual)
+    start = first_repair + np.where(starts_up, residual, up.sample(rng, lead))
+    events = np.empty(lead + (2, 1 + _cycles_needed(up, down, total_h, _MAIN_SPREADS)))
+    events[..., 0, 0] = 0.0
+    events[..., 1, 0] = first_repair
+    start = _cycles(rng, up, down, start, events[..., 1:])
+    extra = []
+    units = np.flatnonzero(start <= total_h)
+    start = start.ravel()[units]
+    while units.size:
+        more = np.empty((units.size, 2, _cycles_needed(up, down, total_h - start.min(), 2.0)))
+        start = _cycles(rng, up, down, start, more)
+        extra.append((units, more))
+        short = start <= total_h
+        units, start = units[short], start[short]
+    return events, extra
+
+
+def _renewal_timeline(rng, up, down, lead, total_h) -> tuple[np.ndarray, np.ndarray]:
+    """``_renewal`` as a sorted timeline (-1 at failures, +1 at repairs) up to ``total_h``."""
+    events, extra = _renewal(rng, up, down, lead, total_h)
+    units = math.prod(lead)
+    width = events.shape[-1] + sum(block.shape[-1] for _, block in extra)
+    full = np.full((units, width, 2), np.inf)
+    full[:, : events.shape[-1], :] = events.reshape(units, 2, -1).transpose(0, 2, 1)
+    column = events.shape[-1]
+    for rows, block in extra:
+        full[rows, column : column + block.shape[-1], :] = block.transpose(0, 2, 1)
+        column += block.shape[-1]
+    times = full.reshape(lead + (2 * width,))
+    pattern = np.tile(np.array([-1, 1], np.int8), width)
+    inside = times <= total_h
+    keep = int(inside.sum(axis=-1).max(initial=0)) + 1
+    times, inside = times[..., :keep], inside[..., :keep]
+    return np.where(inside, times, np.inf), np.where(inside, pattern[:keep], 0).astype(np.int8)
+
+
+def _never_down(lead: tuple) -> tuple[np.ndarray, np.ndarray]:
+    return np.full(lead + (1,), np.inf), np.zeros(lead + (1,), np.int8)
+
+
+def _crew_timelines(
+    rng: np.random.Generator,
+    lifetime: Distribution,
+    repair: Distribution,
+    replications: int,
+    nodes: int,
+    crews: int,
+    total_h: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Node timelines with at most ``crews`` repairs at once (FIFO queue), all up at time 0.
+
+    Steps event by event, vectorised over replications. Lifetimes at time 0 are stationary
+    residuals; the caller measures after a warm-up.
+    """
+    shape = (replications, nodes)
+    rows = np.arange(replications)
+    next_t = rng.random(shape) * lifetime._length_biased(rng, shape)
+    status = np.zeros(shape, np.int8)  # 0 up, 1 waiting for a crew, 2 in repair
+    failed_at = np.full(shape, np.inf)
+    busy = np.zeros(replications, np.int64)
+    times, which, deltas = [], [], []
+    while True:
+        node = np.argmin(next_t, axis=1)
+        now = next_t[rows, node]
+        active = now <= total_h
+        if not active.any():
+            break
+        state = status[rows, node]
+        failing = active & (state == 0)
+        finishing = active & (state == 2)
+        repair_draw = repair.sample(rng, replications)
+        life_draw = lifetime.sample(rng, replications)
+        queue_draw = repair.sample(rng, replications)
+        # A failure starts a repair when a crew is free, else joins the queue.
+        starts = failing & (busy < crews)
+        waits = failing & ~starts
+        next_t[rows[starts], node[starts]] = now[starts] + repair_draw[starts]
+        status[rows[starts], node[starts]] = 2
+        busy += starts
+        next_t[rows[waits], node[waits]] = np.inf
+        status[rows[waits], node[waits]] = 1
+        failed_at[rows[waits], node[waits]] = now[waits]
+        # A finished repair frees its crew for the longest-waiting node, if any.
+        next_t[rows[finishing], node[finishing]] = now[finishing] + life_draw[finishing]
+        status[rows[finishing], node[finishing]] = 0
+        busy -= finishing
+        waiting = np.where(status == 1, failed_at, np.inf)
+        first = np.argmin(waiting, axis=1)
+        served = finishing & np.isfinite(waiting[rows, first])
+        next_t[rows[served], first[served]] = now[served] + queue_draw[served]
+        status[rows[served], first[served]] = 2
+        failed_at[rows[served], first[served]] = np.inf
+        busy += served
+        times.append(np.where(active, now, np.inf))
+        which.append(node)
+        deltas.append(np.where(failing, -1, np.where(finishing, 1, 0)).astype(np.int8))
+    if not times:
+        return _never_down(shape)
+    # Regroup the events (one per step and replication) by node, keeping their time order.
+    times, which, deltas = (np.stack(x, axis=1) for x in (times, which, deltas))
+    order = np.argsort(which, axis=1, kind="stable")
+    times, which, deltas = (np.take_along_axis(x, order, axis=1) for x in (times, which, deltas))
+    counts = np.bincount((which + nodes * rows[:, None]).ravel(), minlength=replications * nodes)
+    first = np.cumsum(counts.reshape(shape), axis=1) - counts.reshape(shape)
+    slot = np.arange(which.shape[1])[None, :] - np.take_along_axis(first, which, axis=1)
+    width = int(slot.max(initial=0)) + 1
+    out_t = np.full(shape + (width,), np.inf)
+    out_d = np.zeros(shape + (width,), np.int8)
+    out_t[rows[:, None], which, slot] = times
+    out_d[rows[:, None], which, slot] = deltas
+    return _compact(out_t, out_d)
+
+
+# --------------------------------------------------------------------------------------------
+# One chunk of replications
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Model:
+    """Everything a chunk needs, derived once from the scenario (picklable for Dask)."""
+
+    instances_per_node: np.ndarray
+    zone_of_node: np.ndarray
+    zones: int
+    min_instances: int
+    instances_needed: float
+    node_lifetime: Distribution
+    node_repair: Distribution
+    zone_lifetime: Distribution | None
+    zone_repair: Distribution | None
+    instance_lifetime: Distribution | None
+    instance_repair: Distribution | None
+    repair_crews: int | None
+    recovery_h: np.ndarray | None
+    failures_tolerated: int
+    warmup_h: float
+    horizon_h: float
+
+    @property
+    def nodes(self) -> int:
+        return len(self.instances_per_node)
+
+    @property
+    def instances(self) -> int:
+        return int(self.instances_per_node.sum())
+
+    @property
+    def nodes_fail(self) -> bool:
+        return math.isfinite(self.node_lifetime.mean) and self.node_repair.mean > 0
+
+    @property
+    def independent_nodes_only(self) -> bool:
+        """True when only independently repaired nodes fail (the sort-merge fast path)."""
+        return (
+            self.repair_crews is None
+            and self.zone_lifetime is None
+            and self.instance_lifetime is None
+            and self.recovery_h is None
+        )
+
+    def elements_per_replication(self) -> float:
+        """A rough count of array elements one replication needs (for chunk sizing)."""
+        total = self.warmup_h + self.horizon_h
+        per_node = 0.0
+        if self.nodes_fail:
+            per_node = 2.0 * _cycles_needed(self.node_lifetime, self.node_repair, total, 2.0)
+        count = self.nodes * per_node
+        if self.zone_lifetime is not None:
+            count += (
+                self.nodes * 2.0 * _cycles_needed(self.zone_lifetime, self.zone_repair, total, 2.0)
+            )
+        if self.recovery_h is not None:
+            count += self.nodes * count
+        if self.instance_lifetime is not None:
+            per = 2.0 * _cycles_needed(self.instance_lifetime, self.instance_repair, total, 2.0)
+            count = self.instances * (per + count / self.nodes)
+        return max(count, 1.0)
+
+
+def _node_classes(model: _Model) -> tuple[np.ndarray, np.ndarray]:
+    """Class (0 heavy, 1 light) of each node and the instance count of each class."""
+    counts = model.instances_per_node
+    classes = (counts != counts[0]).astype(np.int64)
+    return classes, np.array([counts[0], counts[-1]], dtype=np.int64)
+
+
+def _node_timelines(model: _Model, rng: np.random.Generator, replications: int):
+    total = model.warmup_h + model.horizon_h
+    shape = (replications, model.nodes)
+    if not model.nodes_fail:
+        nodes = _never_down(shape)
+    elif model.repair_crews is None:
+        nodes = _renewal_timeline(rng, model.node_lifetime, model.node_repair, shape, total)
+    else:
+        nodes = _crew_timelines(
+            rng,
+            model.node_lifetime,
+            model.node_repair,
+            replications,
+            model.nodes,
+            model.repair_crews,
+            total,
+        )
+    if model.zone_lifetime is not None:
+        lead = (replications, model.zones)
+        zones = _renewal_timeline(rng, model.zone_lifetime, model.zone_repair, lead, total)
+        zones = tuple(x[:, model.zone_of_node, :] for x in zones)
+        nodes = _combine([nodes, zones], [1, 1], np.multiply)
+    return nodes
+
+
+def _rescheduled(model: _Model, nodes) -> tuple[np.ndarray, np.ndarray]:
+    """Timeline of "a down node's instances run elsewhere" (0/1, starts at 0).
+
+    True once the node has been down for its recovery time, while the survivors have room
+    (at most ``failures_tolerated`` nodes down).
+    """
+    times, deltas = _compact(*nodes)  # alternating -1, +1, ... from the first down
+    replications = times.shape[0]
+    flat = times.reshape(replications, -1)
+    order = np.argsort(flat, axis=1, kind="stable")
+    flat = np.take_along_axis(flat, order, axis=1)
+    down = -np.cumsum(np.take_along_axis(deltas.reshape(replications, -1), order, axis=1), axis=1)
+    room = (down <= model.failures_tolerated).astype(np.int8)
+    room = _compact(flat, np.diff(room, axis=1, prepend=1))
+    if times.shape[-1] % 2:
+        times = np.concatenate([times, np.full(times.shape[:-1] + (1,), np.inf)], axis=-1)
+    went_down, came_back = times[..., 0::2], times[..., 1::2]
+    moved_at = went_down + model.recovery_h[None, :, None]
+    valid = (moved_at < came_back).astype(np.int8)
+    aged = (
+        np.concatenate([moved_at, came_back], axis=-1),
+        np.concatenate([valid, -valid], axis=-1),
+    )
+    room = tuple(x[:, None, :] for x in room)
+    return _combine([aged, room], [0, 1], np.multiply)
+
+
+def _independent_nodes(model: _Model, rng: np.random.Generator, replications: int):
+    """The fast path: renewal event times go straight into the merge.
+
+    An event's code is its node's class (heavy or light) times two, plus one for a repair.
+    The further cycles of the nodes that needed them are packed per replication.
+    """
+    nodes, total = model.nodes, model.warmup_h + model.horizon_h
+    lead = (replications, nodes)
+    events, extra = _renewal(rng, model.node_lifetime, model.node_repair, lead, total)
+    classes, counts = _node_classes(model)
+    table = np.stack([-counts, counts], axis=1).ravel()
+    flag = np.arange(2)[:, None]
+    codes = np.broadcast_to(2 * classes[:, None, None] + flag, (nodes,) + events.shape[-2:])
+    parts = [(events.reshape(replications, -1), codes.ravel())]
+    if extra:
+        times, units, repair = [], [], []
+        for block_units, block in extra:
+            unit, is_repair, _ = np.nonzero(block <= total)
+            times.append(block[unit, is_repair, _])
+            units.append(block_units[unit])
+            repair.append(is_repair)
+        times, units, repair = (np.concatenate(x) for x in (times, units, repair))
+        order = np.argsort(units, kind="stable")
+        times, units, repair = times[order], units[order], repair[order]
+        rep, node = np.divmod(units, nodes)
+        slot = np.arange(rep.size) - np.searchsorted(rep, rep)
+        width = int(slot.max(initial=0)) + 1
+        extra_times = np.full((replications, width), np.inf)
+        extra_times[rep, slot] = times
+        extra_codes = np.zeros((replications, width), np.int64)
+        extra_codes[rep, slot] = 2 * classes[node] + repair
+        parts.append((extra_times, extra_codes))
+    return _service_timeline(parts, table, model)
+
+
+def _run_chunk(model: _Model, seed: np.random.SeedSequence, replications: int) -> np.ndarray:
+    """Simulate ``replications`` replications: rows of (downtime_h, shortfall_h, outages)."""
+    rng = np.random.Generator(np.random.SFC64(seed))
+    total = model.warmup_h + model.horizon_h
+    if model.independent_nodes_only:
+        if not model.nodes_fail:
+            return np.zeros((replications, 3))
+        return _independent_nodes(model, rng, replications)
+    nodes = _node_timelines(model, rng, replications)
+    if model.recovery_h is not None:
+        moved = _rescheduled(model, nodes)
+        nodes = _combine([nodes, moved], [1, 0], np.add)
+    if model.instance_lifetime is None:
+        classes, counts = _node_classes(model)
+        times, deltas = nodes
+        codes = (deltas + 1) + 3 * classes[None, :, None]
+        table = (np.arange(3)[None, :] - 1) * counts[:, None]
+    else:
+        node_of_instance = np.repeat(np.arange(model.nodes), model.instances_per_node)
+        lead = (replications, model.instances)
+        containers = _renewal_timeline(
+            rng, model.instance_lifetime, model.instance_repair, lead, total
+        )
+        hosts = tuple(x[:, node_of_instance, :] for x in nodes)
+        times, deltas = _combine([hosts, containers], [1, 1], np.multiply)
+        codes = deltas + 1
+        table = np.array([-1, 0, 1])
+    parts = [(times.reshape(replications, -1), codes.reshape(replications, -1))]
+    return _service_timeline(parts, table.ravel(), model)
+
+
+def _service_timeline(parts, table: np.ndarray, model: _Model) -> np.ndarray:
+    """Downtime [h], capacity shortfall [h] and outages in the window, per replication.
+
+    ``parts`` is a list of ``(times, codes)``: unit event times (replications × events) and
+    codes (same shape or broadcastable, values 0-7) indexing ``table``, the change in
+    instances up each event makes. Events are merged by sorting int64 keys that hold a time's
+    bits with its code in the three lowest bits (moving the time by at most 7 units in the
+    last place, ~1e-15 relative), so one sort orders times and codes together. Before the
+    first event every instance is up.
+    """
+    horizon = model.horizon_h
+    replications = parts[0][0].shape[0]
+    window = np.empty((replications, sum(times.shape[1] for times, _ in parts)))
+    keys = window.view(np.int64)
+    column = 0
+    for times, codes in parts:
+        part = window[:, column : column + times.shape[1]]
+        if model.warmup_h > 0:
+            np.subtract(times, model.warmup_h, out=part)
+            np.clip(part, 0.0, horizon, out=part)
+            part += 0.0  # -0.0 would sort before every positive time
+        else:
+            np.minimum(times, horizon, out=part)
+        part_keys = keys[:, column : column + times.shape[1]]
+        part_keys &= ~np.int64(7)
+        part_keys |= codes
+        column += times.shape[1]
+    keys.sort(axis=1)
+    up = np.take(table.astype(np.int32), keys & 7)
+    np.cumsum(up, axis=1, out=up)  # change in instances up since all were up
+    keys &= ~np.int64(7)
+    lengths = np.empty_like(window)
+    np.subtract(window[:, 1:], window[:, :-1], out=lengths[:, :-1])
+    np.subtract(horizon, window[:, -1], out=lengths[:, -1])
+    down = up < model.min_instances - model.instances
+    downtime = np.einsum("ij,ij->i", lengths, down)
+    short = up < model.instances_needed - model.instances
+    shortfall = np.einsum("ij,ij->i", lengths, short)
+    if model.instances < model.instances_needed:  # short even before the first event
+        shortfall += window[:, 0]
+    # An outage starts at an event strictly inside the window taking the service from up
+    # to down (simultaneous events in one unit's timeline were merged, so no blips).
+    inside = window > 0.0
+    inside &= window < horizon
+    inside[:, 1:] &= ~down[:, :-1]
+    inside &= down
+    outages = np.count_nonzero(inside, axis=1)
+    return np.stack([downtime, shortfall, outages.astype(float)], axis=1)
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SimulationResult:
+    """Estimates from ``simulate``, named as the metric vocabulary, each with a ``_se`` twin.
+
+    Attributes
+    ----------
+    service_unavailability, capacity_unavailability : float
+        Share of time the service is down / short of capacity [fraction].
+    outage_frequency_per_year : float
+        Service outages starting per year [1/yr] (year = 8766 h).
+    mean_outage_duration_min : float
+        Mean length of a service outage [min]: total downtime / outages (NaN if none seen).
+    horizon_h : float
+        Measured window per replication [h].
+    n_replications : int
+        Independent replications.
+    outages : int
+        Service outages seen in all replications together.
+    replications : pandas.DataFrame or None
+        With ``per_replication=True``: one row per replication (``replication``,
+        ``service_downtime_h``, ``capacity_downtime_h``, ``outages``,
+        ``service_unavailability``, ``capacity_unavailability``,
+        ``outage_frequency_per_year``).
+    """
+
+    service_unavailability: float
+    service_unavailability_se: float
+    capacity_unavailability: float
+    capacity_unavailability_se: float
+    outage_frequency_per_year: float
+    outage_frequency_per_year_se: float
+    mean_outage_duration_min: float
+    mean_outage_duration_min_se: float
+    horizon_h: float
+    n_replications: int
+    outages: int
+    replications: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    def summary(self, confidence: float = 0.95) -> pd.DataFrame:
+        """Estimates with standard errors and Student-t confidence intervals.
+
+        Parameters
+        ----------
+        confidence : float
+            Two-sided confidence level [fraction], in (0, 1).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``metric`` (``METRICS``); columns ``simulated``, ``se``, ``ci_low``,
+            ``ci_high``. Intervals are estimate ± t(n−1) × se, clipped to [0, 1] for the
+            unavailabilities and at 0 for the others.
+        """
+        level = _check_scalar(
+            "confidence", confidence, low=0, high=1, low_open=True, high_open=True
+        )
+        quantile = stats.t.ppf(0.5 + level / 2.0, self.n_replications - 1)
+        estimate = np.array([getattr(self, name) for name in METRICS])
+        se = np.array([getattr(self, name + "_se") for name in METRICS])
+        upper = np.array([1.0, 1.0, np.inf, np.inf])
+        return pd.DataFrame(
+            {
+                "simulated": estimate,
+                "se": se,
+                "ci_low": np.clip(estimate - quantile * se, 0.0, upper),
+                "ci_high": np.clip(estimate + quantile * se, 0.0, upper),
+            },
+            index=pd.Index(METRICS, name="metric"),
+        )
+
+
+def _estimates(rows: np.ndarray, horizon_h: float, per_replication: bool) -> SimulationResult:
+    downtime, short, outages = rows.T
+    n = len(rows)
+
+    def mean_se(values: np.ndarray) -> tuple[float, float]:
+        return float(values.mean()), float(values.std(ddof=1) / math.sqrt(n))
+
+    service, service_se = mean_se(downtime / horizon_h)
+    capacity, capacity_se = mean_se(short / horizon_h)
+    frequency, frequency_se = mean_se(outages / horizon_h * YEAR_H)
+    total_outages = int(outages.sum())
+    if total_outages:
+        # Ratio estimator (downtime / outages) with its delta-method standard error.
+        ratio = downtime.sum() / total_outages
+        residual = downtime - ratio * outages
+        ratio_se = math.sqrt((residual**2).sum() / (n * (n - 1))) / outages.mean()
+        duration, duration_se = 60.0 * ratio, 60.0 * ratio_se
+    else:
+        duration = duration_se = math.nan
+    frame = None
+    if per_replication:
+        frame = pd.DataFrame(
+            {
+                "replication": np.arange(n),
+                "service_downtime_h": downtime,
+                "capacity_downtime_h": short,
+                "outages": outages.astype(np.int64),
+                "service_unavailability": downtime / horizon_h,
+                "capacity_unavailability": short / horizon_h,
+                "outage_frequency_per_year": outages / horizon_h * YEAR_H,
+            }
+        )
+    return SimulationResult(
+        service_unavailability=service,
+        service_unavailability_se=service_se,
+        capacity_unavailability=capacity,
+        capacity_unavailability_se=capacity_se,
+        outage_frequency_per_year=frequency,
+        outage_frequency_per_year_se=frequency_se,
+        mean_outage_duration_min=duration,
+        mean_outage_duration_min_se=duration_se,
+        horizon_h=horizon_h,
+        n_replications=n,
+        outages=total_outages,
+        replications=frame,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The public entry points
+# --------------------------------------------------------------------------------------------
+def _check_distribution(name: str, value, default: Distribution) -> Distribution:
+    if value is None:
+        return default
+    if not isinstance(value, _DISTRIBUTIONS):
+        raise ValueError(
+            f"{name}={value!r} is not valid: pass haplan.simulate.Exponential, Weibull, "
+            "LogNormal or Deterministic"
+        )
+    return value
+
+
+def _placement(nodes: int, instances: int, zones: int) -> tuple[np.ndarray, np.ndarray]:
+    """Instances per node and zone per node, as ``haplan.availability`` places them."""
+    per_node = np.asarray(availability.instances_per_node(nodes, instances), dtype=np.int64)
+    return per_node, np.arange(nodes) % zones
+
+
+def _build_model(
+    scenario: Scenario,
+    horizon_h: float,
+    node_lifetime: Distribution,
+    node_repair: Distribution,
+) -> _Model:
+    per_node, zone_of_node = _placement(scenario.nodes, scenario.instances, scenario.zones)
+    needed = float(
+        load.instances_needed(
+            scenario.request_rate_rps, scenario.instance_capacity_rps, scenario.max_utilization
+        )
+    )
+    zone_life = zone_repair = None
+    if math.isfinite(scenario.zone_mttf_h) and scenario.zone_mttr_h > 0:
+        zone_life, zone_repair = (
+            Exponential(scenario.zone_mttf_h),
+            Exponential(scenario.zone_mttr_h),
+        )
+    instance_life = instance_repair = None
+    if math.isfinite(scenario.instance_mttf_h) and scenario.instance_mttr_h > 0:
+        instance_life = Exponential(scenario.instance_mttf_h)
+        instance_repair = Exponential(scenario.instance_mttr_h)
+    recovery_h = None
+    tolerated = 0
+    warmup = 0.0
+    if scenario.reschedule:
+        recovery_h = np.array(
+            [
+                float(recovery.node_failure_recovery_s(scenario.orchestrator, max(int(c), 1)))
+                / 3600.0
+                for c in per_node
+            ]
+        )
+        # -1 (overloaded even with every node up) behaves like 0: nothing can move.
+        tolerated = load.failures_tolerated(
+            scenario.nodes,
+            scenario.replicas,
+            scenario.request_rate_rps,
+            scenario.instance_capacity_rps,
+            scenario.max_utilization,
+        )
+        tolerated = int(min(max(tolerated, 0), scenario.nodes - 1))
+        warmup = float(recovery_h.max())
+    if scenario.repair_crews is not None:
+        # All nodes start up; let the crew queue settle first (generous: the bias decays
+        # within a few repair times).
+        queue_depth = math.ceil(scenario.nodes / scenario.repair_crews)
+        warmup = max(warmup, 20.0 * node_repair.mean * queue_depth)
+    return _Model(
+        instances_per_node=per_node,
+        zone_of_node=zone_of_node,
+        zones=scenario.zones,
+        min_instances=scenario.min_instances,
+        instances_needed=needed,
+        node_lifetime=node_lifetime,
+        node_repair=node_repair,
+        zone_lifetime=zone_life,
+        zone_repair=zone_repair,
+        instance_lifetime=instance_life,
+        instance_repair=instance_repair,
+        repair_crews=scenario.repair_crews,
+        recovery_h=recovery_h,
+        failures_tolerated=tolerated,
+        warmup_h=warmup,
+        horizon_h=horizon_h,
+    )
+
+
+def _root_seed(seed, rng) -> np.random.SeedSequence:
+    if seed is not None and rng is not None:
+        raise ValueError("seed and rng were both given: pass only one of them")
+    if rng is not None:
+        if not isinstance(rng, np.random.Generator):
+            raise ValueError(f"rng={rng!r} is not valid: pass a numpy.random.Generator")
+        return np.random.SeedSequence(rng.integers(0, 2**63, size=4).tolist())
+    if isinstance(seed, np.random.SeedSequence):  # a copy: spawning must not change it
+        return np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key)
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"seed={seed!r} is out of range: must be a whole number >= 0")
+        return np.random.SeedSequence(int(seed))
+    return np.random.SeedSequence()
+
+
+def _chunks(replications: int, chunk_size: int) -> list[int]:
+    full, rest = divmod(replications, chunk_size)
+    return [chunk_size] * full + ([rest] if rest else [])
+
+
+class _NoProgress:
+    """Stands in for a rich progress bar when none is shown."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def advance(self, task, amount) -> None:
+        return None
+
+
+def _progress_bar(enabled: bool, total: int):
+    """A rich progress bar on stderr when asked for and stderr is a terminal."""
+    if not (enabled and sys.stderr.isatty()):
+        return _NoProgress(), None
+    from rich.console import Console
+    from rich.progress import Progress
+
+    bar = Progress(console=Console(stderr=True), transient=True)
+    task = bar.add_task("simulating", total=total)
+    return bar, task
+
+
+def simulate(
+    scenario: Scenario,
+    horizon_h: float,
+    replications: int,
+    seed: int | np.random.SeedSequence | None = None,
+    rng: np.random.Generator | None = None,
+    node_lifetime: Distribution | None = None,
+    node_repair: Distribution | None = None,
+    client=None,
+    progress: bool = False,
+    per_replication: bool = False,
+    chunk_size: int | None = None,
+) -> SimulationResult:
+    """Simulate the scenario's cluster and estimate its availability metrics.
+
+    Parameters
+    ----------
+    scenario : haplan.Scenario
+        The cluster and service (placement, failure and repair means, zones, crews, load,
+        orchestrator and ``reschedule``).
+    horizon_h : float
+        Measured window of each replication [h], > 0.
+    replications : int
+        Independent replications, ≥ 2 (the standard errors come from their spread).
+    seed : int or numpy.random.SeedSequence, optional
+        Seed; the same seed and chunking give the same result, locally or on Dask. Neither
+        ``seed`` nor ``rng``: fresh entropy from the operating system.
+    rng : numpy.random.Generator, optional
+        Generator to draw the root seed from, instead of ``seed`` (its state advances).
+    node_lifetime, node_repair : distribution, optional
+        ``Exponential``, ``Weibull``, ``LogNormal`` or ``Deterministic`` [h]; default
+        exponential with ``node_mttf_h`` / ``node_mttr_h``.
+    client : dask.distributed.Client, optional
+        Run the chunks of replications on this Dask client.
+    progress : bool
+        Show a progress bar (only when stderr is a terminal).
+    per_replication : bool
+        Keep one row per replication in ``result.replications``.
+    chunk_size : int, optional
+        Replications per chunk, ≥ 1. Each chunk draws from its own child seed
+        (``SeedSequence.spawn``), so the chunking is part of what a seed reproduces. The
+        default depends only on the scenario and horizon: chunks of about 6e4 array elements,
+        which keeps the arrays in cache.
+
+    Returns
+    -------
+    SimulationResult
+        ``service_unavailability``, ``capacity_unavailability`` [fraction],
+        ``outage_frequency_per_year`` [1/yr], ``mean_outage_duration_min`` [min], each with a
+        ``_se`` standard error; ``summary()`` adds confidence intervals.
+
+    Raises
+    ------
+    ValueError
+        When an argument is out of range, naming it.
+
+    Notes
+    -----
+    See the module docstring for the model. Unavailability per replication is the measured
+    share of the window the service is down; the estimate is the mean over replications and its
+    standard error s / √n. The outage frequency counts down periods starting inside the window;
+    the mean outage duration is total downtime / outages (for a stationary process this is the
+    mean down time, U / f; Rausand & Høyland 2004, §8.8), its error by the delta method.
+    """
+    if not isinstance(scenario, Scenario):
+        raise ValueError(f"scenario={type(scenario).__name__} is not valid: pass a haplan.Scenario")
+    horizon = _check_scalar("horizon_h", horizon_h, low=0, low_open=True)
+    count = int(_check_scalar("replications", replications, low=2, integer=True))
+    root = _root_seed(seed, rng)
+    lifetime = _check_distribution(
+        "node_lifetime", node_lifetime, Exponential(scenario.node_mttf_h)
+    )
+    repair = _check_distribution("node_repair", node_repair, Exponential(scenario.node_mttr_h))
+    if lifetime.mean == 0:
+        raise ValueError("node_lifetime has mean 0: node lifetimes must have a mean > 0")
+    model = _build_model(scenario, horizon, lifetime, repair)
+    if chunk_size is None:
+        size = int(max(1, min(count, _CHUNK_ELEMENTS // model.elements_per_replication())))
+    else:
+        size = int(_check_scalar("chunk_size", chunk_size, low=1, integer=True))
+    sizes = _chunks(count, size)
+    seeds = root.spawn(len(sizes))
+    bar, task = _progress_bar(progress, count)
+    with bar:
+        if client is None:
+            parts = []
+            for child, n in zip(seeds, sizes, strict=True):
+                parts.append(_run_chunk(model, child, n))
+                bar.advance(task, n)
+        else:
+            parts = _run_on_dask(client, model, seeds, sizes, bar, task)
+    return _estimates(np.concatenate(parts, axis=0), horizon, per_replication)
+
+
+def _run_chunks(model: _Model, jobs) -> np.ndarray:
+    """Run several chunks one after another (a Dask task); ``jobs`` is [(seed, size)]."""
+    return np.concatenate([_run_chunk(model, seed, size) for seed, size in jobs], axis=0)
+
+
+def _run_on_dask(client, model, seeds, sizes, bar, task) -> list[np.ndarray]:
+    """Submit the chunks to ``client`` in batches and gather them in order."""
+    from dask.distributed import as_completed
+
+    workers = max(1, sum(client.nthreads().values()))
+    per_task = max(1, math.ceil(len(sizes) / (4 * workers)))
+    batches = [
+        list(zip(seeds[i : i + per_task], sizes[i : i + per_task], strict=True))
+        for i in range(0, len(sizes), per_task)
+    ]
+    remote_model = client.scatter(model, broadcast=True)
+    futures = [client.submit(_run_chunks, remote_model, jobs, pure=False) for jobs in batches]
+    position = {future.key: i for i, future in enumerate(futures)}
+    parts: list[np.ndarray | None] = [None] * len(futures)
+    for future in as_completed(futures):
+        i = position[future.key]
+        parts[i] = future.result()
+        bar.advance(task, sum(size for _, size in batches[i]))
+    return parts
+
+
+def compare_with_analytic(
+    scenario: Scenario,
+    horizon_h: float,
+    replications: int,
+    seed: int | None = None,
+    **options,
+) -> pd.DataFrame:
+    """Simulate the scenario (exponential lifetimes) beside haplan's analytic values.
+
+    Parameters
+    ----------
+    scenario : haplan.Scenario
+        The cluster and service.
+    horizon_h : float
+        Measured window of each replication [h], > 0.
+    replications : int
+        Independent replications, ≥ 2.
+    seed : int, optional
+        Seed for the simulation.
+    **options
+        Passed to :func:`simulate`: ``rng``, ``client``, ``progress``, ``chunk_size``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``metric`` (:data:`METRICS`); columns ``simulated``, ``se``, ``ci_low``,
+        ``ci_high`` (95 %), ``analytic``, ``z`` = (simulated − analytic) / se and
+        ``analytic_model`` (the haplan function behind ``analytic``; "(worst-case
+        placement)" marks node-count chains that are approximate because C is not a multiple
+        of N). ``analytic`` is NaN where haplan has no closed form for the scenario (see
+        Notes). z is 0 where the two agree exactly and NaN where se = 0 (nothing happened in
+        the simulation) but they differ.
+
+    Notes
+    -----
+    * ``service_unavailability``: ``availability.service_unavailability`` (placement, container
+      crashes, zones); with ``reschedule``, ``recovery.rescheduling_service_unavailability``
+      (no zones or crews; recovery time for ⌈C/N⌉ moved instances); with ``repair_crews``,
+      ``markov.BirthDeath`` over the nodes (no zones or crashes).
+    * ``capacity_unavailability``: ``load.capacity_unavailability``, or the same rescheduling /
+      crew models with k = ``load.instances_needed``.
+    * ``outage_frequency_per_year``, ``mean_outage_duration_min``:
+      ``markov.service_outage_metrics`` (node failures only: no zones, crashes or
+      rescheduling). Node-count chains take the worst-case placement, so when C is not a
+      multiple of N they overstate outages and z shows it.
+    """
+    for name in ("node_lifetime", "node_repair", "per_replication"):
+        if name in options:
+            raise ValueError(
+                f"{name} is not accepted here: the analytic models assume exponential "
+                "lifetimes and repairs; call simulate() directly"
+            )
+    result = simulate(scenario, horizon_h, replications, seed=seed, **options)
+    table = result.summary()
+    analytic = _analytic(scenario)
+    table["analytic"] = [analytic[name][0] for name in METRICS]
+    difference = (table["simulated"] - table["analytic"]).to_numpy()
+    se = table["se"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 0, difference / se, np.nan)
+    z[difference == 0] = 0.0
+    table["z"] = z
+    table["analytic_model"] = [analytic[name][1] for name in METRICS]
+    return table
+
+
+def _analytic(s: Scenario) -> dict[str, tuple[float, str]]:
+    """haplan's closed-form value of each metric for ``s`` and the function behind it."""
+    zones_fail = math.isfinite(s.zone_mttf_h) and s.zone_mttr_h > 0
+    containers_fail = math.isfinite(s.instance_mttf_h) and s.instance_mttr_h > 0
+    nodes_fail = math.isfinite(s.node_mttf_h) and s.node_mttr_h > 0
+    node_q = availability.steady_state_unavailability(s.node_mttf_h, s.node_mttr_h)
+    zone_q = availability.steady_state_unavailability(s.zone_mttf_h, s.zone_mttr_h)
+    instance_q = availability.steady_state_unavailability(s.instance_mttf_h, s.instance_mttr_h)
+    needed = float(
+        load.instances_needed(s.request_rate_rps, s.instance_capacity_rps, s.max_utilization)
+    )
+    out = {name: (math.nan, "none") for name in METRICS}
+    # Node-count chains assume the worst placement when nodes carry unequal instance counts.
+    worst_case = " (worst-case placement)" if s.instances % s.nodes else ""
+
+    def per_threshold(name: str, compute) -> None:
+        service = compute(s.min_instances)
+        capacity = 1.0 if needed > s.instances else compute(int(needed))
+        out["service_unavailability"] = (float(service), name)
+        out["capacity_unavailability"] = (float(capacity), name)
+
+    if s.reschedule:
+        if not zones_fail and s.repair_crews is None:
+            moved = math.ceil(s.instances / s.nodes)
+            recovery_s = recovery.node_failure_recovery_s(s.orchestrator, moved)
+            tolerated = load.failures_tolerated(
+                s.nodes,
+                s.replicas,
+                s.request_rate_rps,
+                s.instance_capacity_rps,
+                s.max_utilization,
+            )
+            per_threshold(
+                "recovery.rescheduling_service_unavailability",
+                lambda k: recovery.rescheduling_service_unavailability(
+                    s.nodes,
+                    s.instances,
+                    k,
+                    s.node_mttf_h,
+                    s.node_mttr_h,
+                    recovery_s,
+                    max(float(tolerated), 0.0),
+                    instance_q,
+                ),
+            )
+    elif s.repair_crews is not None:
+        if nodes_fail and not zones_fail and not containers_fail:
+            chain = markov.BirthDeath(
+                s.nodes, 1.0 / s.node_mttf_h, 1.0 / s.node_mttr_h, crews=s.repair_crews
+            )
+            per_threshold(
+                "markov.BirthDeath" + worst_case,
+                lambda k: chain.unavailability(availability.min_nodes_up(s.nodes, s.instances, k)),
+            )
+    else:
+        out["service_unavailability"] = (
+            float(
+                availability.service_unavailability(
+                    s.nodes, s.instances, s.min_instances, node_q, instance_q, s.zones, zone_q
+                )
+            ),
+            "availability.service_unavailability",
+        )
+        out["capacity_unavailability"] = (
+            float(
+                load.capacity_unavailability(
+                    s.nodes,
+                    s.instances,
+                    s.request_rate_rps,
+                    s.instance_capacity_rps,
+                    s.max_utilization,
+                    node_q,
+                    instance_q,
+                    s.zones,
+                    zone_q,
+                )
+            ),
+            "load.capacity_unavailability",
+        )
+    if nodes_fail and not (zones_fail or containers_fail or s.reschedule):
+        outages = markov.service_outage_metrics(
+            s.nodes,
+            s.instances,
+            s.min_instances,
+            s.node_mttf_h,
+            s.node_mttr_h,
+            s.repair_crews,
+        )
+        for name in ("outage_frequency_per_year", "mean_outage_duration_min"):
+            out[name] = (float(outages[name]), "markov.service_outage_metrics" + worst_case)
+    return out
