@@ -12,8 +12,7 @@ from pathlib import Path
 import click
 
 from haplan.export import write_csv
-from haplan.metrics import metrics
-from haplan.report import render_json, render_markdown, render_text
+from haplan.report import build_report, render_json, render_markdown, render_text
 from haplan.scenario import BALANCERS, ORCHESTRATORS, Scenario
 
 __all__ = ["cli", "main"]
@@ -86,16 +85,15 @@ def report(scenario_file, output_format, csv_path, **flags):
     Flags override the file's inputs: the article's N, R, P, S as -N, -R, -P, -S.
     """
     scenario = load_scenario(scenario_file, **flags)
-    table = metrics(scenario)
-    row = table.iloc[0]
+    data = build_report(scenario)
     if csv_path is not None:
-        write_csv(table, csv_path)
+        write_csv(data.row.to_frame().T, csv_path)
     if output_format == "json":
-        click.echo(render_json(row), nl=False)
+        click.echo(render_json(data), nl=False)
     elif output_format == "markdown":
-        click.echo(render_markdown(row, name=scenario.name), nl=False)
+        click.echo(render_markdown(data), nl=False)
     else:
-        click.echo(render_text(row, name=scenario.name), nl=False)
+        click.echo(render_text(data), nl=False)
 
 
 @cli.command("sweep")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from haplan import document
+from haplan import availability, balancing, document, load, markov, queueing, recovery
 from haplan.scenario import INPUT_NAMES, Scenario, validate_inputs
 
 __all__ = ["metrics", "MetricGroup", "METRIC_GROUPS", "METRIC_NAMES"]
@@ -58,6 +58,157 @@ def _even_load(c: Columns) -> Columns:
     }
 
 
+def _unavailabilities(c: Columns) -> Columns:
+    return {
+        "node_unavailability": availability.steady_state_unavailability(
+            c["node_mttf_h"], c["node_mttr_h"]
+        ),
+        "instance_unavailability": availability.steady_state_unavailability(
+            c["instance_mttf_h"], c["instance_mttr_h"]
+        ),
+        "zone_unavailability": availability.steady_state_unavailability(
+            c["zone_mttf_h"], c["zone_mttr_h"]
+        ),
+    }
+
+
+def _by_orchestrator(c: Columns, evaluate: Callable[..., Columns]) -> Columns:
+    """Run ``evaluate(preset, rows)`` once per distinct orchestrator and stitch the results."""
+    orchestrators = c["orchestrator"]
+    out: Columns = {}
+    for name in pd.unique(orchestrators):
+        rows = np.flatnonzero(orchestrators == name)
+        part = evaluate(name, rows)
+        for column, values in part.items():
+            if column not in out:
+                out[column] = np.empty(len(orchestrators), dtype=float)
+            out[column][rows] = values
+    return out
+
+
+def _recovery(c: Columns) -> Columns:
+    moved = np.ceil(c["instances"] / c["nodes"])
+
+    def evaluate(preset, rows):
+        return {
+            "recovery_node_failure_s": recovery.node_failure_recovery_s(
+                preset, instances_to_move=moved[rows]
+            ),
+            "recovery_container_crash_s": np.broadcast_to(
+                recovery.container_crash_recovery_s(preset, crash_count=1), rows.shape
+            ),
+        }
+
+    return _by_orchestrator(c, evaluate)
+
+
+def _headroom(c: Columns) -> Columns:
+    return {
+        "failures_tolerated": load.failures_tolerated(
+            c["nodes"],
+            c["replicas"],
+            c["request_rate_rps"],
+            c["instance_capacity_rps"],
+            c["max_utilization"],
+        ).astype(np.int64)
+    }
+
+
+def _service(c: Columns) -> Columns:
+    plain = availability.service_unavailability(
+        c["nodes"],
+        c["instances"],
+        c["min_instances"],
+        c["node_unavailability"],
+        c["instance_unavailability"],
+        c["zones"],
+        c["zone_unavailability"],
+    )
+    plain = np.asarray(plain, dtype=float)
+    moved = c["reschedule"].astype(bool)
+    if moved.any():
+        rows = np.flatnonzero(moved)
+        plain[rows] = recovery.rescheduling_service_unavailability(
+            c["nodes"][rows],
+            c["instances"][rows],
+            c["min_instances"][rows],
+            c["node_mttf_h"][rows],
+            c["node_mttr_h"][rows],
+            c["recovery_node_failure_s"][rows],
+            failures_tolerated=c["failures_tolerated"][rows],
+            instance_unavailability=c["instance_unavailability"][rows],
+        )
+    return {"service_unavailability": plain}
+
+
+def _nines(c: Columns) -> Columns:
+    u = c["service_unavailability"]
+    return {
+        "service_availability": 1.0 - u,  # A from U loses nothing; U from A would
+        "nines": availability.nines(u),
+        "downtime_min_per_year": availability.downtime_minutes(u, availability.YEAR_DAYS),
+    }
+
+
+def _outages(c: Columns) -> Columns:
+    crews = c["repair_crews"].astype(float)
+    return markov.service_outage_metrics(
+        c["nodes"],
+        c["instances"],
+        c["min_instances"],
+        c["node_mttf_h"],
+        c["node_mttr_h"],
+        np.where(np.isnan(crews), np.inf, crews),
+    )
+
+
+def _latency(c: Columns) -> Columns:
+    rate, capacity, servers = c["request_rate_rps"], c["instance_capacity_rps"], c["instances"]
+    strategies = c["balancer"]
+    out = {
+        "overloaded": queueing.is_overloaded(rate, capacity, servers),
+        "wait_probability": np.empty(len(rate)),
+        "mean_response_ms": np.empty(len(rate)),
+        "p99_response_ms": np.empty(len(rate)),
+    }
+    for strategy in pd.unique(strategies):
+        rows = np.flatnonzero(strategies == strategy)
+        args = (rate[rows], capacity[rows], servers[rows])
+        out["wait_probability"][rows] = balancing.wait_probability(strategy, *args)
+        out["mean_response_ms"][rows] = 1e3 * balancing.mean_response_time(strategy, *args)
+        out["p99_response_ms"][rows] = 1e3 * balancing.response_time_quantile(strategy, 0.99, *args)
+    return out
+
+
+def _capacity(c: Columns) -> Columns:
+    return {
+        "capacity_unavailability": load.capacity_unavailability(
+            c["nodes"],
+            c["instances"],
+            c["request_rate_rps"],
+            c["instance_capacity_rps"],
+            c["max_utilization"],
+            c["node_unavailability"],
+            c["instance_unavailability"],
+            c["zones"],
+            c["zone_unavailability"],
+        )
+    }
+
+
+_SIZE = ("nodes", "instances")
+_LOAD = ("request_rate_rps", "instance_capacity_rps", "max_utilization")
+_MTTX = (
+    "node_mttf_h",
+    "node_mttr_h",
+    "instance_mttf_h",
+    "instance_mttr_h",
+    "zone_mttf_h",
+    "zone_mttr_h",
+)
+_UNAVAILABILITIES = ("node_unavailability", "instance_unavailability", "zone_unavailability")
+
+#: The model families in evaluation order; a group may read earlier groups' outputs.
 METRIC_GROUPS: list[MetricGroup] = [
     MetricGroup(
         "document",
@@ -72,6 +223,54 @@ METRIC_GROUPS: list[MetricGroup] = [
         ("per_node_load_rps", "per_instance_load_rps", "utilization"),
         _even_load,
         deduplicate=False,
+    ),
+    MetricGroup("unavailabilities", _MTTX, _UNAVAILABILITIES, _unavailabilities),
+    MetricGroup(
+        "recovery",
+        ("orchestrator", *_SIZE),
+        ("recovery_node_failure_s", "recovery_container_crash_s"),
+        _recovery,
+    ),
+    MetricGroup("headroom", (*_SIZE, "replicas", *_LOAD), ("failures_tolerated",), _headroom),
+    MetricGroup(
+        "availability",
+        (
+            *_SIZE,
+            "min_instances",
+            "zones",
+            *_UNAVAILABILITIES,
+            "reschedule",
+            "node_mttf_h",
+            "node_mttr_h",
+            "recovery_node_failure_s",
+            "failures_tolerated",
+        ),
+        ("service_unavailability",),
+        _service,
+    ),
+    MetricGroup(
+        "nines",
+        ("service_unavailability",),
+        ("service_availability", "nines", "downtime_min_per_year"),
+        _nines,
+    ),
+    MetricGroup(
+        "outages",
+        (*_SIZE, "min_instances", "node_mttf_h", "node_mttr_h", "repair_crews"),
+        ("service_mttf_h", "outage_frequency_per_year", "mean_outage_duration_min"),
+        _outages,
+    ),
+    MetricGroup(
+        "latency",
+        ("request_rate_rps", "instance_capacity_rps", "instances", "balancer"),
+        ("overloaded", "wait_probability", "mean_response_ms", "p99_response_ms"),
+        _latency,
+    ),
+    MetricGroup(
+        "capacity",
+        (*_SIZE, *_LOAD, "zones", *_UNAVAILABILITIES),
+        ("capacity_unavailability",),
+        _capacity,
     ),
 ]
 

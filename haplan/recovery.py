@@ -177,6 +177,9 @@ class RecoveryPipeline:
     detection_s: float | None = None
     readiness_s: float | None = None
 
+    def __str__(self) -> str:
+        return self.name
+
     def __post_init__(self) -> None:
         rules = {
             "heartbeat_interval_s": dict(low=0),
@@ -398,7 +401,9 @@ def preset(name: str, **overrides) -> RecoveryPipeline:
         ``"kubernetes-1.31"`` (40 s), ``"swarm"`` or ``"nomad"``; case-insensitive.
     **overrides
         Any :class:`RecoveryPipeline` field, e.g. ``eviction_s=30`` for a Kubernetes cluster
-        whose pods tolerate an unreachable node for 30 s, or ``image_cached=True``.
+        whose pods tolerate an unreachable node for 30 s, or ``image_cached=True``. Unless
+        ``name`` is among them, the pipeline is named ``"<preset> (tuned)"`` so tables never
+        show tuned timings under a stock preset's name.
 
     Returns
     -------
@@ -423,6 +428,7 @@ def preset(name: str, **overrides) -> RecoveryPipeline:
             f"{unknown[0]}= is not a recovery pipeline field: valid fields are "
             f"{', '.join(sorted(fields))}"
         )
+    overrides.setdefault("name", f"{base.name} (tuned)")
     return dataclasses.replace(base, **overrides)
 
 

@@ -18,7 +18,16 @@ from rich.table import Table
 
 from haplan.scenario import INPUT_NAMES
 
-__all__ = ["SECTIONS", "report_sections", "render_text", "render_markdown", "render_json"]
+__all__ = [
+    "ReportData",
+    "build_report",
+    "SECTIONS",
+    "report_sections",
+    "render_text",
+    "render_markdown",
+    "render_json",
+    "render_plan",
+]
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,7 @@ class Row:
     name: str
     label: str
     unit: str
+    kind: str = "number"  # "number" or "percent" (a probability shown as a percentage)
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,106 @@ SECTIONS: tuple[Section, ...] = (
             Row("utilization", "instance utilisation", "fraction"),
         ),
     ),
+    Section(
+        "Availability (k-of-C over the placement)",
+        (
+            Row("node_unavailability", "node unavailability, MTTR/(MTTF+MTTR)", "probability"),
+            Row("instance_unavailability", "container unavailability", "probability"),
+            Row("zone_unavailability", "zone unavailability", "probability"),
+            Row("service_unavailability", "P(fewer than k instances up)", "probability"),
+            Row("service_availability", "service availability", "%", "percent"),
+            Row("nines", "nines, -log10(unavailability)", "nines"),
+            Row("downtime_min_per_year", "expected downtime per 365.25-day year", "min/yr"),
+            Row("service_mttf_h", "mean time to service outage (node chain)", "h"),
+            Row("outage_frequency_per_year", "outages per year (node chain)", "1/yr"),
+            Row("mean_outage_duration_min", "mean outage length (node chain)", "min"),
+        ),
+        "Nodes fail independently; instances are spread as evenly as an anti-affinity "
+        "scheduler would; MTTF, frequency and outage length come from a birth-death chain "
+        "over node failures with the scenario's repair crews.",
+    ),
+    Section(
+        "Latency behind the balancer",
+        (
+            Row("overloaded", "arrivals at or above total capacity", "flag"),
+            Row("wait_probability", "P(a request waits)", "probability"),
+            Row("mean_response_ms", "mean response time", "ms"),
+            Row("p99_response_ms", "99th percentile response time", "ms"),
+        ),
+        "Poisson arrivals, exponential service at instance_capacity_rps per instance, "
+        "the scenario's balancing strategy; an overloaded queue shows ∞.",
+    ),
+    Section(
+        "Headroom and availability at load",
+        (
+            Row("failures_tolerated", "node failures the survivors absorb", "nodes"),
+            Row("capacity_unavailability", "P(too few instances up to carry P)", "probability"),
+        ),
+        "Both under the max_utilization ceiling; -1 failures tolerated means the cluster "
+        "is overloaded with every node up.",
+    ),
+    Section(
+        "Recovery (the orchestrator's pipeline)",
+        (
+            Row("recovery_node_failure_s", "node failure: until moved instances are ready", "s"),
+            Row("recovery_container_crash_s", "container crash: until ready again", "s"),
+            Row("doc_recovery_time_s", "the article's T = N/R × S, for comparison", "s"),
+        ),
+    ),
 )
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything a report shows, computed once through the public API.
+
+    Attributes
+    ----------
+    name : str
+        The scenario's name.
+    row : pandas.Series
+        The scenario's metrics row (inputs then metrics).
+    stages : pandas.DataFrame
+        The recovery pipeline's stages (``haplan.recovery.stages_table``).
+    notes : tuple of str
+        Notes shown under the recovery section and at the end (assumptions, manifest notes).
+    """
+
+    name: str
+    row: pd.Series
+    stages: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+
+def build_report(scenario, notes=()) -> ReportData:
+    """Compute a scenario's report data: its metrics row, recovery stages and notes."""
+    from haplan import recovery
+    from haplan.metrics import metrics
+
+    row = metrics(scenario).iloc[0]
+    moved = math.ceil(scenario.instances / scenario.nodes)
+    stages = recovery.stages_table(scenario.orchestrator, instances_to_move=moved)
+    comparison = recovery.document_recovery_note(
+        scenario.orchestrator, scenario.nodes, scenario.replicas, scenario.recovery_speed_s
+    )
+    return ReportData(scenario.name, row, stages, (comparison, *notes))
+
+
+def format_percent(probability) -> str:
+    """A probability near 1 as a percentage with enough digits to show its nines."""
+    value = float(probability)
+    if math.isnan(value):
+        return "n/a"
+    shortfall = 1.0 - value
+    if shortfall <= 0:
+        return "100 %"
+    digits = min(max(int(math.ceil(-math.log10(shortfall))), 2), 15)
+    return f"{100 * value:.{digits}f} %"
+
+
+def format_row(item: Row, value) -> str:
+    """Format one report row's value by its kind."""
+    return format_percent(value) if item.kind == "percent" else format_number(value)
 
 
 def format_input(name: str, value) -> str:
@@ -72,8 +181,8 @@ def format_number(value) -> str:
         return "n/a"
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
-    if isinstance(value, str):
-        return value
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        return str(value)
     value = float(value)
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
@@ -101,11 +210,17 @@ def _title(name: str) -> str:
     return f"haplan report — {name}" if name else "haplan report"
 
 
-def render_text(row: pd.Series, *, name: str = "", width: int = 100) -> str:
+def _stage_lines(data: ReportData, event: str) -> list[tuple[str, float]]:
+    part = data.stages[data.stages["event"] == event]
+    return list(zip(part["stage"], part["seconds"], strict=True))
+
+
+def render_text(data: ReportData, *, width: int = 100) -> str:
     """Terminal report: an inputs table, then one table per section (rich, no colour)."""
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, no_color=True, highlight=False, emoji=False)
-    console.print(_title(name))
+    row = data.row
+    console.print(_title(data.name))
     inputs = Table(title="Inputs", title_justify="left", show_header=True)
     inputs.add_column("input")
     inputs.add_column("value", justify="right")
@@ -119,24 +234,50 @@ def render_text(row: pd.Series, *, name: str = "", width: int = 100) -> str:
         table.add_column("value", justify="right")
         table.add_column("unit")
         for item, value in rows:
-            table.add_row(item.name, item.label, format_number(value), item.unit)
+            table.add_row(item.name, item.label, format_row(item, value), item.unit)
         console.print(table)
         if section.note:
             console.print(section.note)
+    stages = Table(title="Recovery stages", title_justify="left", show_header=True)
+    stages.add_column("event")
+    stages.add_column("stage")
+    stages.add_column("seconds", justify="right")
+    for event in ("node_failure", "container_crash"):
+        for stage, seconds in _stage_lines(data, event):
+            stages.add_row(event, stage, format_number(seconds))
+    console.print(stages)
+    for note in data.notes:
+        console.print(note)
     return buffer.getvalue()
 
 
-def render_markdown(row: pd.Series, *, name: str = "") -> str:
-    """Markdown report with the same sections as the terminal one."""
-    lines = [f"# {_title(name)}", "", "## Inputs", "", "| input | value |", "|---|---:|"]
+def render_markdown(data: ReportData, *, figures: dict[str, str] | None = None) -> str:
+    """Markdown report with the same sections as the terminal one.
+
+    ``figures`` maps a figure's title to an image path to link under the tables.
+    """
+    row = data.row
+    lines = [f"# {_title(data.name)}", "", "## Inputs", "", "| input | value |", "|---|---:|"]
     lines += [f"| `{name}` | {format_input(name, row[name])} |" for name in INPUT_NAMES]
     for section, rows in report_sections(row):
         lines += ["", f"## {section.title}", "", "| metric | meaning | value | unit |"]
         lines += ["|---|---|---:|---|"]
         for item, value in rows:
-            lines.append(f"| `{item.name}` | {item.label} | {format_number(value)} | {item.unit} |")
+            lines.append(
+                f"| `{item.name}` | {item.label} | {format_row(item, value)} | {item.unit} |"
+            )
         if section.note:
             lines += ["", section.note]
+    lines += ["", "## Recovery stages", "", "| event | stage | seconds |", "|---|---|---:|"]
+    for event in ("node_failure", "container_crash"):
+        lines += [
+            f"| {event} | {st} | {format_number(sec)} |" for st, sec in _stage_lines(data, event)
+        ]
+    if data.notes:
+        lines += ["", "## Notes", ""]
+        lines += [f"- {note}" for note in data.notes]
+    for title, path in (figures or {}).items():
+        lines += ["", f"![{title}]({path})"]
     return "\n".join(lines) + "\n"
 
 
@@ -155,12 +296,64 @@ def json_value(value):
         if math.isinf(value):
             return "inf" if value > 0 else "-inf"
         return value
-    return value
+    return str(value)  # strings, and a tuned RecoveryPipeline shown by its name
 
 
-def render_json(row: pd.Series) -> str:
+def render_json(data: ReportData) -> str:
     """One JSON object ``{"inputs": {...}, "metrics": {...}}`` with vocabulary names."""
+    row = data.row
     inputs = {name: json_value(row[name]) for name in INPUT_NAMES}
     metric_names = [c for c in row.index if c not in INPUT_NAMES]
     metrics = {name: json_value(row[name]) for name in metric_names}
     return json.dumps({"inputs": inputs, "metrics": metrics}, indent=2, allow_nan=False) + "\n"
+
+
+def _candidate_line(row: pd.Series) -> str:
+    parts = [
+        f"{int(row['nodes'])} nodes x {format_number(row['replicas'])} replicas "
+        f"= {int(row['instances'])} instances",
+        f"cost {format_number(row['cost'])}",
+    ]
+    if not math.isnan(row.get("planned_unavailability", math.nan)):
+        availability = (
+            -math.log10(row["planned_unavailability"])
+            if row["planned_unavailability"] > 0
+            else math.inf
+        )
+        parts.append(f"nines {format_number(availability)}")
+    for name, label, unit in (
+        ("p99_response_ms", "p99", " ms"),
+        ("recovery_node_failure_s", "recovery", " s"),
+        ("utilization", "utilisation", ""),
+    ):
+        if name in row and not pd.isna(row[name]):
+            parts.append(f"{label} {format_number(row[name])}{unit}")
+    return ", ".join(parts)
+
+
+def render_plan(result, *, runners_up: int = 3) -> str:
+    """The planner's answer as text: the best candidate, runners-up, and cheaper rejects."""
+    target = 100 * result.target_availability
+    lines = []
+    if result.best is None:
+        lines.append(f"No candidate in the search grid meets {target:.6g} % availability.")
+    else:
+        lines.append(f"Cheapest cluster meeting {target:.6g} % availability:")
+        lines.append(f"  {_candidate_line(result.best)}")
+        others = result.runners_up(runners_up)
+        if len(others):
+            lines.append("Runners-up:")
+            lines += [f"  {_candidate_line(row)}" for _, row in others.iterrows()]
+    rejected = result.cheaper_rejected()
+    if len(rejected):
+        lines.append(
+            "Cheaper candidates and why they fail:"
+            if result.best is not None
+            else "Candidates and why they fail:"
+        )
+        for _, row in rejected.iterrows():
+            lines.append(
+                f"  {int(row['nodes'])} x {format_number(row['replicas'])} "
+                f"(cost {format_number(row['cost'])}): {row['reason']}"
+            )
+    return "\n".join(lines) + "\n"

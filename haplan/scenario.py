@@ -20,11 +20,12 @@ import pandas as pd
 
 from haplan._data import data_path
 from haplan._numeric import check_range
+from haplan.recovery import PRESETS, RecoveryPipeline
 
 __all__ = ["Scenario", "INPUT_NAMES", "validate_inputs", "ORCHESTRATORS", "BALANCERS"]
 
 #: Recovery presets a scenario may name (see ``haplan.recovery``).
-ORCHESTRATORS = ("kubernetes", "kubernetes-1.31", "swarm", "nomad")
+ORCHESTRATORS = PRESETS
 #: Balancing strategies a scenario may name (see ``haplan.balancing``).
 BALANCERS = ("round_robin", "random", "weighted", "least_connections", "power_of_two")
 
@@ -38,8 +39,8 @@ _NUMERIC_RULES: dict[str, dict[str, Any]] = {
     "min_instances": dict(low=0, integer=True),
     "instance_capacity_rps": dict(low=0, low_open=True),
     "max_utilization": dict(low=0, high=1, low_open=True),
-    "node_mttf_h": dict(low=0, low_open=True, allow_inf=True),
-    "node_mttr_h": dict(low=0),
+    "node_mttf_h": dict(low=0, low_open=True),
+    "node_mttr_h": dict(low=0, low_open=True),
     "instance_mttf_h": dict(low=0, low_open=True, allow_inf=True),
     "instance_mttr_h": dict(low=0),
     "zones": dict(low=1, integer=True),
@@ -76,6 +77,8 @@ INPUT_NAMES: tuple[str, ...] = (
 def _check_choice(name: str, values: Any) -> None:
     valid = _CHOICES[name]
     for value in pd.unique(np.asarray(values, dtype=object).ravel()):
+        if name == "orchestrator" and isinstance(value, RecoveryPipeline):
+            continue  # a tuned pipeline (e.g. from a manifest's probes) stands for a preset
         if value not in valid:
             raise ValueError(f"{name}={value!r} is not known: must be one of {', '.join(valid)}")
 
@@ -148,7 +151,7 @@ class Scenario:
     max_utilization : float
         Utilisation ceiling for headroom and availability at load [fraction], in (0, 1].
     node_mttf_h, node_mttr_h : float
-        Node mean time to failure [h] (> 0, may be inf) and to repair [h] (≥ 0).
+        Node mean time to failure and to repair [h], both finite and > 0.
     instance_mttf_h, instance_mttr_h : float
         Container mean time to crash [h] (> 0, may be inf) and to restart [h] (≥ 0).
     zones : int
@@ -157,8 +160,9 @@ class Scenario:
         Zone mean time to failure [h] (> 0, inf = zones never fail) and to repair [h].
     repair_crews : int or None
         Nodes repaired at once [count]; None means unlimited.
-    orchestrator : str
-        Recovery preset: one of ``ORCHESTRATORS``.
+    orchestrator : str or RecoveryPipeline
+        Recovery preset: one of ``ORCHESTRATORS``, or a tuned
+        ``haplan.recovery.RecoveryPipeline`` (``recovery.preset("kubernetes", eviction_s=30)``).
     balancer : str
         Balancing strategy: one of ``BALANCERS``.
     reschedule : bool
@@ -182,7 +186,7 @@ class Scenario:
     zone_mttf_h: float = math.inf
     zone_mttr_h: float = 6.0
     repair_crews: int | None = None
-    orchestrator: str = "kubernetes"
+    orchestrator: str | RecoveryPipeline = "kubernetes"
     balancer: str = "round_robin"
     reschedule: bool = False
     name: str = field(default="", compare=False)

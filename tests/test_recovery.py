@@ -195,7 +195,8 @@ def test_override_toleration():
     stock = node_failure_recovery_s("kubernetes")
     assert node_failure_recovery_s(tuned) == pytest.approx(stock - 270, rel=1e-12)
     replaced = dataclasses.replace(preset("kubernetes"), eviction_s=30)
-    assert replaced == tuned
+    assert dataclasses.replace(replaced, name="kubernetes (tuned)") == tuned
+    assert tuned.name == "kubernetes (tuned)" and str(tuned) == "kubernetes (tuned)"
     assert preset("kubernetes").eviction_s == 300.0  # the stock preset is unchanged
 
 

@@ -1,0 +1,175 @@
+"""The metrics table: wiring to the public model functions, and contracts over every metric."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import haplan
+from haplan import availability, balancing, load, markov, recovery
+from haplan.scenario import INPUT_NAMES, Scenario
+
+PROBABILITIES = (
+    "node_unavailability",
+    "instance_unavailability",
+    "zone_unavailability",
+    "service_unavailability",
+    "service_availability",
+    "wait_probability",
+    "capacity_unavailability",
+)
+
+
+def test_columns_are_inputs_then_every_metric():
+    table = haplan.metrics(Scenario.default())
+    assert list(table.columns) == list(INPUT_NAMES) + list(haplan.METRIC_NAMES)
+    design_names = {
+        "doc_total_containers", "doc_balancer_load_rps", "doc_recovery_time_s",
+        "per_node_load_rps", "per_instance_load_rps", "utilization", "node_unavailability",
+        "service_unavailability", "service_availability", "nines", "downtime_min_per_year",
+        "service_mttf_h", "outage_frequency_per_year", "mean_outage_duration_min",
+        "wait_probability", "mean_response_ms", "p99_response_ms", "failures_tolerated",
+        "capacity_unavailability", "recovery_node_failure_s", "recovery_container_crash_s",
+    }  # fmt: skip
+    assert design_names <= set(haplan.METRIC_NAMES)
+
+
+def test_wiring_matches_the_public_functions():
+    s = Scenario(
+        nodes=5,
+        instances=7,
+        min_instances=3,
+        request_rate_rps=400.0,
+        instance_capacity_rps=90.0,
+        node_mttf_h=2000.0,
+        node_mttr_h=20.0,
+        instance_mttf_h=500.0,
+        instance_mttr_h=0.5,
+        zones=2,
+        zone_mttf_h=10_000.0,
+        zone_mttr_h=4.0,
+        repair_crews=1,
+        orchestrator="swarm",
+        balancer="round_robin",
+    )
+    row = haplan.metrics(s).iloc[0]
+    qn = availability.steady_state_unavailability(2000.0, 20.0)
+    qi = availability.steady_state_unavailability(500.0, 0.5)
+    qz = availability.steady_state_unavailability(10_000.0, 4.0)
+    assert row["node_unavailability"] == qn
+    u = availability.service_unavailability(5, 7, 3, qn, qi, 2, qz)
+    assert row["service_unavailability"] == u
+    assert row["nines"] == availability.nines(u)
+    assert row["downtime_min_per_year"] == pytest.approx(u * 365.25 * 1440, rel=1e-14)
+    chain = markov.service_outage_metrics(5, 7, 3, 2000.0, 20.0, 1)
+    for name in ("service_mttf_h", "outage_frequency_per_year", "mean_outage_duration_min"):
+        assert row[name] == chain[name], name
+    assert row["mean_response_ms"] == 1e3 * balancing.mean_response_time(
+        "round_robin", 400.0, 90.0, 7
+    )
+    assert row["p99_response_ms"] == 1e3 * balancing.response_time_quantile(
+        "round_robin", 0.99, 400.0, 90.0, 7
+    )
+    assert row["wait_probability"] == balancing.wait_probability("round_robin", 400.0, 90.0, 7)
+    assert row["failures_tolerated"] == load.failures_tolerated(5, 7 / 5, 400.0, 90.0, 0.7)
+    assert row["capacity_unavailability"] == load.capacity_unavailability(
+        5, 7, 400.0, 90.0, 0.7, qn, qi, 2, qz
+    )
+    assert row["recovery_node_failure_s"] == recovery.node_failure_recovery_s("swarm", 2)
+    assert row["recovery_container_crash_s"] == recovery.container_crash_recovery_s("swarm", 1)
+
+
+def test_rescheduling_uses_the_recovery_model():
+    s = Scenario(nodes=4, instances=8, min_instances=6, node_mttf_h=500.0, node_mttr_h=24.0)
+    plain = haplan.metrics(s).iloc[0]
+    moved = haplan.metrics(s.with_overrides(reschedule=True)).iloc[0]
+    expected = recovery.rescheduling_service_unavailability(
+        4,
+        8,
+        6,
+        500.0,
+        24.0,
+        plain["recovery_node_failure_s"],
+        failures_tolerated=plain["failures_tolerated"],
+        instance_unavailability=plain["instance_unavailability"],
+    )
+    assert moved["service_unavailability"] == expected
+    assert moved["service_unavailability"] < plain["service_unavailability"]
+
+
+def test_overloaded_rows_are_flagged_and_infinite_without_stopping_the_table():
+    frame = pd.DataFrame({"nodes": [3, 3], "instances": [3, 3], "request_rate_rps": [100, 400]})
+    table = haplan.metrics(frame)
+    assert table["overloaded"].tolist() == [False, True]
+    assert math.isinf(table["p99_response_ms"].iloc[1])
+    assert math.isinf(table["mean_response_ms"].iloc[1])
+    assert table["wait_probability"].iloc[1] == 1.0
+    assert table["failures_tolerated"].iloc[1] == -1
+    assert table["capacity_unavailability"].iloc[1] == 1.0
+
+
+def test_frame_keeps_its_index_and_matches_scenarios():
+    frame = pd.DataFrame({"nodes": [3, 6], "replicas": [2, 1]}, index=["a", "b"])
+    table = haplan.metrics(frame)
+    assert list(table.index) == ["a", "b"]
+    single = haplan.metrics(Scenario(nodes=6, replicas=1)).iloc[0]
+    for name in haplan.METRIC_NAMES:
+        assert table.loc["b", name] == single[name], name
+
+
+def test_bad_argument():
+    with pytest.raises(ValueError, match=r"scenario_or_frame=dict is not valid"):
+        haplan.metrics({"nodes": 3})
+
+
+scenarios = st.builds(
+    dict,
+    nodes=st.integers(1, 12),
+    replicas=st.integers(1, 4),
+    min_fraction=st.floats(0, 1),
+    request_rate_rps=st.floats(0, 2000),
+    node_mttf_h=st.floats(10, 1e6),
+    node_mttr_h=st.floats(0.1, 100),
+    zones=st.integers(1, 3),
+    repair_crews=st.one_of(st.none(), st.integers(1, 3)),
+    orchestrator=st.sampled_from(recovery.PRESETS),
+    balancer=st.sampled_from(balancing.STRATEGIES[:2] + balancing.STRATEGIES[3:]),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(scenarios)
+def test_contracts_over_every_metric(values):
+    min_fraction = values.pop("min_fraction")
+    values["zones"] = min(values["zones"], values["nodes"])
+    instances = values["nodes"] * values["replicas"]
+    values["min_instances"] = int(round(min_fraction * instances))
+    table = haplan.metrics(Scenario(**values))
+    row = table.iloc[0]
+    for name in PROBABILITIES:
+        assert 0.0 <= row[name] <= 1.0, name
+    u = row["service_unavailability"]
+    assert row["service_availability"] == pytest.approx(1.0 - u, abs=1e-15)
+    assert row["nines"] >= 0
+    assert row["downtime_min_per_year"] >= 0
+    assert row["service_mttf_h"] > 0
+    assert row["recovery_node_failure_s"] > 0 and row["recovery_container_crash_s"] >= 0
+    if not row["overloaded"]:
+        assert 0 < row["mean_response_ms"] <= row["p99_response_ms"] < math.inf
+    # More instances per node never hurts with min_instances fixed.
+    more = haplan.metrics(Scenario(**{**values, "replicas": values["replicas"] + 1})).iloc[0]
+    assert more["service_unavailability"] <= u * (1 + 1e-9) + 1e-300
+    assert more["capacity_unavailability"] <= row["capacity_unavailability"] * (1 + 1e-9) + 1e-300
+
+
+def test_unavailability_keeps_its_digits_far_below_one_minus_a():
+    # 6 nodes, one instance each, all needed down to 1: U = q^6 with q = 1e-4 / (1 + 1e-4).
+    s = Scenario(nodes=6, instances=6, node_mttf_h=1e4, node_mttr_h=1.0, instance_mttf_h=math.inf)
+    row = haplan.metrics(s).iloc[0]
+    q = 1.0 / 10001.0
+    assert row["service_unavailability"] == pytest.approx(q**6, rel=1e-12)
+    assert row["nines"] == pytest.approx(-6 * math.log10(q), rel=1e-12)
+    assert np.isfinite(row["nines"])
