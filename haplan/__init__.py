@@ -1,15 +1,39 @@
 """haplan: capacity planning for highly available container clusters.
 
-The public API: ``Scenario`` (inputs), ``metrics`` (the tidy metrics table) and the model
-modules ``document``, ``availability``, ``markov``, ``queueing``, ``balancing``, ``load``,
-``recovery`` and ``simulate``.
+The public API:
+
+- ``Scenario`` — one cluster and service in the shared input vocabulary;
+- ``metrics(scenario_or_frame)`` — the tidy metrics table, one row per scenario;
+- ``sweep(**axes)`` — the metrics table over a grid of inputs (numpy or Dask);
+- ``plan(target_availability, request_rate_rps, ...)`` and ``pareto(frame, objectives)``;
+- model modules: ``document`` (the article's formulas), ``availability``, ``markov``,
+  ``queueing``, ``balancing``, ``load``, ``recovery``, ``simulate``; and ``manifests`` for
+  Kubernetes and compose inputs, ``plots`` for figures.
 """
 
-from haplan import document
+from haplan import availability, balancing, document, load, markov, queueing, recovery
 from haplan.export import write_csv
 from haplan.metrics import METRIC_NAMES, metrics
+from haplan.plan import pareto, plan
 from haplan.scenario import INPUT_NAMES, Scenario
+from haplan.sweep import sweep
 
 __version__ = "0.1.0"
 
-__all__ = ["Scenario", "metrics", "write_csv", "document", "INPUT_NAMES", "METRIC_NAMES"]
+__all__ = [
+    "Scenario",
+    "metrics",
+    "sweep",
+    "plan",
+    "pareto",
+    "write_csv",
+    "document",
+    "availability",
+    "markov",
+    "queueing",
+    "balancing",
+    "load",
+    "recovery",
+    "INPUT_NAMES",
+    "METRIC_NAMES",
+]

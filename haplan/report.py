@@ -16,6 +16,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from haplan.availability import nines
 from haplan.scenario import INPUT_NAMES
 
 __all__ = [
@@ -314,20 +315,15 @@ def _candidate_line(row: pd.Series) -> str:
         f"= {int(row['instances'])} instances",
         f"cost {format_number(row['cost'])}",
     ]
-    if not math.isnan(row.get("planned_unavailability", math.nan)):
-        availability = (
-            -math.log10(row["planned_unavailability"])
-            if row["planned_unavailability"] > 0
-            else math.inf
-        )
-        parts.append(f"nines {format_number(availability)}")
-    for name, label, unit in (
-        ("p99_response_ms", "p99", " ms"),
-        ("recovery_node_failure_s", "recovery", " s"),
-        ("utilization", "utilisation", ""),
-    ):
-        if name in row and not pd.isna(row[name]):
-            parts.append(f"{label} {format_number(row[name])}{unit}")
+    planned = row.get("planned_unavailability", math.nan)
+    if not pd.isna(planned):
+        parts.append(f"nines {format_number(nines(planned))}")
+    if "p99_response_ms" in row and not pd.isna(row["p99_response_ms"]):
+        parts.append(f"p99 {format_number(row['p99_response_ms'])} ms")
+    if "recovery_node_failure_s" in row and not pd.isna(row["recovery_node_failure_s"]):
+        parts.append(f"recovery {format_number(row['recovery_node_failure_s'])} s")
+    if "utilization" in row and not pd.isna(row["utilization"]):
+        parts.append(f"utilisation {100 * row['utilization']:.0f} %")
     return ", ".join(parts)
 
 

@@ -192,3 +192,32 @@ def test_sweep_writes_csv_and_says_so(capsys, tmp_path):
 )
 def test_sweep_errors_are_one_line(capsys, args, message):
     assert run(capsys, *args) == (2, "", f"haplan: error: {message}\n")
+
+
+def test_plan_prints_the_answer_runners_up_and_rejects_exactly(capsys):
+    from haplan.plan import plan
+    from haplan.report import render_plan
+    from haplan.scenario import Scenario
+
+    code, out, err = run(capsys, "plan", "--target", "99.9", "-P", "300", "-N", "2:4", "-R", "1:2")
+    assert (code, err) == (0, "")
+    expected = plan(
+        0.999, 300.0, search={"nodes": [2, 3, 4], "replicas": [1.0, 2.0]}, base=Scenario.default()
+    )
+    assert out == render_plan(expected)
+    lines = out.splitlines()
+    assert lines[0] == "Cheapest cluster meeting 99.9 % availability:"
+    assert lines[1].startswith("  3 nodes x 2 replicas = 6 instances, cost 3, nines ")
+    assert lines[-3:] == [
+        "  2 x 1 (cost 2): utilisation 150% > ceiling 70%",
+        "  2 x 2 (cost 2): utilisation 75% > ceiling 70%",
+        "  3 x 1 (cost 3): utilisation 100% > ceiling 70%",
+    ]
+
+
+def test_plan_target_must_be_a_percentage(capsys):
+    assert run(capsys, "plan", "--target", "0", "-P", "10") == (
+        2,
+        "",
+        "haplan: error: --target=0 is out of range: must be a percentage in (0, 100)\n",
+    )

@@ -1,0 +1,237 @@
+"""The planner: the cheapest cluster that meets an availability, latency and recovery target.
+
+``plan`` evaluates every candidate (nodes, replicas) of a search grid with ``haplan.sweep``,
+orders them by cost and returns the cheapest one that meets every constraint, with the
+reason each cheaper candidate fails. ``pareto`` extracts the non-dominated rows of any
+metrics table (cost / availability / latency frontier).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from haplan.metrics import metrics
+from haplan.scenario import Scenario
+from haplan.sweep import grid
+
+__all__ = ["plan", "pareto", "Plan", "DEFAULT_SEARCH"]
+
+#: Candidates when ``search`` is not given: 1–20 nodes, 1–5 instances per node.
+DEFAULT_SEARCH: dict[str, Any] = {"nodes": range(1, 21), "replicas": range(1, 6)}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The planner's answer.
+
+    Attributes
+    ----------
+    best : pandas.Series or None
+        The cheapest feasible candidate's metrics row (None when no candidate is feasible).
+    candidates : pandas.DataFrame
+        Every candidate, cheapest first, with columns ``cost``, ``planned_unavailability``,
+        ``feasible`` and ``reason`` (empty for feasible rows, else the first failed
+        constraint).
+    target_availability : float
+        The availability target [fraction].
+    """
+
+    best: pd.Series | None
+    candidates: pd.DataFrame
+    target_availability: float
+
+    @property
+    def feasible(self) -> pd.DataFrame:
+        """The feasible candidates, cheapest first."""
+        return self.candidates[self.candidates["feasible"]]
+
+    def runners_up(self, count: int = 3) -> pd.DataFrame:
+        """The next ``count`` feasible candidates after the best."""
+        return self.feasible.iloc[1 : 1 + count]
+
+    def cheaper_rejected(self) -> pd.DataFrame:
+        """Candidates cheaper than the best (all, if none is feasible), with their reasons."""
+        if self.best is None:
+            return self.candidates
+        return self.candidates.loc[: self.best.name].iloc[:-1]
+
+
+def _check_fraction(name: str, value: float) -> float:
+    if not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise ValueError(
+            f"{name}={value!r} is out of range: must be a fraction in (0, 1), e.g. 0.9999"
+        )
+    return float(value)
+
+
+def _check_positive_or_none(name: str, value: float | None) -> None:
+    if value is not None and not (isinstance(value, (int, float)) and value > 0):
+        raise ValueError(f"{name}={value!r} is out of range: must be a number > 0 or None")
+
+
+def _reasons(table: pd.DataFrame, target_unavailability: float, limits: dict) -> np.ndarray:
+    """The first failed constraint of each row, as text ('' when every constraint holds)."""
+    reasons = np.full(len(table), "", dtype=object)
+    checks = [
+        (
+            table["utilization"].to_numpy() > table["max_utilization"].to_numpy(),
+            lambda r: f"utilisation {r['utilization']:.0%} > ceiling {r['max_utilization']:.0%}",
+        ),
+        (
+            table["planned_unavailability"].to_numpy() > target_unavailability,
+            lambda r: (
+                f"availability {100 * (1 - r['planned_unavailability']):.6g}% "
+                f"< target {100 * (1 - target_unavailability):.6g}%"
+            ),
+        ),
+    ]
+    if limits["max_p99_response_ms"] is not None and "p99_response_ms" in table:
+        checks.append(
+            (
+                table["p99_response_ms"].to_numpy() > limits["max_p99_response_ms"],
+                lambda r: (
+                    f"p99 {r['p99_response_ms']:.4g} ms > {limits['max_p99_response_ms']:g} ms"
+                ),
+            )
+        )
+    if limits["max_recovery_s"] is not None and "recovery_node_failure_s" in table:
+        checks.append(
+            (
+                table["recovery_node_failure_s"].to_numpy() > limits["max_recovery_s"],
+                lambda r: (
+                    f"recovery {r['recovery_node_failure_s']:.4g} s "
+                    f"> {limits['max_recovery_s']:g} s"
+                ),
+            )
+        )
+    for failed, describe in checks:
+        todo = np.flatnonzero(failed & (reasons == ""))
+        for i in todo:
+            reasons[i] = describe(table.iloc[i])
+    return reasons
+
+
+def plan(
+    target_availability: float,
+    request_rate_rps: float,
+    *,
+    max_p99_response_ms: float | None = None,
+    max_recovery_s: float | None = None,
+    node_cost: float = 1.0,
+    instance_cost: float = 0.0,
+    search: dict[str, Any] | None = None,
+    base: Scenario | None = None,
+) -> Plan:
+    """Find the cheapest (nodes, replicas) that meets every target.
+
+    Parameters
+    ----------
+    target_availability : float
+        Required availability [fraction], e.g. 0.9999 for four nines.
+    request_rate_rps : float
+        Load the cluster must carry [requests/s].
+    max_p99_response_ms : float, optional
+        Ceiling on the 99th percentile response time [ms].
+    max_recovery_s : float, optional
+        Ceiling on the recovery time after a node failure [s].
+    node_cost, instance_cost : float
+        Cost of one node and of one instance [any currency]; cost = node_cost × N +
+        instance_cost × C.
+    search : dict, optional
+        Sweep axes for the candidates (default ``DEFAULT_SEARCH``: nodes 1–20, replicas
+        1–5); any other Scenario input may be added as an axis.
+    base : Scenario, optional
+        Inputs not searched over (default: the built-in default scenario).
+
+    Returns
+    -------
+    Plan
+        The best candidate, every candidate with its cost and the reason it fails, cheapest
+        first (ties: fewer nodes, then fewer instances).
+
+    Notes
+    -----
+    A candidate is *available* when at least ``min_instances`` instances are up and enough
+    instances are up to carry the load under ``max_utilization``: its planned
+    unavailability is max(service_unavailability, capacity_unavailability). It must also
+    carry the load with every node up under the utilisation ceiling. The search is
+    exhaustive over the grid, so the answer is the true optimum *within the grid*.
+    """
+    target = _check_fraction("target_availability", target_availability)
+    _check_positive_or_none("max_p99_response_ms", max_p99_response_ms)
+    _check_positive_or_none("max_recovery_s", max_recovery_s)
+    for name, value in (("node_cost", node_cost), ("instance_cost", instance_cost)):
+        if not isinstance(value, (int, float)) or value < 0:
+            raise ValueError(f"{name}={value!r} is out of range: must be a number >= 0")
+    base = base or Scenario.default()
+    axes = dict(DEFAULT_SEARCH if search is None else search)
+    base = base.with_overrides(request_rate_rps=request_rate_rps)
+    frame = grid(base=base, **axes)
+    if "instances" in frame:
+        instances = frame["instances"].to_numpy(dtype=float)
+    else:
+        instances = np.round(frame["nodes"].to_numpy(float) * frame["replicas"].to_numpy(float))
+    too_few = instances < frame["min_instances"].to_numpy(dtype=float)
+    table = metrics(frame[~too_few])
+    if too_few.any():
+        short = frame[too_few].assign(instances=instances[too_few].astype(np.int64))
+        table = pd.concat([table, short])
+    table["cost"] = node_cost * table["nodes"] + instance_cost * table["instances"]
+    planned = table["service_unavailability"].to_numpy()
+    if "capacity_unavailability" in table:
+        planned = np.maximum(planned, table["capacity_unavailability"].to_numpy())
+    table["planned_unavailability"] = planned
+    limits = {"max_p99_response_ms": max_p99_response_ms, "max_recovery_s": max_recovery_s}
+    reasons = _reasons(table, 1.0 - target, limits)
+    if too_few.any():
+        reasons[-int(too_few.sum()) :] = "fewer instances than min_instances"
+    table["reason"] = reasons
+    table["feasible"] = table["reason"] == ""
+    table = table.sort_values(["cost", "nodes", "instances"], kind="stable").reset_index(drop=True)
+    feasible = table.index[table["feasible"]]
+    best = table.loc[feasible[0]] if len(feasible) else None
+    return Plan(best=best, candidates=table, target_availability=target)
+
+
+def pareto(frame: pd.DataFrame, objectives: dict[str, str]) -> pd.DataFrame:
+    """The rows of ``frame`` that no other row dominates on ``objectives``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any table with the objective columns, e.g. a sweep or ``Plan.candidates``.
+    objectives : dict
+        Column name → ``"min"`` or ``"max"``, e.g. ``{"cost": "min", "nines": "max"}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The non-dominated rows (a row is dominated when another is at least as good on
+        every objective and strictly better on one), sorted by the first objective; exact
+        duplicates are all kept.
+    """
+    if not objectives:
+        raise ValueError("objectives={} is empty: name at least one column, e.g. {'cost': 'min'}")
+    columns = []
+    for name, sense in objectives.items():
+        if name not in frame.columns:
+            raise ValueError(f"objective {name!r} is not a column of the frame")
+        if sense not in ("min", "max"):
+            raise ValueError(f"objective {name}={sense!r} is not valid: must be 'min' or 'max'")
+        values = frame[name].to_numpy(dtype=float)
+        columns.append(values if sense == "min" else -values)
+    points = np.column_stack(columns)  # every objective is now "smaller is better"
+    keep = np.ones(len(points), dtype=bool)
+    block = 2048
+    for start in range(0, len(points), block):
+        chunk = points[start : start + block]
+        no_worse = (points[None, :, :] <= chunk[:, None, :]).all(axis=2)
+        better = (points[None, :, :] < chunk[:, None, :]).any(axis=2)
+        keep[start : start + block] = ~(no_worse & better).any(axis=1)
+    first = next(iter(objectives))
+    result = frame[keep]
+    return result.sort_values(first, ascending=objectives[first] == "min", kind="stable")

@@ -1,0 +1,150 @@
+"""The planner against brute force, and the Pareto frontier against a direct definition."""
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import haplan
+from haplan.plan import pareto, plan
+from haplan.scenario import Scenario
+
+BASE = Scenario(
+    nodes=3,
+    instances=3,
+    min_instances=1,
+    instance_capacity_rps=100.0,
+    max_utilization=0.7,
+    node_mttf_h=2000.0,
+    node_mttr_h=24.0,
+)
+
+
+def brute_force(target, rate, max_p99, max_recovery, node_cost, instance_cost, nodes, replicas):
+    """Evaluate every candidate one Scenario at a time and keep the cheapest that passes."""
+    best = None
+    for n, r in itertools.product(nodes, replicas):
+        c = n * r
+        if c < BASE.min_instances:
+            continue
+        row = haplan.metrics(BASE.with_overrides(nodes=n, replicas=r, request_rate_rps=rate)).iloc[
+            0
+        ]
+        unavailable = max(row["service_unavailability"], row["capacity_unavailability"])
+        ok = row["utilization"] <= row["max_utilization"] and unavailable <= 1 - target
+        if max_p99 is not None:
+            ok = ok and row["p99_response_ms"] <= max_p99
+        if max_recovery is not None:
+            ok = ok and row["recovery_node_failure_s"] <= max_recovery
+        key = (node_cost * n + instance_cost * c, n, c)
+        if ok and (best is None or key < best):
+            best = key
+    return best
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    target=st.sampled_from([0.99, 0.999, 0.9999, 0.99999]),
+    rate=st.floats(10, 1500),
+    max_p99=st.one_of(st.none(), st.floats(20, 200)),
+    max_recovery=st.one_of(st.none(), st.floats(300, 400)),
+    instance_cost=st.sampled_from([0.0, 0.1, 0.5]),
+)
+def test_planner_equals_brute_force(target, rate, max_p99, max_recovery, instance_cost):
+    nodes, replicas = range(1, 9), [1, 2, 3]
+    result = plan(
+        target,
+        rate,
+        max_p99_response_ms=max_p99,
+        max_recovery_s=max_recovery,
+        instance_cost=instance_cost,
+        search={"nodes": nodes, "replicas": replicas},
+        base=BASE,
+    )
+    expected = brute_force(target, rate, max_p99, max_recovery, 1.0, instance_cost, nodes, replicas)
+    if expected is None:
+        assert result.best is None
+        assert not result.candidates["feasible"].any()
+        return
+    best = result.best
+    assert (best["cost"], best["nodes"], best["instances"]) == pytest.approx(expected)
+    # Every cheaper candidate fails, and says why.
+    assert (result.cheaper_rejected()["reason"] != "").all()
+    assert (result.cheaper_rejected()["cost"] <= best["cost"]).all()
+
+
+def test_reasons_name_the_failed_constraint():
+    search = {"nodes": range(1, 7), "replicas": range(1, 6)}
+    result = plan(0.9999, 1000.0, max_p99_response_ms=100.0, search=search)
+    reasons = result.candidates.set_index(["nodes", "replicas"])["reason"]
+    assert reasons[(1, 1.0)] == "utilisation 1000% > ceiling 70%"
+    assert reasons[(4, 4.0)].startswith("p99 ") and reasons[(4, 4.0)].endswith("> 100 ms")
+    assert result.best is not None and result.best["reason"] == ""
+    assert len(result.runners_up(2)) == 2
+
+
+def test_candidates_with_too_few_instances_are_rejected_not_errors():
+    base = BASE.with_overrides(min_instances=3)
+    # 3-of-3 nodes, each down 24/2024 of the time: available 96.4 %, so a 90 % target.
+    result = plan(0.9, 10.0, search={"nodes": [1, 2, 3], "replicas": [1]}, base=base)
+    reasons = result.candidates.set_index("nodes")["reason"]
+    assert reasons[1] == reasons[2] == "fewer instances than min_instances"
+    assert result.best["nodes"] == 3
+
+
+def test_no_feasible_candidate():
+    result = plan(0.999999999, 5000.0, search={"nodes": [1, 2], "replicas": [1]})
+    assert result.best is None
+    assert len(result.cheaper_rejected()) == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"target_availability": 99.99}, r"target_availability=99.99 is out of range"),
+        ({"max_p99_response_ms": -1}, r"max_p99_response_ms=-1 is out of range"),
+        ({"node_cost": -1}, r"node_cost=-1 is out of range"),
+    ],
+)
+def test_plan_errors(kwargs, message):
+    args = {"target_availability": 0.999, "request_rate_rps": 100.0, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        plan(**args)
+
+
+def dominated_directly(points):
+    """Row i is dominated if some j is <= everywhere and < somewhere (all minimised)."""
+    out = []
+    for i, p in enumerate(points):
+        out.append(any(np.all(q <= p) and np.any(q < p) for j, q in enumerate(points) if j != i))
+    return np.array(out)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(0, 6)), min_size=1))
+def test_pareto_matches_definition(rows):
+    frame = pd.DataFrame(rows, columns=["cost", "nines", "p99"])
+    front = pareto(frame, {"cost": "min", "nines": "max", "p99": "min"})
+    points = np.column_stack([frame["cost"], -frame["nines"], frame["p99"]])
+    expected = frame.index[~dominated_directly(points)]
+    assert sorted(front.index) == sorted(expected)
+    assert front["cost"].is_monotonic_increasing
+
+
+def test_pareto_of_a_sweep_trades_cost_for_nines():
+    table = haplan.sweep(nodes=range(2, 8), replicas=[1, 2], base=BASE)
+    front = pareto(table.assign(cost=table["nodes"]), {"cost": "min", "nines": "max"})
+    assert front["nines"].is_monotonic_increasing
+    assert not math.isnan(front["nines"].iloc[0])
+
+
+def test_pareto_errors():
+    frame = pd.DataFrame({"a": [1]})
+    with pytest.raises(ValueError, match=r"objective 'b' is not a column"):
+        pareto(frame, {"b": "min"})
+    with pytest.raises(ValueError, match=r"objective a='up' is not valid"):
+        pareto(frame, {"a": "up"})
