@@ -17,7 +17,7 @@ Swarm's ``spread`` placement preference, produce.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special
 from scipy.special import bdtr, bdtrc
 
 from haplan._numeric import check_range, restore
@@ -348,7 +348,18 @@ def _power(x, count, size):
 def _node_down(load, q_node, q_instance, size):
     """Instances down on one node holding ``load`` instances (node or instance failures)."""
     down = np.arange(load + 1)
-    pmf = stats.binom.pmf(down, load, q_instance[:, None]) * (1.0 - q_node)[:, None]
+    q = q_instance[:, None]
+    # Binomial pmf in log space (exact to ~1e-14 relative, and far cheaper than scipy.stats
+    # for the thousands of small calls a sweep makes): C(L, d) q^d (1 - q)^(L - d).
+    with np.errstate(divide="ignore"):
+        log_pmf = (
+            special.gammaln(load + 1)
+            - special.gammaln(down + 1)
+            - special.gammaln(load - down + 1)
+            + special.xlogy(down, q)
+            + special.xlog1py(load - down, -q)
+        )
+    pmf = np.exp(log_pmf) * (1.0 - q_node)[:, None]
     pmf[:, load] += q_node
     out = np.zeros((q_node.shape[0], size + 1))
     kept = min(load + 1, size)
@@ -361,6 +372,8 @@ def _node_down(load, q_node, q_instance, size):
 def _zone_types(nodes, instances, zones):
     """(count, heavy nodes, light nodes) of each kind of zone under the round-robin layout."""
     base, extra = divmod(instances, nodes)
+    if zones == 1:
+        return base, [(1, extra, nodes - extra)]
     zone = np.arange(min(zones, nodes))
     nodes_in_zone = (nodes - zone + zones - 1) // zones
     heavy = np.where(zone < extra, (extra - zone + zones - 1) // zones, 0)
@@ -430,14 +443,20 @@ def _service_probabilities(n, c, k, qn, qi, z, qz):
             rows = active[order[bounds[g] : bounds[g + 1]]]
             threshold = (instances - k[rows] + 1).astype(np.int64)  # down >= threshold: out
             size = int(threshold.max())
+            # Rows that differ only in k share one distribution (a sweep over load does that).
+            q = np.stack([qn[rows], qi[rows], qz[rows]], axis=1)
+            if (q == q[0]).all():
+                probabilities, which = q[:1], np.zeros(rows.size, dtype=np.int64)
+            else:
+                probabilities, which = np.unique(q, axis=0, return_inverse=True)
+                which = which.ravel()
             dist = _down_distribution(
-                int(nodes), int(instances), int(zones), qn[rows], qi[rows], qz[rows], size
+                int(nodes), int(instances), int(zones), *probabilities.T.copy(), size
             )
             tail = np.cumsum(dist[:, ::-1], axis=1)[:, ::-1]
             head = np.cumsum(dist, axis=1)
-            pick = np.arange(rows.size)
-            down[rows] = np.minimum(tail[pick, threshold], 1.0)  # rounding never exceeds 1
-            up[rows] = np.minimum(head[pick, threshold - 1], 1.0)
+            down[rows] = np.minimum(tail[which, threshold], 1.0)  # rounding never exceeds 1
+            up[rows] = np.minimum(head[which, threshold - 1], 1.0)
     return down.reshape(shape), up.reshape(shape)
 
 

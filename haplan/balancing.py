@@ -477,7 +477,7 @@ def response_time_quantile(strategy, q, arrival_rate, service_rate, servers, wei
     else:  # power_of_two
         wait, no_wait, wait_rate = _jsq_wait_parameters(pool)
         value = _sojourn_quantile(qk, wait, no_wait, wait_rate, mu)
-        busy = lam > 0  # λ = 0: T is one service time, Exp(μ)
+        busy = rho > 0  # ρ = 0 (λ = 0, or λ so small it underflows): T is Exp(μ)
         value[busy] = np.maximum(value[busy], _power_of_two_quantile(qk[busy], rho[busy], mu[busy]))
     result[ok] = value
     return restore(result.reshape(pool.shape), q, arrival_rate, service_rate, servers)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from haplan import availability, balancing, document, load, markov, queueing, recovery
-from haplan.scenario import INPUT_NAMES, Scenario, validate_inputs
+from haplan.scenario import Scenario, validated_columns
 
 __all__ = ["metrics", "MetricGroup", "METRIC_GROUPS", "METRIC_NAMES"]
 
@@ -114,31 +114,49 @@ def _headroom(c: Columns) -> Columns:
     }
 
 
-def _service(c: Columns) -> Columns:
-    plain = availability.service_unavailability(
-        c["nodes"],
-        c["instances"],
-        c["min_instances"],
-        c["node_unavailability"],
-        c["instance_unavailability"],
-        c["zones"],
-        c["zone_unavailability"],
+def _needed(c: Columns) -> Columns:
+    needed = load.instances_needed(
+        c["request_rate_rps"], c["instance_capacity_rps"], c["max_utilization"]
     )
-    plain = np.asarray(plain, dtype=float)
+    return {"instances_needed": np.asarray(needed).astype(np.int64)}
+
+
+def _service(c: Columns) -> Columns:
+    """Service and capacity unavailability from one evaluation of the placement model.
+
+    Capacity unavailability is ``load.capacity_unavailability``: k = instances needed for
+    the load, 1 when more are needed than exist. Both k values go through one call so each
+    placement's distribution is built once.
+    """
+    rows = len(c["nodes"])
+    needed = c["instances_needed"]
+    both = availability.service_unavailability(
+        np.tile(c["nodes"], 2),
+        np.tile(c["instances"], 2),
+        np.concatenate([c["min_instances"], np.minimum(needed, c["instances"])]),
+        np.tile(c["node_unavailability"], 2),
+        np.tile(c["instance_unavailability"], 2),
+        np.tile(c["zones"], 2),
+        np.tile(c["zone_unavailability"], 2),
+    )
+    service, capacity = both[:rows].copy(), both[rows:]
     moved = c["reschedule"].astype(bool)
     if moved.any():
-        rows = np.flatnonzero(moved)
-        plain[rows] = recovery.rescheduling_service_unavailability(
-            c["nodes"][rows],
-            c["instances"][rows],
-            c["min_instances"][rows],
-            c["node_mttf_h"][rows],
-            c["node_mttr_h"][rows],
-            c["recovery_node_failure_s"][rows],
-            failures_tolerated=c["failures_tolerated"][rows],
-            instance_unavailability=c["instance_unavailability"][rows],
+        r = np.flatnonzero(moved)
+        service[r] = recovery.rescheduling_service_unavailability(
+            c["nodes"][r],
+            c["instances"][r],
+            c["min_instances"][r],
+            c["node_mttf_h"][r],
+            c["node_mttr_h"][r],
+            c["recovery_node_failure_s"][r],
+            failures_tolerated=c["failures_tolerated"][r],
+            instance_unavailability=c["instance_unavailability"][r],
         )
-    return {"service_unavailability": plain}
+    return {
+        "service_unavailability": service,
+        "capacity_unavailability": np.where(needed > c["instances"], 1.0, capacity),
+    }
 
 
 def _nines(c: Columns) -> Columns:
@@ -180,22 +198,6 @@ def _latency(c: Columns) -> Columns:
     return out
 
 
-def _capacity(c: Columns) -> Columns:
-    return {
-        "capacity_unavailability": load.capacity_unavailability(
-            c["nodes"],
-            c["instances"],
-            c["request_rate_rps"],
-            c["instance_capacity_rps"],
-            c["max_utilization"],
-            c["node_unavailability"],
-            c["instance_unavailability"],
-            c["zones"],
-            c["zone_unavailability"],
-        )
-    }
-
-
 _SIZE = ("nodes", "instances")
 _LOAD = ("request_rate_rps", "instance_capacity_rps", "max_utilization")
 _MTTX = (
@@ -232,11 +234,13 @@ METRIC_GROUPS: list[MetricGroup] = [
         _recovery,
     ),
     MetricGroup("headroom", (*_SIZE, "replicas", *_LOAD), ("failures_tolerated",), _headroom),
+    MetricGroup("needed", _LOAD, ("instances_needed",), _needed, deduplicate=False),
     MetricGroup(
         "availability",
         (
             *_SIZE,
             "min_instances",
+            "instances_needed",
             "zones",
             *_UNAVAILABILITIES,
             "reschedule",
@@ -245,7 +249,7 @@ METRIC_GROUPS: list[MetricGroup] = [
             "recovery_node_failure_s",
             "failures_tolerated",
         ),
-        ("service_unavailability",),
+        ("service_unavailability", "capacity_unavailability"),
         _service,
     ),
     MetricGroup(
@@ -266,12 +270,6 @@ METRIC_GROUPS: list[MetricGroup] = [
         ("overloaded", "wait_probability", "mean_response_ms", "p99_response_ms"),
         _latency,
     ),
-    MetricGroup(
-        "capacity",
-        (*_SIZE, *_LOAD, "zones", *_UNAVAILABILITIES),
-        ("capacity_unavailability",),
-        _capacity,
-    ),
 ]
 
 
@@ -283,45 +281,60 @@ METRIC_NAMES = _metric_names()
 
 
 class _Codes:
-    """Factorised input columns, shared by every group of one ``metrics`` call.
+    """Factorised columns, shared by every group of one ``metrics`` call.
 
     A group's unique input combinations come from combining per-column codes (hash
     factorisation, O(rows)), not from sorting rows, so large sweeps stay linear.
     """
 
-    def __init__(self, frame: pd.DataFrame):
-        self._frame = frame
+    def __init__(self, columns: Columns, rows: int):
+        self._data = columns
+        self._rows = rows
         self._columns: dict[str, tuple[np.ndarray, int]] = {}
 
     def column(self, name: str) -> tuple[np.ndarray, int]:
         if name not in self._columns:
-            codes, uniques = pd.factorize(self._frame[name], use_na_sentinel=False)
-            self._columns[name] = (codes.astype(np.int64), max(len(uniques), 1))
+            values = self._data[name]
+            if len(values) and (
+                values.strides == (0,) or (values.dtype != object and (values == values[0]).all())
+            ):
+                self._columns[name] = (np.zeros(len(values), dtype=np.int64), 1)  # one value
+            else:
+                codes, uniques = pd.factorize(values, use_na_sentinel=False)
+                self._columns[name] = (codes.astype(np.int64), max(len(uniques), 1))
         return self._columns[name]
 
     def group(self, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         """Codes mapping each row to its unique combination of ``names``, and one row per code."""
-        combined = np.zeros(len(self._frame), dtype=np.int64)
+        combined = np.zeros(self._rows, dtype=np.int64)
         span = 1
         for name in names:
             codes, size = self.column(name)
+            if span == 1:
+                combined, span = codes, size
+                continue
             if span * size >= 2**62:  # keep the mixed-radix code inside int64
-                combined, _ = pd.factorize(combined)
-                span = int(combined.max()) + 1 if len(combined) else 1
+                combined, uniques = pd.factorize(combined)
+                span = len(uniques)
             combined = combined * size + codes
             span *= size
-        codes, uniques = pd.factorize(combined)
+        if span <= 4 * self._rows:  # dense codes: relabel with a lookup table, no hashing
+            present = np.bincount(combined, minlength=span) > 0
+            label = np.cumsum(present) - 1
+            codes, uniques = label[combined], np.flatnonzero(present)
+        else:
+            codes, uniques = pd.factorize(combined)
         first_rows = np.empty(len(uniques), dtype=np.int64)
         first_rows[codes] = np.arange(len(codes))  # any row of a combination represents it
         return codes.astype(np.int64), first_rows
 
 
-def _evaluate(group: MetricGroup, frame: pd.DataFrame, codes: _Codes) -> Columns:
-    columns = {name: frame[name].to_numpy() for name in group.inputs}
+def _evaluate(group: MetricGroup, data: Columns, codes: _Codes, rows: int) -> Columns:
+    columns = {name: data[name] for name in group.inputs}
     if not group.deduplicate:
         return group.compute(columns)
     row_codes, first_rows = codes.group(group.inputs)
-    if len(first_rows) == len(frame):
+    if len(first_rows) == rows:
         return group.compute(columns)
     unique = {name: values[first_rows] for name, values in columns.items()}
     result = group.compute(unique)
@@ -349,23 +362,19 @@ def metrics(scenario_or_frame: Scenario | pd.DataFrame) -> pd.DataFrame:
         When an input is out of range, naming it.
     """
     if isinstance(scenario_or_frame, Scenario):
-        frame = validate_inputs(scenario_or_frame.to_frame())
+        frame = scenario_or_frame.to_frame()
     elif isinstance(scenario_or_frame, pd.DataFrame):
-        frame = validate_inputs(scenario_or_frame)
+        frame = scenario_or_frame
     else:
         raise ValueError(
             f"scenario_or_frame={type(scenario_or_frame).__name__} is not valid: "
             "pass a haplan.Scenario or a pandas.DataFrame of scenario inputs"
         )
-    work = frame.copy()
-    codes = _Codes(work)
-    outputs: Columns = {}
+    data: Columns = validated_columns(frame)
+    rows = len(frame)
+    codes = _Codes(data, rows)
     for group in METRIC_GROUPS:
-        result = _evaluate(group, work, codes)
+        result = _evaluate(group, data, codes, rows)
         for name in group.outputs:
-            column = np.asarray(result[name])
-            outputs[name] = column
-            work[name] = column
-    extra = [c for c in frame.columns if c not in INPUT_NAMES]
-    metric_frame = pd.DataFrame(outputs, index=frame.index)
-    return pd.concat([frame[list(INPUT_NAMES) + extra], metric_frame], axis=1)
+            data[name] = np.asarray(result[name])
+    return pd.DataFrame(data, index=frame.index, copy=False)

@@ -22,7 +22,14 @@ from haplan._data import data_path
 from haplan._numeric import check_range
 from haplan.recovery import PRESETS, RecoveryPipeline
 
-__all__ = ["Scenario", "INPUT_NAMES", "validate_inputs", "ORCHESTRATORS", "BALANCERS"]
+__all__ = [
+    "Scenario",
+    "INPUT_NAMES",
+    "validate_inputs",
+    "validated_columns",
+    "ORCHESTRATORS",
+    "BALANCERS",
+]
 
 #: Recovery presets a scenario may name (see ``haplan.recovery``).
 ORCHESTRATORS = PRESETS
@@ -283,51 +290,69 @@ class Scenario:
         return pd.DataFrame([row])
 
 
-def validate_inputs(frame: pd.DataFrame) -> pd.DataFrame:
-    """Validate and complete a DataFrame of scenario inputs, one scenario per row.
+def validated_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Validate and complete scenario inputs, returning one array per column.
 
     Missing columns take the Scenario defaults; ``replicas``/``instances`` are derived from
-    each other as in ``Scenario``. Returns a new frame with every input column, in vocabulary
-    order, followed by any extra columns the caller passed. Raises ``ValueError`` like
-    ``Scenario`` does, naming the first bad value.
+    each other as in ``Scenario``. The dict holds every input, in vocabulary order, then any
+    extra columns the caller passed. Raises ``ValueError`` like ``Scenario`` does, naming the
+    first bad value.
     """
     unknown = [c for c in frame.columns if c not in INPUT_NAMES and c != "name"]
     if unknown:
         raise ValueError(
             f"unknown scenario input {unknown[0]!r}: valid names are {', '.join(INPUT_NAMES)}"
         )
-    out = frame.copy()
+    rows = len(frame)
+    given = {name: frame[name].to_numpy() for name in frame.columns}
     defaults = Scenario(replicas=1.0)
+    out: dict[str, np.ndarray] = {}
     for name in INPUT_NAMES:
-        if name in ("replicas", "instances") or name in out.columns:
-            continue
-        value = getattr(defaults, name)
-        out[name] = np.nan if value is None else value
+        if name in given:
+            out[name] = given[name]
+        elif name not in ("replicas", "instances"):
+            value = getattr(defaults, name)
+            value = np.asarray(
+                np.nan if value is None else value, dtype=object if isinstance(value, str) else None
+            )
+            out[name] = np.broadcast_to(value, (rows,))  # a default: one value, no copy
     for name, rule in _NUMERIC_RULES.items():
-        if name not in out.columns:
+        if name not in given:
             continue
         column = out[name]
         if name == "repair_crews":
-            column = column[column.notna()]
-        check_range(name, column.to_numpy(), **rule)
+            column = column[~pd.isna(column)]
+        if column.dtype != object:
+            column = pd.unique(column)  # a sweep's columns repeat a few values: check each once
+        check_range(name, column, **rule)
     for name in _CHOICES:
-        _check_choice(name, out[name].to_numpy())
+        if name in given:
+            _check_choice(name, out[name])
     if out["reschedule"].dtype != bool:
         raise ValueError("reschedule column is not valid: must hold true or false")
-    has_r, has_c = "replicas" in out.columns, "instances" in out.columns
-    if not has_r and not has_c:
-        out["replicas"] = 1.0
-        has_r = True
-    nodes = out["nodes"].to_numpy(dtype=float)
+    if "replicas" not in out and "instances" not in out:
+        out["replicas"] = np.ones(rows)
+    nodes = out["nodes"].astype(float)
     replicas, instances = _derive_sizing(
         nodes,
-        out["replicas"].to_numpy(dtype=float) if has_r else None,
-        out["instances"].to_numpy(dtype=float) if has_c else None,
+        out["replicas"].astype(float) if "replicas" in out else None,
+        out["instances"].astype(float) if "instances" in out else None,
     )
     out["replicas"] = np.asarray(replicas, dtype=float)
     out["instances"] = np.asarray(instances, dtype=float).astype(np.int64)
     for name in ("nodes", "min_instances", "zones"):
-        out[name] = out[name].to_numpy(dtype=float).astype(np.int64)
+        out[name] = out[name].astype(float).astype(np.int64)
+    out["repair_crews"] = out["repair_crews"].astype(float)
     _check_relations(out["nodes"], out["instances"], out["min_instances"], out["zones"])
-    extra = [c for c in out.columns if c not in INPUT_NAMES]
-    return out[list(INPUT_NAMES) + extra]
+    ordered = {name: out[name] for name in INPUT_NAMES}
+    ordered.update({c: given[c] for c in frame.columns if c not in INPUT_NAMES})
+    return ordered
+
+
+def validate_inputs(frame: pd.DataFrame) -> pd.DataFrame:
+    """Validate and complete a DataFrame of scenario inputs, one scenario per row.
+
+    The frame form of :func:`validated_columns`: every input column in vocabulary order,
+    then any extra columns the caller passed; the index is kept.
+    """
+    return pd.DataFrame(validated_columns(frame), index=frame.index, copy=False)

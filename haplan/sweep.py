@@ -24,7 +24,7 @@ from haplan.scenario import INPUT_NAMES, Scenario, validate_inputs
 
 __all__ = ["sweep", "grid", "grid_size"]
 
-DEFAULT_CHUNK_ROWS = 250_000
+DEFAULT_CHUNK_ROWS = 1_000_000
 
 
 def _axis_values(name: str, value: Any) -> np.ndarray:
