@@ -6,12 +6,13 @@ one line on stderr and exit status 2, never a traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
 import click
 
-from haplan.export import write_csv
+from haplan.export import write_csv, write_text
 from haplan.report import build_report, render_json, render_markdown, render_text
 from haplan.scenario import BALANCERS, ORCHESTRATORS, Scenario
 
@@ -20,12 +21,25 @@ __all__ = ["cli", "main"]
 EXIT_USAGE = 2
 
 
+def parse_setting(item: str) -> tuple[str, object]:
+    """``NAME=VALUE`` from ``--set``: a number, true/false, or a word (orchestrator, balancer)."""
+    name, sep, text = item.partition("=")
+    name, text = name.strip(), text.strip()
+    if not sep or not name or not text:
+        raise ValueError(f"--set {item!r} is not valid: use NAME=VALUE, e.g. node_mttf_h=8760")
+    if text.lower() in ("true", "false"):
+        return name, text.lower() == "true"
+    try:
+        number = float(text)
+    except ValueError:
+        return name, text
+    return name, int(number) if number.is_integer() and "." not in text else number
+
+
 def scenario_options(function):
     """Options shared by commands that take one scenario: the article's letters and friends."""
     options = [
-        click.argument(
-            "scenario_file", required=False, type=click.Path(dir_okay=False, path_type=Path)
-        ),
+        click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, path_type=Path)),
         click.option("-N", "--nodes", type=int, help="N, number of nodes."),
         click.option("-R", "--replicas", type=float, help="R, instances per node."),
         click.option("--instances", type=int, help="C, total instances (instead of -R)."),
@@ -36,25 +50,70 @@ def scenario_options(function):
         click.option("-k", "--min-instances", type=int, help="Instances the service needs up."),
         click.option("--orchestrator", type=click.Choice(ORCHESTRATORS), help="Recovery preset."),
         click.option("--balancer", type=click.Choice(BALANCERS), help="Balancing strategy."),
+        click.option("--workload", help="Which workload of the manifests to plan for."),
+        click.option(
+            "--set",
+            "settings",
+            multiple=True,
+            metavar="NAME=VALUE",
+            help="Any other input, e.g. --set node_mttf_h=8760 (repeatable).",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
     return function
 
 
-def load_scenario(scenario_file, **flags) -> Scenario:
-    """The scenario file (or the built-in default) with command-line overrides applied."""
-    base = Scenario.from_toml(scenario_file) if scenario_file else Scenario.default()
-    return base.with_overrides(
-        nodes=flags.get("nodes"),
-        replicas=flags.get("replicas"),
-        instances=flags.get("instances"),
-        request_rate_rps=flags.get("request_rate"),
-        recovery_speed_s=flags.get("recovery_speed"),
-        min_instances=flags.get("min_instances"),
-        orchestrator=flags.get("orchestrator"),
-        balancer=flags.get("balancer"),
-    )
+_FLAG_NAMES = {
+    "nodes": "nodes",
+    "replicas": "replicas",
+    "instances": "instances",
+    "request_rate": "request_rate_rps",
+    "recovery_speed": "recovery_speed_s",
+    "min_instances": "min_instances",
+    "orchestrator": "orchestrator",
+    "balancer": "balancer",
+}
+
+
+def load_inputs(inputs=(), workload=None, settings=(), **flags):
+    """The scenario from INPUTS (one TOML file, or Kubernetes/compose YAML manifests, or
+    nothing for the built-in default) with flag overrides; and the manifests read, if any.
+    """
+    overrides = dict(parse_setting(item) for item in settings)
+    overrides.update({_FLAG_NAMES[k]: v for k, v in flags.items() if k in _FLAG_NAMES})
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    paths = [Path(p) for p in inputs]
+    manifests = [p for p in paths if p.suffix.lower() in (".yaml", ".yml")]
+    tomls = [p for p in paths if p.suffix.lower() == ".toml"]
+    other = [p for p in paths if p not in manifests and p not in tomls]
+    if other:
+        raise ValueError(
+            f"input {str(other[0])!r} is not known: give a .toml scenario or .yaml manifests"
+        )
+    if tomls and manifests or len(tomls) > 1:
+        raise ValueError("give one .toml scenario, or .yaml manifests, not both or several")
+    if workload is not None and not manifests:
+        raise ValueError("--workload selects a workload in .yaml manifests: give some")
+    if not manifests:
+        base = Scenario.from_toml(tomls[0]) if tomls else Scenario.default()
+        return base.with_overrides(**overrides), None
+    from haplan.manifests import scenario_from_manifests
+    from haplan.recovery import preset
+
+    scenario, read = scenario_from_manifests(manifests, workload=workload, **overrides)
+    if read.recovery_overrides and isinstance(scenario.orchestrator, str):
+        tuned = dataclasses.replace(
+            preset(scenario.orchestrator, **read.recovery_overrides),
+            name=f"{scenario.orchestrator} ({read.workload_name} manifest)",
+        )
+        scenario = scenario.with_overrides(orchestrator=tuned)
+    return scenario, read
+
+
+def load_scenario(inputs=(), **flags) -> Scenario:
+    """The scenario alone (see :func:`load_inputs`)."""
+    return load_inputs(inputs, **flags)[0]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -68,10 +127,10 @@ def cli():
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "markdown", "json"]),
+    type=click.Choice(["text", "markdown", "html", "json"]),
     default="text",
     show_default=True,
-    help="Report format on stdout.",
+    help="Report format (html needs --out).",
 )
 @click.option(
     "--csv",
@@ -79,25 +138,63 @@ def cli():
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the metrics row to this CSV file.",
 )
-def report(scenario_file, output_format, csv_path, **flags):
-    """Report on SCENARIO_FILE (TOML), or on the built-in default scenario.
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report here instead of stdout (markdown writes its plots beside it).",
+)
+@click.option(
+    "--target",
+    "target_percent",
+    type=float,
+    default=99.99,
+    show_default=True,
+    help="Availability target [%] for the planner's recommendation.",
+)
+def report(inputs, output_format, csv_path, out_path, target_percent, **flags):
+    """Report on INPUTS, or on the built-in default scenario.
 
-    Flags override the file's inputs: the article's N, R, P, S as -N, -R, -P, -S.
+    INPUTS is one TOML scenario, or Kubernetes / compose YAML manifests (Deployment,
+    StatefulSet, PodDisruptionBudget, Service; docker stack files). Flags override them: the
+    article's N, R, P, S as -N, -R, -P, -S, anything else with --set NAME=VALUE.
     """
-    scenario = load_scenario(scenario_file, **flags)
-    data = build_report(scenario)
+    if not 0 < target_percent < 100:
+        raise ValueError(
+            f"--target={target_percent:g} is out of range: must be a percentage in (0, 100)"
+        )
+    scenario, manifest = load_inputs(inputs, **flags)
+    if output_format == "html" and out_path is None:
+        raise ValueError("--format html needs --out PATH (a single self-contained page)")
+    data = build_report(scenario, manifest=manifest, target_availability=target_percent / 100)
     if csv_path is not None:
         write_csv(data.row.to_frame().T, csv_path)
+    if output_format == "markdown" and out_path is not None:
+        from haplan.htmlreport import write_markdown_report
+
+        write_markdown_report(data, out_path)
+        click.echo(f"wrote markdown report to {out_path}")
+        return
     if output_format == "json":
-        click.echo(render_json(data), nl=False)
+        text = render_json(data)
     elif output_format == "markdown":
-        click.echo(render_markdown(data), nl=False)
+        text = render_markdown(data)
+    elif output_format == "html":
+        from haplan.htmlreport import render_html
+
+        text = render_html(data)
     else:
-        click.echo(render_text(data), nl=False)
+        text = render_text(data)
+    if out_path is None:
+        click.echo(text, nl=False)
+    else:
+        write_text(text, out_path)
+        click.echo(f"wrote {output_format} report to {out_path}")
 
 
 @cli.command("sweep")
-@click.argument("scenario_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--workload", help="Which workload of the manifests to sweep around.")
 @click.option("-N", "--nodes", "nodes", help="N axis, e.g. 3:20.")
 @click.option("-R", "--replicas", "replicas", help="R axis (instances per node), e.g. 1,2,3.")
 @click.option("--instances", "instances", help="C axis (total instances), instead of -R.")
@@ -123,10 +220,10 @@ def report(scenario_file, output_format, csv_path, **flags):
     help="Run on this Dask scheduler ('local' starts one here).",
 )
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a TTY).")
-def sweep_command(scenario_file, csv_path, dask_address, progress, extra_axes, **axis_text):
+def sweep_command(inputs, workload, csv_path, dask_address, progress, extra_axes, **axis_text):
     """Sweep inputs over a grid and write every metric, one row per scenario.
 
-    Inputs not swept come from SCENARIO_FILE or the built-in default.
+    Inputs not swept come from INPUTS (a TOML scenario or YAML manifests) or the default.
     """
     from haplan.sweep import parse_axis, sweep
 
@@ -146,7 +243,7 @@ def sweep_command(scenario_file, csv_path, dask_address, progress, extra_axes, *
             axes[name] = [v.strip().lower() in ("1", "true", "yes") for v in text.split(",")]
         else:
             axes[name] = parse_axis(text, integer=name in integer_inputs)
-    options = {"progress": progress, "base": load_scenario(scenario_file)}
+    options = {"progress": progress, "base": load_scenario(inputs, workload=workload)}
     if dask_address:
         options["backend"] = "dask"
         options["client"] = None if dask_address == "local" else dask_address
@@ -159,7 +256,8 @@ def sweep_command(scenario_file, csv_path, dask_address, progress, extra_axes, *
 
 
 @cli.command("plan")
-@click.argument("scenario_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--workload", help="Which workload of the manifests to plan for.")
 @click.option(
     "--target",
     "target_percent",
@@ -185,7 +283,8 @@ def sweep_command(scenario_file, csv_path, dask_address, progress, extra_axes, *
 )
 @click.option("--runners-up", type=int, default=3, show_default=True)
 def plan_command(
-    scenario_file,
+    inputs,
+    workload,
     target_percent,
     request_rate,
     max_p99_ms,
@@ -216,9 +315,66 @@ def plan_command(
             "nodes": parse_axis(nodes_axis, integer=True),
             "replicas": parse_axis(replicas_axis),
         },
-        base=load_scenario(scenario_file),
+        base=load_scenario(inputs, workload=workload),
     )
     click.echo(render_plan(result, runners_up=runners_up), nl=False)
+
+
+@cli.command("simulate")
+@scenario_options
+@click.option(
+    "--horizon-h",
+    type=float,
+    default=8766.0,
+    show_default=True,
+    help="Measured time per replication [h].",
+)
+@click.option("--replications", type=int, default=200, show_default=True)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed: same seed, same numbers."
+)
+@click.option(
+    "--dask", "dask_address", metavar="ADDRESS", help="Run replications on this Dask scheduler."
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the comparison table to this CSV file.",
+)
+def simulate_command(
+    inputs, horizon_h, replications, seed, dask_address, output_format, csv_path, **flags
+):
+    """Monte Carlo cross-check: simulated metrics beside haplan's analytic values."""
+    from haplan import simulate
+    from haplan.report import render_simulation_json, render_simulation_text
+
+    scenario = load_scenario(inputs, **flags)
+    client = None
+    if dask_address:
+        from dask.distributed import Client
+
+        client = Client(dask_address)
+    try:
+        table = simulate.compare_with_analytic(
+            scenario, horizon_h, replications, seed=seed, client=client, progress=None
+        )
+    finally:
+        if client is not None:
+            client.close()
+    if csv_path is not None:
+        write_csv(table.reset_index(), csv_path)
+    if output_format == "json":
+        click.echo(render_simulation_json(table), nl=False)
+    else:
+        click.echo(render_simulation_text(table, horizon_h, replications, seed), nl=False)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,8 @@ __all__ = [
     "render_markdown",
     "render_json",
     "render_plan",
+    "render_simulation_text",
+    "render_simulation_json",
 ]
 
 
@@ -120,26 +122,40 @@ class ReportData:
 
     Attributes
     ----------
-    name : str
-        The scenario's name.
+    scenario : Scenario
+        The scenario reported on.
     row : pandas.Series
         The scenario's metrics row (inputs then metrics).
     stages : pandas.DataFrame
         The recovery pipeline's stages (``haplan.recovery.stages_table``).
     notes : tuple of str
-        Notes shown under the recovery section and at the end (assumptions, manifest notes).
+        Notes shown at the end: how the article's T compares with the pipeline, and the
+        assumptions made reading manifests.
+    manifest : ManifestInputs or None
+        What was read from Kubernetes / compose manifests, if the scenario came from some.
+    plan : Plan or None
+        The planner's recommendation for the scenario's load and the report's target.
     """
 
-    name: str
+    scenario: object
     row: pd.Series
     stages: pd.DataFrame
     notes: tuple[str, ...] = ()
+    manifest: object = None
+    plan: object = None
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
 
 
-def build_report(scenario, notes=()) -> ReportData:
-    """Compute a scenario's report data: its metrics row, recovery stages and notes."""
+def build_report(scenario, *, manifest=None, target_availability=None) -> ReportData:
+    """Compute a scenario's report data: metrics, recovery stages, notes and, when
+    ``target_availability`` is given, the planner's recommendation at the scenario's load.
+    """
     from haplan import recovery
     from haplan.metrics import metrics
+    from haplan.plan import plan
 
     row = metrics(scenario).iloc[0]
     moved = math.ceil(scenario.instances / scenario.nodes)
@@ -147,7 +163,19 @@ def build_report(scenario, notes=()) -> ReportData:
     comparison = recovery.document_recovery_note(
         scenario.orchestrator, scenario.nodes, scenario.replicas, scenario.recovery_speed_s
     )
-    return ReportData(scenario.name, row, stages, (comparison, *notes))
+    notes = [comparison]
+    if row["nines"] > 5:
+        notes.append(
+            f"{row['nines']:.3g} nines assume independent failures. Real clusters see "
+            "correlated ones (37 % of node failures arrive in bursts, Ford et al., OSDI 2010; "
+            "racks, PDUs, zones, bad rollouts), which cap availability well below that: "
+            "model zones (zones, zone_mttf_h) before trusting more than about five nines."
+        )
+    notes += list(manifest.notes) if manifest is not None else []
+    recommendation = None
+    if target_availability is not None:
+        recommendation = plan(target_availability, scenario.request_rate_rps, base=scenario)
+    return ReportData(scenario, row, stages, tuple(notes), manifest, recommendation)
 
 
 def format_percent(probability) -> str:
@@ -274,6 +302,10 @@ def render_markdown(data: ReportData, *, figures: dict[str, str] | None = None) 
         lines += [
             f"| {event} | {st} | {format_number(sec)} |" for st, sec in _stage_lines(data, event)
         ]
+    if data.plan is not None:
+        target = 100 * data.plan.target_availability
+        lines += ["", f"## Recommendation for {target:.6g} % availability", "", "```"]
+        lines += render_plan(data.plan).rstrip("\n").split("\n") + ["```"]
     if data.notes:
         lines += ["", "## Notes", ""]
         lines += [f"- {note}" for note in data.notes]
@@ -353,3 +385,42 @@ def render_plan(result, *, runners_up: int = 3) -> str:
                 f"(cost {format_number(row['cost'])}): {row['reason']}"
             )
     return "\n".join(lines) + "\n"
+
+
+def render_simulation_text(table: pd.DataFrame, horizon_h: float, replications: int, seed) -> str:
+    """The Monte Carlo comparison as a terminal table, with a note when nothing happened."""
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=110, no_color=True, highlight=False, emoji=False)
+    grid = Table(
+        title=f"Monte Carlo: {replications} replications x {horizon_h:g} h, seed {seed}",
+        title_justify="left",
+    )
+    for column in ("metric", "simulated", "95 % CI", "analytic", "z"):
+        grid.add_column(column, justify="left" if column == "metric" else "right")
+    for metric, row in table.iterrows():
+        interval = f"{format_number(row['ci_low'])} – {format_number(row['ci_high'])}"
+        grid.add_row(
+            str(metric),
+            format_number(row["simulated"]),
+            interval,
+            format_number(row["analytic"]),
+            "n/a" if pd.isna(row["z"]) else f"{row['z']:+.2f}",
+        )
+    console.print(grid)
+    if table.loc["service_unavailability", "se"] == 0:
+        console.print(
+            "No outage was simulated: lengthen --horizon-h or add --replications before "
+            "reading these numbers."
+        )
+    models = sorted(set(table["analytic_model"].dropna()))
+    console.print("analytic values from: " + ", ".join(models))
+    return buffer.getvalue()
+
+
+def render_simulation_json(table: pd.DataFrame) -> str:
+    """The Monte Carlo comparison as JSON: one object per metric."""
+    document = {
+        str(metric): {name: json_value(value) for name, value in row.items()}
+        for metric, row in table.iterrows()
+    }
+    return json.dumps(document, indent=2, allow_nan=False) + "\n"

@@ -185,8 +185,8 @@ class Scenario:
     min_instances: int = 1
     instance_capacity_rps: float = 100.0
     max_utilization: float = 0.7
-    node_mttf_h: float = 292_200.0
-    node_mttr_h: float = 6.0
+    node_mttf_h: float = 718.2  # hardware failures + monthly reboots: data/scenarios/default.toml
+    node_mttr_h: float = 0.2641
     instance_mttf_h: float = 720.0
     instance_mttr_h: float = 0.1
     zones: int = 1

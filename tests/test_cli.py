@@ -16,8 +16,8 @@ DEFAULT_INPUTS = {
     "min_instances": 1,
     "instance_capacity_rps": 100.0,
     "max_utilization": 0.7,
-    "node_mttf_h": 292200.0,
-    "node_mttr_h": 6.0,
+    "node_mttf_h": 718.2,
+    "node_mttr_h": 0.2641,
     "instance_mttf_h": 720.0,
     "instance_mttr_h": 0.1,
     "zones": 1,
@@ -207,11 +207,15 @@ def test_plan_prints_the_answer_runners_up_and_rejects_exactly(capsys):
     assert out == render_plan(expected)
     lines = out.splitlines()
     assert lines[0] == "Cheapest cluster meeting 99.9 % availability:"
-    assert lines[1].startswith("  3 nodes x 2 replicas = 6 instances, cost 3, nines ")
-    assert lines[-3:] == [
+    assert lines[1].startswith("  4 nodes x 2 replicas = 8 instances, cost 4, nines ")
+    # 3 x 2 carries 300 req/s with all nodes up (50 % busy) but not with one node down:
+    # it needs 300 / (100 x 0.7) -> 5 instances and a node holds 2 of the 6.
+    assert lines[-5:] == [
         "  2 x 1 (cost 2): utilisation 150% > ceiling 70%",
         "  2 x 2 (cost 2): utilisation 75% > ceiling 70%",
         "  3 x 1 (cost 3): utilisation 100% > ceiling 70%",
+        "  3 x 2 (cost 3): availability 99.8897% < target 99.9%",
+        "  4 x 1 (cost 4): utilisation 75% > ceiling 70%",
     ]
 
 
