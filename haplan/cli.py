@@ -152,7 +152,17 @@ def cli():
     show_default=True,
     help="Availability target [%] for the planner's recommendation.",
 )
-def report(inputs, output_format, csv_path, out_path, target_percent, **flags):
+@click.option(
+    "--simulate",
+    "simulate_replications",
+    type=int,
+    default=None,
+    metavar="REPLICATIONS",
+    help="Add a Monte Carlo cross-check: this many seeded one-year replications.",
+)
+def report(
+    inputs, output_format, csv_path, out_path, target_percent, simulate_replications, **flags
+):
     """Report on INPUTS, or on the built-in default scenario.
 
     INPUTS is one TOML scenario, or Kubernetes / compose YAML manifests (Deployment,
@@ -166,7 +176,12 @@ def report(inputs, output_format, csv_path, out_path, target_percent, **flags):
     scenario, manifest = load_inputs(inputs, **flags)
     if output_format == "html" and out_path is None:
         raise ValueError("--format html needs --out PATH (a single self-contained page)")
-    data = build_report(scenario, manifest=manifest, target_availability=target_percent / 100)
+    data = build_report(
+        scenario,
+        manifest=manifest,
+        target_availability=target_percent / 100,
+        simulation_replications=simulate_replications,
+    )
     if csv_path is not None:
         write_csv(data.row.to_frame().T, csv_path)
     if output_format == "markdown" and out_path is not None:

@@ -135,6 +135,8 @@ class ReportData:
         What was read from Kubernetes / compose manifests, if the scenario came from some.
     plan : Plan or None
         The planner's recommendation for the scenario's load and the report's target.
+    simulation : pandas.DataFrame or None
+        ``haplan.simulate.compare_with_analytic`` for the scenario, when asked for.
     """
 
     scenario: object
@@ -143,15 +145,25 @@ class ReportData:
     notes: tuple[str, ...] = ()
     manifest: object = None
     plan: object = None
+    simulation: pd.DataFrame | None = None
+    simulation_replications: int | None = None
+
+    #: Monte Carlo settings of ``build_report``'s cross-check [h], seed.
+    SIMULATION_HORIZON_H = 8766.0
+    SIMULATION_SEED = 0
 
     @property
     def name(self) -> str:
         return self.scenario.name
 
 
-def build_report(scenario, *, manifest=None, target_availability=None) -> ReportData:
-    """Compute a scenario's report data: metrics, recovery stages, notes and, when
-    ``target_availability`` is given, the planner's recommendation at the scenario's load.
+def build_report(
+    scenario, *, manifest=None, target_availability=None, simulation_replications=None
+) -> ReportData:
+    """Compute a scenario's report data: metrics, recovery stages, notes; when
+    ``target_availability`` is given, the planner's recommendation at the scenario's load;
+    when ``simulation_replications`` is given, a seeded Monte Carlo cross-check of that many
+    one-year replications.
     """
     from haplan import recovery
     from haplan.metrics import metrics
@@ -175,7 +187,26 @@ def build_report(scenario, *, manifest=None, target_availability=None) -> Report
     recommendation = None
     if target_availability is not None:
         recommendation = plan(target_availability, scenario.request_rate_rps, base=scenario)
-    return ReportData(scenario, row, stages, tuple(notes), manifest, recommendation)
+    simulation = None
+    if simulation_replications is not None:
+        from haplan import simulate
+
+        simulation = simulate.compare_with_analytic(
+            scenario,
+            ReportData.SIMULATION_HORIZON_H,
+            simulation_replications,
+            seed=ReportData.SIMULATION_SEED,
+        )
+    return ReportData(
+        scenario,
+        row,
+        stages,
+        tuple(notes),
+        manifest,
+        recommendation,
+        simulation,
+        simulation_replications,
+    )
 
 
 def format_percent(probability) -> str:
@@ -277,7 +308,10 @@ def render_text(data: ReportData, *, width: int = 100) -> str:
     console.print(stages)
     for note in data.notes:
         console.print(note)
-    return buffer.getvalue()
+    text = buffer.getvalue()
+    if data.simulation is not None:
+        text += _simulation_text(data)
+    return text
 
 
 def render_markdown(data: ReportData, *, figures: dict[str, str] | None = None) -> str:
@@ -309,6 +343,9 @@ def render_markdown(data: ReportData, *, figures: dict[str, str] | None = None) 
     if data.notes:
         lines += ["", "## Notes", ""]
         lines += [f"- {note}" for note in data.notes]
+    if data.simulation is not None:
+        lines += ["", "## Monte Carlo cross-check", "", "```"]
+        lines += _simulation_text(data).rstrip("\n").split("\n") + ["```"]
     for title, path in (figures or {}).items():
         lines += ["", f"![{title}]({path})"]
     return "\n".join(lines) + "\n"
@@ -387,6 +424,15 @@ def render_plan(result, *, runners_up: int = 3) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _simulation_text(data: ReportData) -> str:
+    return render_simulation_text(
+        data.simulation,
+        data.SIMULATION_HORIZON_H,
+        data.simulation_replications,
+        data.SIMULATION_SEED,
+    )
+
+
 def render_simulation_text(table: pd.DataFrame, horizon_h: float, replications: int, seed) -> str:
     """The Monte Carlo comparison as a terminal table, with a note when nothing happened."""
     buffer = io.StringIO()
@@ -412,7 +458,7 @@ def render_simulation_text(table: pd.DataFrame, horizon_h: float, replications: 
             "No outage was simulated: lengthen --horizon-h or add --replications before "
             "reading these numbers."
         )
-    models = sorted(set(table["analytic_model"].dropna()))
+    models = sorted(set(table["analytic_model"].dropna()) - {"none", ""})
     console.print("analytic values from: " + ", ".join(models))
     return buffer.getvalue()
 
