@@ -142,6 +142,7 @@ def sweep(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     out: str | Path | None = None,
     file_format: str = "csv",
+    lazy: bool = False,
     progress: bool | None = None,
     **axes: Any,
 ) -> pd.DataFrame | list[str]:
@@ -165,6 +166,10 @@ def sweep(
         for grids that do not fit in memory; the list of file paths is returned.
     file_format : {"csv", "parquet"}
         Format of the chunk files when ``out`` is given.
+    lazy : bool
+        With ``backend="dask"``: return a ``dask.dataframe.DataFrame`` whose partitions are
+        the chunks, computed only when asked (``.compute()``, ``.to_parquet(...)``), for
+        grids larger than memory. The client must stay open while it is used.
     progress : bool, optional
         Show a progress bar; default: only when stderr is a terminal.
     **axes
@@ -173,8 +178,9 @@ def sweep(
 
     Returns
     -------
-    pandas.DataFrame or list of str
-        One row per scenario, inputs then metrics (vocabulary names); or the chunk files.
+    pandas.DataFrame, dask.dataframe.DataFrame or list of str
+        One row per scenario, inputs then metrics (vocabulary names); a lazy dask frame of
+        them (``lazy=True``); or the chunk files (``out``).
 
     Examples
     --------
@@ -196,6 +202,10 @@ def sweep(
     ranges = _ranges(total, chunk_rows)
     if out is not None:
         Path(out).mkdir(parents=True, exist_ok=True)
+    if lazy:
+        if backend != "dask" or out is not None:
+            raise ValueError("lazy=True needs backend='dask' and no out= directory")
+        return _sweep_lazy(prepared, ranges)
     if backend == "dask":
         return _sweep_dask(prepared, ranges, client, out, file_format)
     results = []
@@ -210,6 +220,16 @@ def sweep(
     if out is not None:
         return results
     return pd.concat(results) if len(results) > 1 else results[0]
+
+
+def _sweep_lazy(axes, ranges):
+    import dask
+    import dask.dataframe as dd
+
+    meta = _chunk_metrics(axes, 0, 1).iloc[:0]
+    parts = [dask.delayed(_chunk_metrics)(axes, s, e) for s, e in ranges]
+    divisions = [s for s, _ in ranges] + [ranges[-1][1] - 1]
+    return dd.from_delayed(parts, meta=meta, divisions=divisions)
 
 
 def _sweep_dask(axes, ranges, client, out, file_format):

@@ -76,6 +76,25 @@ def test_chunks_to_csv_files(tmp_path):
     assert list(back.columns) == list(direct.columns)
 
 
+def test_chunks_to_parquet_files(tmp_path):
+    pytest.importorskip("pyarrow")
+    files = sweep(
+        nodes=range(1, 6), replicas=[1, 2], chunk_rows=6, out=tmp_path, file_format="parquet"
+    )
+    back = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    direct = sweep(nodes=range(1, 6), replicas=[1, 2]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(back, direct, check_dtype=False)
+
+
+def test_lazy_dask_frame_computes_the_same_table():
+    pytest.importorskip("dask.dataframe")
+    lazy = sweep(nodes=range(2, 7), replicas=[1, 2], backend="dask", lazy=True, chunk_rows=4)
+    assert lazy.npartitions == 3
+    pd.testing.assert_frame_equal(
+        lazy.compute(scheduler="synchronous"), sweep(nodes=range(2, 7), replicas=[1, 2])
+    )
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -85,6 +104,7 @@ def test_chunks_to_csv_files(tmp_path):
         ({"nodes": [3], "replicas": [1], "instances": [3]}, r"not both"),
         ({}, r"needs at least one input"),
         ({"nodes": [3], "backend": "spark"}, r"backend='spark' is not known"),
+        ({"nodes": [3], "lazy": True}, r"lazy=True needs backend='dask'"),
     ],
 )
 def test_sweep_errors(kwargs, message):
