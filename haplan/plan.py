@@ -175,20 +175,24 @@ def plan(
         instances = frame["instances"].to_numpy(dtype=float)
     else:
         instances = np.round(frame["nodes"].to_numpy(float) * frame["replicas"].to_numpy(float))
-    too_few = instances < frame["min_instances"].to_numpy(dtype=float)
-    table = metrics(frame[~too_few])
-    if too_few.any():
-        short = frame[too_few].assign(instances=instances[too_few].astype(np.int64))
-        table = pd.concat([table, short])
+    # Candidates the inputs cannot describe are rejected with a reason, not raised.
+    impossible = np.full(len(frame), "", dtype=object)
+    impossible[frame["nodes"].to_numpy() < frame["zones"].to_numpy()] = "fewer nodes than zones"
+    impossible[instances < frame["min_instances"].to_numpy(dtype=float)] = (
+        "fewer instances than min_instances"
+    )
+    bad = impossible != ""
+    table = metrics(frame[~bad])
+    if bad.any():
+        table = pd.concat([table, frame[bad].assign(instances=instances[bad].astype(np.int64))])
     table["cost"] = node_cost * table["nodes"] + instance_cost * table["instances"]
-    planned = table["service_unavailability"].to_numpy()
-    if "capacity_unavailability" in table:
-        planned = np.maximum(planned, table["capacity_unavailability"].to_numpy())
-    table["planned_unavailability"] = planned
+    table["planned_unavailability"] = np.maximum(
+        table["service_unavailability"], table["capacity_unavailability"]
+    )
     limits = {"max_p99_response_ms": max_p99_response_ms, "max_recovery_s": max_recovery_s}
     reasons = _reasons(table, 1.0 - target, limits)
-    if too_few.any():
-        reasons[-int(too_few.sum()) :] = "fewer instances than min_instances"
+    if bad.any():
+        reasons[-int(bad.sum()) :] = impossible[bad]
     table["reason"] = reasons
     table["feasible"] = table["reason"] == ""
     table = table.sort_values(["cost", "nodes", "instances"], kind="stable").reset_index(drop=True)

@@ -270,6 +270,29 @@ def _title(name: str) -> str:
     return f"haplan report — {name}" if name else "haplan report"
 
 
+def manifest_lines(manifest) -> list[str]:
+    """What was read from manifests, as plain lines (workload, resources, services, rules)."""
+    lines = [f"{manifest.workload_kind} {manifest.workload_name} from {manifest.source}"]
+    for r in manifest.resources:
+        lines.append(
+            f"container {r.get('container', '?')}: cpu request "
+            f"{format_number(r.get('cpu_request_cores'))} / limit "
+            f"{format_number(r.get('cpu_limit_cores'))} cores, memory request "
+            f"{format_number(r.get('memory_request_bytes'))} / limit "
+            f"{format_number(r.get('memory_limit_bytes'))} bytes"
+        )
+    for v in manifest.services:
+        lines.append(f"service {v.get('name', '?')} ({v.get('type', '?')}): ports {v.get('ports')}")
+    for p in manifest.placement:
+        kind = "required" if p.get("required") else "preferred"
+        lines.append(
+            f"placement over {p.get('over')} ({p.get('topology_key')}): {p.get('rule')}, {kind}"
+        )
+    for name, value in manifest.recovery_overrides.items():
+        lines.append(f"recovery pipeline: {name} = {format_number(value)}")
+    return lines
+
+
 def _stage_lines(data: ReportData, event: str) -> list[tuple[str, float]]:
     part = data.stages[data.stages["event"] == event]
     return list(zip(part["stage"], part["seconds"], strict=True))
@@ -306,6 +329,10 @@ def render_text(data: ReportData, *, width: int = 100) -> str:
         for stage, seconds in _stage_lines(data, event):
             stages.add_row(event, stage, format_number(seconds))
     console.print(stages)
+    if data.manifest is not None:
+        console.print("From the manifests")
+        for line in manifest_lines(data.manifest):
+            console.print(f"  {line}")
     for note in data.notes:
         console.print(note)
     text = buffer.getvalue()
@@ -336,6 +363,9 @@ def render_markdown(data: ReportData, *, figures: dict[str, str] | None = None) 
         lines += [
             f"| {event} | {st} | {format_number(sec)} |" for st, sec in _stage_lines(data, event)
         ]
+    if data.manifest is not None:
+        lines += ["", "## From the manifests", ""]
+        lines += [f"- {line}" for line in manifest_lines(data.manifest)]
     if data.plan is not None:
         target = 100 * data.plan.target_availability
         lines += ["", f"## Recommendation for {target:.6g} % availability", "", "```"]

@@ -98,6 +98,15 @@ def test_candidates_with_too_few_instances_are_rejected_not_errors():
     assert result.best["nodes"] == 3
 
 
+def test_candidates_with_fewer_nodes_than_zones_are_rejected():
+    result = plan(
+        0.99, 10.0, search={"nodes": [1, 2, 3], "replicas": [1]}, base=BASE.with_overrides(zones=3)
+    )
+    reasons = result.candidates.set_index("nodes")["reason"]
+    assert reasons[1] == reasons[2] == "fewer nodes than zones"
+    assert result.best["nodes"] == 3
+
+
 def test_no_feasible_candidate():
     result = plan(0.999999999, 5000.0, search={"nodes": [1, 2], "replicas": [1]})
     assert result.best is None
