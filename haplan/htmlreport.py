@@ -1,0 +1,309 @@
+"""Reports with figures: a self-contained HTML page, and Markdown with PNG files beside it.
+
+Thin over the public API: the figures come from ``haplan.plots`` on small sweeps around the
+scenario (``haplan.sweep``), the recommendation from ``haplan.plan``. The HTML page embeds
+every figure as a PNG data URI and loads nothing from the network.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from haplan import plots, recovery
+from haplan.availability import nines
+from haplan.export import write_bytes, write_text
+from haplan.plan import pareto
+from haplan.report import (
+    ReportData,
+    format_input,
+    format_number,
+    format_row,
+    render_markdown,
+    report_sections,
+)
+from haplan.scenario import INPUT_NAMES
+from haplan.sweep import sweep
+
+__all__ = ["report_figures", "render_html", "write_markdown_report"]
+
+
+def _around(value: int, low: int = 1, span: int = 3) -> list[int]:
+    return list(range(max(low, value - span), value + span + 1))
+
+
+def report_figures(data: ReportData) -> dict[str, object]:
+    """The report's figures (title → matplotlib Figure), built from the scenario."""
+    s = data.scenario
+    base = s.with_overrides(reschedule=s.reschedule)
+    figures: dict[str, object] = {}
+    replicas = sorted({1.0, 2.0, 3.0, 4.0, float(max(1, math.ceil(s.replicas)))})
+    grid = sweep(base=base, nodes=_around(s.nodes, low=max(1, s.zones)), replicas=replicas)
+    grid = grid[grid["instances"] >= grid["min_instances"]]
+    figures["Availability against replicas per node"] = plots.availability_vs_replicas(grid)
+    figures["Availability over nodes and replicas"] = plots.heatmap(grid, value="nines")
+    sized = sweep(base=base, nodes=range(max(1, s.zones), max(2 * s.nodes, 6) + 1))
+    sized = sized[sized["instances"] >= sized["min_instances"]]
+    figures["Load and latency against nodes"] = plots.load_and_latency(
+        sized, max_utilization=s.max_utilization
+    )
+    moved = math.ceil(s.instances / s.nodes)
+    presets = list(recovery.PRESETS)
+    tables = [recovery.stages_table(p, instances_to_move=moved) for p in presets]
+    if not isinstance(s.orchestrator, str):
+        tables.append(data.stages)
+    figures["Recovery after a node failure, by orchestrator"] = plots.recovery_breakdown(
+        pd.concat(tables, ignore_index=True), article_time_s=float(data.row["doc_recovery_time_s"])
+    )
+    if data.plan is not None:
+        candidates = data.plan.candidates.dropna(subset=["planned_unavailability"])
+        candidates = candidates.assign(planned_nines=nines(candidates["planned_unavailability"]))
+        front = pareto(candidates, {"cost": "min", "planned_nines": "max"})
+        figures["Cost against availability: the planner's candidates"] = plots.pareto_frontier(
+            candidates, front, y="planned_nines"
+        )
+    if data.simulation is not None:
+        figures["Monte Carlo against the analytic models"] = plots.simulation_vs_analytic(
+            data.simulation
+        )
+    return figures
+
+
+def _png(figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = []
+    for row in rows:
+        cells = "".join(
+            f'<td class="num">{html.escape(c)}</td>'
+            if i in numeric
+            else f"<td>{html.escape(c)}</td>"
+            for i, c in enumerate(row)
+        )
+        body.append(f"<tr>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _plan_html(data: ReportData) -> str:
+    result = data.plan
+    target = 100 * result.target_availability
+    parts = [f"<h2>Recommendation for {target:.6g} % availability</h2>"]
+    if result.best is None:
+        parts.append("<p>No candidate in the search grid meets the target.</p>")
+    else:
+        best = result.best
+        parts.append(
+            f'<p class="answer">The cheapest cluster that carries '
+            f"{format_number(data.scenario.request_rate_rps)} req/s at "
+            f"{target:.6g} %: <strong>{int(best['nodes'])} nodes × "
+            f"{format_number(best['replicas'])} instances per node = "
+            f"{int(best['instances'])} instances</strong> (cost {format_number(best['cost'])}, "
+            f"{format_number(nines(best['planned_unavailability']))} nines, p99 "
+            f"{format_number(best['p99_response_ms'])} ms).</p>"
+        )
+        others = result.runners_up(3)
+        if len(others):
+            rows = [
+                [
+                    str(int(r["nodes"])),
+                    format_number(r["replicas"]),
+                    format_number(r["cost"]),
+                    format_number(nines(r["planned_unavailability"])),
+                    format_number(r["p99_response_ms"]),
+                ]
+                for _, r in others.iterrows()
+            ]
+            parts.append("<h3>Runners-up</h3>")
+            parts.append(
+                _table(["nodes", "replicas", "cost", "nines", "p99 [ms]"], rows, {0, 1, 2, 3, 4})
+            )
+    rejected = result.cheaper_rejected()
+    if len(rejected):
+        rows = [
+            [
+                str(int(r["nodes"])),
+                format_number(r["replicas"]),
+                format_number(r["cost"]),
+                r["reason"],
+            ]
+            for _, r in rejected.iterrows()
+        ]
+        parts.append("<h3>Cheaper candidates and why they fail</h3>")
+        parts.append(_table(["nodes", "replicas", "cost", "reason"], rows, {0, 1, 2}))
+    return "\n".join(parts)
+
+
+def _manifest_html(manifest) -> str:
+    parts = [
+        f"<h2>From the manifests</h2><p>{html.escape(manifest.workload_kind)} "
+        f"<code>{html.escape(manifest.workload_name)}</code> in "
+        f"<code>{html.escape(str(manifest.source))}</code>.</p>"
+    ]
+    if manifest.resources:
+        rows = [
+            [
+                str(r.get("container", "")),
+                format_number(r.get("cpu_request_cores")),
+                format_number(r.get("cpu_limit_cores")),
+                format_number(r.get("memory_request_bytes")),
+                format_number(r.get("memory_limit_bytes")),
+            ]
+            for r in manifest.resources
+        ]
+        header = ["container", "cpu request", "cpu limit", "memory request [B]", "memory limit [B]"]
+        parts.append("<h3>Resources per instance</h3>" + _table(header, rows, {1, 2, 3, 4}))
+    if manifest.services:
+        rows = [
+            [str(v.get("name", "")), str(v.get("type", "")), str(v.get("ports", ""))]
+            for v in manifest.services
+        ]
+        parts.append("<h3>Services</h3>" + _table(["name", "type", "ports"], rows))
+    if manifest.placement:
+        rows = [
+            [
+                str(p.get("over", "")),
+                str(p.get("topology_key", "")),
+                str(p.get("rule", "")),
+                "required" if p.get("required") else "preferred",
+            ]
+            for p in manifest.placement
+        ]
+        parts.append(
+            "<h3>Placement rules</h3>" + _table(["over", "topology key", "rule", "kind"], rows)
+        )
+    return "\n".join(parts)
+
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
+       max-width: 980px; color: #1a1a1a; line-height: 1.45; padding: 0 1rem; }
+h1 { border-bottom: 3px solid #0072B2; padding-bottom: .3rem; }
+h2 { margin-top: 2.2rem; color: #0b3d66; }
+table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: .92rem; }
+th, td { border: 1px solid #d0d7de; padding: .3rem .6rem; text-align: left; }
+th { background: #f3f6f9; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+figure { margin: 1rem 0 2rem; }
+figure img { max-width: 100%; height: auto; border: 1px solid #e1e4e8; }
+figcaption { font-size: .9rem; color: #555; }
+.answer { background: #eef6fc; border-left: 4px solid #0072B2; padding: .6rem .9rem; }
+.note { color: #444; font-size: .93rem; }
+code { background: #f3f6f9; padding: 0 .2rem; }
+"""
+
+
+def render_html(data: ReportData, figures: dict[str, object] | None = None) -> str:
+    """The report as one self-contained HTML page (figures as PNG data URIs)."""
+    figures = report_figures(data) if figures is None else figures
+    row = data.row
+    title = f"haplan report — {data.name}" if data.name else "haplan report"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+    ]
+    u = row["service_unavailability"]
+    parts.append(
+        f'<p class="answer">{int(row["nodes"])} nodes running {int(row["instances"])} '
+        f"instances ({format_number(row['replicas'])} per node), needing "
+        f"{int(row['min_instances'])} up: {format_number(nines(u))} nines of availability, "
+        f"{format_number(row['downtime_min_per_year'])} min of downtime a year; p99 "
+        f"{format_number(row['p99_response_ms'])} ms at {format_number(row['request_rate_rps'])} "
+        f"req/s; {format_number(row['recovery_node_failure_s'])} s to recover from a node "
+        f"failure on {html.escape(str(row['orchestrator']))}.</p>"
+    )
+    if data.plan is not None:
+        parts.append(_plan_html(data))
+    parts.append("<h2>Inputs</h2>")
+    parts.append(
+        _table(["input", "value"], [[n, format_input(n, row[n])] for n in INPUT_NAMES], {1})
+    )
+    if data.manifest is not None:
+        parts.append(_manifest_html(data.manifest))
+    for section, rows in report_sections(row):
+        parts.append(f"<h2>{html.escape(section.title)}</h2>")
+        parts.append(
+            _table(
+                ["metric", "meaning", "value", "unit"],
+                [[i.name, i.label, format_row(i, v), i.unit] for i, v in rows],
+                {2},
+            )
+        )
+        if section.note:
+            parts.append(f'<p class="note">{html.escape(section.note)}</p>')
+    stages = data.stages
+    parts.append("<h2>Recovery stages</h2>")
+    parts.append(
+        _table(
+            ["event", "stage", "seconds"],
+            [
+                [e, st, format_number(sec)]
+                for e, st, sec in stages[["event", "stage", "seconds"]].itertuples(index=False)
+            ],
+            {2},
+        )
+    )
+    if data.simulation is not None:
+        parts.append("<h2>Monte Carlo cross-check</h2>")
+        parts.append(
+            f'<p class="note">{data.simulation_replications} seeded replications of '
+            f"{data.SIMULATION_HORIZON_H:g} h (seed {data.SIMULATION_SEED}), exponential "
+            "lifetimes and repairs; z = (simulated − analytic) / standard error.</p>"
+        )
+        rows = [
+            [
+                str(metric),
+                format_number(r["simulated"]),
+                f"{format_number(r['ci_low'])} – {format_number(r['ci_high'])}",
+                format_number(r["analytic"]),
+                "n/a" if pd.isna(r["z"]) else f"{r['z']:+.2f}",
+            ]
+            for metric, r in data.simulation.iterrows()
+        ]
+        parts.append(
+            _table(["metric", "simulated", "95 % CI", "analytic", "z"], rows, {1, 2, 3, 4})
+        )
+    parts.append("<h2>Figures</h2>")
+    for caption, figure in figures.items():
+        encoded = base64.b64encode(_png(figure)).decode("ascii")
+        parts.append(
+            f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{encoded}">'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+        )
+    parts.append("<h2>Assumptions and notes</h2><ul>")
+    parts += [f"<li>{html.escape(note)}</li>" for note in data.notes]
+    parts.append(
+        "<li>Nodes, zones and containers fail independently with exponential lifetimes and "
+        "repairs (steady state); the Monte Carlo (<code>haplan simulate</code>) checks these "
+        "numbers and relaxes the distributions.</li>"
+        "<li>Requests arrive as a Poisson stream and each instance serves at "
+        "<code>instance_capacity_rps</code> with exponential service times.</li>"
+        "</ul>"
+    )
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def write_markdown_report(data: ReportData, path: str | Path) -> Path:
+    """Write the Markdown report to ``path`` and its figures as PNG files beside it."""
+    path = Path(path)
+    folder = path.with_name(path.stem + "_figures")
+    folder.mkdir(exist_ok=True)
+    links = {}
+    for number, (caption, figure) in enumerate(report_figures(data).items(), start=1):
+        image = folder / f"figure_{number}.png"
+        write_bytes(_png(figure), image)
+        links[caption] = f"{folder.name}/{image.name}"
+    return write_text(render_markdown(data, figures=links), path)

@@ -1,0 +1,171 @@
+"""HTML and Markdown reports: content, self-containment, manifests through the CLI, and a
+real headless browser rendering the page."""
+
+import base64
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from haplan.cli import main
+from haplan.htmlreport import render_html
+from haplan.report import build_report
+from haplan.scenario import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLE = ROOT / "data" / "manifests" / "article-deployment.yaml"
+SECTIONS = (
+    "Recommendation for 99.99 % availability",
+    "Inputs",
+    "From the manifests",
+    "The article&#x27;s formulas (verbatim)",
+    "Availability (k-of-C over the placement)",
+    "Latency behind the balancer",
+    "Headroom and availability at load",
+    "Recovery (the orchestrator&#x27;s pipeline)",
+    "Recovery stages",
+    "Figures",
+    "Assumptions and notes",
+)
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture(scope="module")
+def article_html(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "r.html"
+    assert (
+        main(["report", str(ARTICLE), "--nodes", "3", "--format", "html", "--out", str(out)]) == 0
+    )
+    return out
+
+
+def test_html_has_every_section_and_embedded_pngs(article_html):
+    text = article_html.read_text(encoding="utf-8")
+    for title in SECTIONS:
+        assert f">{title}</h2>" in text, title
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', text)
+    assert len(images) == 5
+    for data in images:
+        assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
+    # Self-contained: nothing is fetched (no remote or relative resource references).
+    assert not re.search(r'(src|href)="(?!data:)', text)
+    assert "my-deployment" in text and "my-service" in text
+    assert "kubernetes (my-deployment manifest)" in text
+
+
+def test_markdown_writes_figures_beside_it(tmp_path, capsys):
+    out = tmp_path / "report.md"
+    code, stdout, err = run(capsys, "report", "--format", "markdown", "--out", out)
+    assert (code, err) == (0, "")
+    assert stdout == f"wrote markdown report to {out}\n"
+    text = out.read_text(encoding="utf-8")
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert len(links) == 5
+    for link in links:
+        assert (tmp_path / link).read_bytes()[:4] == b"\x89PNG"
+    assert "## Recommendation for 99.99 % availability" in text
+
+
+def test_report_from_manifest_uses_its_replicas_and_probes(capsys):
+    code, out, _ = run(capsys, "report", ARTICLE, "--nodes", "5", "--format", "json")
+    assert code == 0
+    import json
+
+    inputs = json.loads(out)["inputs"]
+    assert (inputs["nodes"], inputs["instances"]) == (5, 3)  # spec.replicas: 3
+    assert inputs["orchestrator"] == "kubernetes (my-deployment manifest)"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "html"], "--format html needs --out PATH (a single self-contained page)"),
+        (["x.txt"], "input 'x.txt' is not known: give a .toml scenario or .yaml manifests"),
+        (["--workload", "web"], "--workload selects a workload in .yaml manifests: give some"),
+        (["--target", "100"], "--target=100 is out of range: must be a percentage in (0, 100)"),
+    ],
+)
+def test_report_input_errors(capsys, tmp_path, args, message):
+    out = tmp_path / "never.html"
+    code, stdout, err = run(capsys, "report", *args)
+    assert (code, stdout, err) == (2, "", f"haplan: error: {message}\n")
+    assert not out.exists()
+
+
+def test_bad_manifest_is_one_line_and_writes_nothing(capsys, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kind: Deployment\nspec: [unclosed\n")
+    out = tmp_path / "r.html"
+    code, stdout, err = run(capsys, "report", bad, "--format", "html", "--out", out)
+    assert (code, stdout) == (2, "")
+    assert err.startswith("haplan: error: ") and err.count("\n") == 1 and "bad.yaml" in err
+    assert not out.exists()
+
+
+def chromium_or_skip() -> str:
+    """The chromium binary; install Debian's where this machine allows it, else skip."""
+    for name in ("chromium", "chromium-browser"):
+        if shutil.which(name):
+            return shutil.which(name)
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        subprocess.run(["apt-get", "update", "-qq"], check=False, timeout=600)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "chromium"],
+            check=False,
+            timeout=900,
+            env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+        )
+    found = shutil.which("chromium")
+    if not found:
+        pytest.skip("chromium is not installed and could not be installed here")
+    return found
+
+
+def test_html_renders_in_a_real_browser(article_html, tmp_path):
+    browser = chromium_or_skip()
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
+    url = article_html.as_uri()
+    dom = subprocess.run(
+        [browser, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120
+    ).stdout
+    assert "<h1>haplan report — my-deployment</h1>" in dom
+    assert dom.count("data:image/png;base64,") == 5
+    shot = tmp_path / "page.png"
+    subprocess.run(
+        [browser, *flags, "--window-size=1100,4000", f"--screenshot={shot}", url],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    from matplotlib.image import imread
+
+    pixels = imread(shot)
+    assert pixels.shape[0] == 4000 and pixels.shape[1] == 1100
+    # Something was drawn: the page is not one flat colour.
+    assert pixels[..., :3].std() > 0.05
+
+
+def test_render_html_is_thin_over_build_report():
+    data = build_report(Scenario.default(), target_availability=0.999)
+    page = render_html(data, figures={})
+    assert page.startswith("<!DOCTYPE html>")
+    assert "Recommendation for 99.9 % availability" in page
+    assert "<figure>" not in page
