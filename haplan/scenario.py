@@ -27,6 +27,7 @@ __all__ = [
     "INPUT_NAMES",
     "validate_inputs",
     "validated_columns",
+    "check_input_values",
     "ORCHESTRATORS",
     "BALANCERS",
 ]
@@ -290,6 +291,26 @@ class Scenario:
         return pd.DataFrame([row])
 
 
+def check_input_values(name: str, values) -> None:
+    """Check one input's values on their own (range, whole numbers, known names).
+
+    Checks that tie two inputs together (``min_instances`` ≤ instances, zones ≤ nodes,
+    whole instances) need whole scenarios: :func:`validated_columns` does them.
+    """
+    values = np.asarray(values)
+    if name in _CHOICES:
+        _check_choice(name, values)
+    elif name == "reschedule":
+        if values.dtype != bool:
+            raise ValueError("reschedule is not valid: must hold true or false")
+    elif name in _NUMERIC_RULES:
+        if name == "repair_crews":
+            values = values[~pd.isna(values)]
+        if values.dtype != object:
+            values = pd.unique(values.ravel())  # sweeps repeat a few values: check each once
+        check_range(name, values, **_NUMERIC_RULES[name])
+
+
 def validated_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     """Validate and complete scenario inputs, returning one array per column.
 
@@ -316,20 +337,9 @@ def validated_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
                 np.nan if value is None else value, dtype=object if isinstance(value, str) else None
             )
             out[name] = np.broadcast_to(value, (rows,))  # a default: one value, no copy
-    for name, rule in _NUMERIC_RULES.items():
-        if name not in given:
-            continue
-        column = out[name]
-        if name == "repair_crews":
-            column = column[~pd.isna(column)]
-        if column.dtype != object:
-            column = pd.unique(column)  # a sweep's columns repeat a few values: check each once
-        check_range(name, column, **rule)
-    for name in _CHOICES:
-        if name in given:
-            _check_choice(name, out[name])
-    if out["reschedule"].dtype != bool:
-        raise ValueError("reschedule column is not valid: must hold true or false")
+    for name in given:
+        if name in INPUT_NAMES:
+            check_input_values(name, given[name])
     if "replicas" not in out and "instances" not in out:
         out["replicas"] = np.ones(rows)
     nodes = out["nodes"].astype(float)

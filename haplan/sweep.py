@@ -20,7 +20,7 @@ import pandas as pd
 
 from haplan.export import write_csv
 from haplan.metrics import metrics
-from haplan.scenario import INPUT_NAMES, Scenario, validate_inputs
+from haplan.scenario import INPUT_NAMES, Scenario, check_input_values
 
 __all__ = ["sweep", "grid", "grid_size"]
 
@@ -198,7 +198,7 @@ def sweep(
     total = math.prod(len(v) for v in prepared.values())
     # Validate the whole grid's inputs once, before any work is sent anywhere.
     for name, values in prepared.items():
-        validate_inputs(_grid_rows({name: values}, 0, len(values)))
+        check_input_values(name, values)
     ranges = _ranges(total, chunk_rows)
     if out is not None:
         Path(out).mkdir(parents=True, exist_ok=True)

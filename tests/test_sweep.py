@@ -52,6 +52,17 @@ def test_a_model_is_evaluated_once_per_unique_combination_of_its_inputs(monkeypa
     np.testing.assert_array_equal(table["probe"], table["nodes"] * 1000 + table["instances"])
 
 
+def test_axes_are_checked_against_the_base_not_the_defaults():
+    base = haplan.Scenario(nodes=6, instances=6, min_instances=4)
+    table = sweep(repair_crews=[1, 2], zones=[1, 2, 3, 6], base=base)
+    assert len(table) == 8 and (table["min_instances"] == 4).all()
+
+
+def test_a_bad_combination_names_the_inputs():
+    with pytest.raises(ValueError, match=r"min_instances=4 is out of range: must be <= instances"):
+        sweep(nodes=[2, 6], base=haplan.Scenario(nodes=6, replicas=1, min_instances=4))
+
+
 def test_chunking_does_not_change_numbers():
     whole = sweep(nodes=range(2, 9), replicas=[1, 2], request_rate_rps=[10, 20, 30])
     chunked = sweep(nodes=range(2, 9), replicas=[1, 2], request_rate_rps=[10, 20, 30], chunk_rows=5)
