@@ -20,6 +20,19 @@ from haplan.sweep import sweep
 
 __version__ = "0.1.0"
 
+#: Modules imported on first use (matplotlib, YAML and the simulator stay out of start-up).
+_LAZY_MODULES = ("plots", "simulate", "manifests")
+
+
+def __getattr__(name: str):
+    if name in _LAZY_MODULES:
+        import importlib
+
+        module = importlib.import_module(f"haplan.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'haplan' has no attribute {name!r}")
+
 __all__ = [
     "Scenario",
     "metrics",
@@ -34,6 +47,9 @@ __all__ = [
     "balancing",
     "load",
     "recovery",
+    "simulate",
+    "manifests",
+    "plots",
     "INPUT_NAMES",
     "METRIC_NAMES",
 ]
