@@ -18,6 +18,7 @@ import pandas as pd
 from haplan import plots, recovery
 from haplan.availability import nines
 from haplan.export import write_bytes, write_text
+from haplan.metrics import metrics
 from haplan.plan import pareto
 from haplan.report import (
     ReportData,
@@ -28,7 +29,7 @@ from haplan.report import (
     report_sections,
 )
 from haplan.scenario import INPUT_NAMES
-from haplan.sweep import sweep
+from haplan.sweep import grid
 
 __all__ = ["report_figures", "render_html", "write_markdown_report"]
 
@@ -37,18 +38,25 @@ def _around(value: int, low: int = 1, span: int = 3) -> list[int]:
     return list(range(max(low, value - span), value + span + 1))
 
 
+def _describable(base, **axes) -> pd.DataFrame:
+    """Metrics over a grid around ``base``, without the scenarios the inputs cannot describe
+    (fewer instances than ``min_instances``)."""
+    frame = grid(base=base, **axes)
+    nodes = frame["nodes"].to_numpy(dtype=float)
+    instances = frame["instances"] if "instances" in frame else nodes * frame["replicas"]
+    return metrics(frame[instances.to_numpy(dtype=float) >= frame["min_instances"]])
+
+
 def report_figures(data: ReportData) -> dict[str, object]:
     """The report's figures (title → matplotlib Figure), built from the scenario."""
     s = data.scenario
     base = s.with_overrides(reschedule=s.reschedule)
     figures: dict[str, object] = {}
     replicas = sorted({1.0, 2.0, 3.0, 4.0, float(max(1, math.ceil(s.replicas)))})
-    grid = sweep(base=base, nodes=_around(s.nodes, low=max(1, s.zones)), replicas=replicas)
-    grid = grid[grid["instances"] >= grid["min_instances"]]
-    figures["Availability against replicas per node"] = plots.availability_vs_replicas(grid)
-    figures["Availability over nodes and replicas"] = plots.heatmap(grid, value="nines")
-    sized = sweep(base=base, nodes=range(max(1, s.zones), max(2 * s.nodes, 6) + 1))
-    sized = sized[sized["instances"] >= sized["min_instances"]]
+    table = _describable(base, nodes=_around(s.nodes, low=s.zones), replicas=replicas)
+    figures["Availability against replicas per node"] = plots.availability_vs_replicas(table)
+    figures["Availability over nodes and replicas"] = plots.heatmap(table, value="nines")
+    sized = _describable(base, nodes=range(s.zones, max(2 * s.nodes, 6) + 1))
     figures["Load and latency against nodes"] = plots.load_and_latency(
         sized, max_utilization=s.max_utilization
     )

@@ -163,6 +163,16 @@ def test_html_renders_in_a_real_browser(article_html, tmp_path):
     assert pixels[..., :3].std() > 0.05
 
 
+def test_report_on_a_zoned_manifest_with_a_pdb(tmp_path, capsys):
+    # 6 replicas, PDB minAvailable 80 % (k = 5), 3 zones: the figures' sweeps around the
+    # scenario skip the grids' cells that cannot hold 5 instances instead of failing.
+    out = tmp_path / "web.html"
+    manifest = ROOT / "data" / "manifests" / "web-zonal.yaml"
+    code, stdout, err = run(capsys, "report", manifest, "-N", "6", "--format", "html", "--out", out)
+    assert (code, err) == (0, "")
+    assert out.read_text(encoding="utf-8").count("data:image/png;base64,") == 5
+
+
 def test_render_html_is_thin_over_build_report():
     data = build_report(Scenario.default(), target_availability=0.999)
     page = render_html(data, figures={})
