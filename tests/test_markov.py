@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import mpmath
@@ -13,7 +14,13 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from haplan import availability as av
-from haplan.markov import HOURS_PER_YEAR, BirthDeath, service_outage_metrics
+from haplan import markov
+from haplan.markov import (
+    HOURS_PER_YEAR,
+    BirthDeath,
+    crew_service_unavailability,
+    service_outage_metrics,
+)
 
 SETTINGS = settings(max_examples=50, deadline=None)
 
@@ -295,3 +302,300 @@ def test_service_outage_metrics_vectorised():
 def test_bad_input_names_the_parameter(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# --------------------------------------------------------------------------- service with crews
+
+
+def down_given_up_instances(up, needed, q_instance):
+    """P(fewer than ``needed`` of ``up`` instances survive their own failures), by hand."""
+    return sum(
+        math.comb(up, alive) * (1 - q_instance) ** alive * q_instance ** (up - alive)
+        for alive in range(min(needed, up + 1))
+    )
+
+
+def stationary(states, transitions):
+    """Stationary distribution of a CTMC given as {state: [(next state, rate), ...]}."""
+    index = {state: i for i, state in enumerate(states)}
+    q = np.zeros((len(states), len(states)))
+    for state in states:
+        for target, rate in transitions(state):
+            q[index[state], index[target]] += rate
+            q[index[state], index[state]] -= rate
+    a = q.T.copy()
+    a[-1, :] = 1.0  # replace one balance equation by Σπ = 1
+    b = np.zeros(len(states))
+    b[-1] = 1.0
+    return dict(zip(states, np.linalg.solve(a, b), strict=True))
+
+
+def fifo_chain(nodes, failure_rate, repair_rate, crews):
+    """P(failed set) when crews repair nodes first-come-first-served; state = failure order."""
+    states = [order for f in range(nodes + 1) for order in itertools.permutations(range(nodes), f)]
+
+    def transitions(order):
+        out = [(order + (node,), failure_rate) for node in range(nodes) if node not in order]
+        for position in range(min(crews, len(order))):  # the first `crews` are in repair
+            out.append((order[:position] + order[position + 1 :], repair_rate))
+        return out
+
+    failed = {}
+    for order, p in stationary(states, transitions).items():
+        failed[frozenset(order)] = failed.get(frozenset(order), 0.0) + p
+    return failed
+
+
+def random_order_chain(nodes, failure_rate, repair_rate, crews):
+    """P(failed set) when a freed crew picks a waiting node at random.
+
+    State = (failed set, set in repair)."""
+    states = []
+    for f in range(nodes + 1):
+        for failed in itertools.combinations(range(nodes), f):
+            for repairing in itertools.combinations(failed, min(f, crews)):
+                states.append((frozenset(failed), frozenset(repairing)))
+
+    def transitions(state):
+        failed, repairing = state
+        out = []
+        for node in set(range(nodes)) - failed:
+            busy = repairing | {node} if len(repairing) < crews else repairing
+            out.append(((failed | {node}, busy), failure_rate))
+        waiting = failed - repairing
+        for node in repairing:
+            if waiting:
+                for picked in waiting:
+                    next_state = (failed - {node}, (repairing - {node}) | {picked})
+                    out.append((next_state, repair_rate / len(waiting)))
+            else:
+                out.append(((failed - {node}, repairing - {node}), repair_rate))
+        return out
+
+    failed = {}
+    for (failed_set, _), p in stationary(states, transitions).items():
+        failed[failed_set] = failed.get(failed_set, 0.0) + p
+    return failed
+
+
+def brute_force_service(failed_sets, nodes, instances, needed, q_instance, zones=1, q_zone=0.0):
+    """U by enumerating every failed node set (from a subset CTMC) and every down zone set."""
+    load = av.instances_per_node(nodes, instances)
+    total = 0.0
+    for down_zones in itertools.product([False, True], repeat=zones):
+        p_zones = math.prod(q_zone if down else 1 - q_zone for down in down_zones)
+        for failed, p in failed_sets.items():
+            up = sum(
+                int(load[node])
+                for node in range(nodes)
+                if node not in failed and not down_zones[node % zones]
+            )
+            total += p_zones * p * down_given_up_instances(up, needed, q_instance)
+    return total
+
+
+@pytest.mark.parametrize(
+    ("chain", "nodes", "instances", "needed", "crews"),
+    [
+        (fifo_chain, 4, 7, 5, 1),  # loads [2, 2, 2, 1]
+        (fifo_chain, 4, 7, 3, 2),
+        (fifo_chain, 5, 7, 4, 2),  # loads [2, 2, 1, 1, 1]
+        (random_order_chain, 6, 9, 6, 2),  # loads [2, 2, 2, 1, 1, 1]
+        (random_order_chain, 6, 4, 2, 3),  # loads [1, 1, 1, 1, 0, 0]
+    ],
+)
+def test_crew_service_against_subset_chain(chain, nodes, instances, needed, crews):
+    # The subset CTMC knows which nodes are down and never assumes the failed set is uniform;
+    # rates chosen so that the dense float solve is well conditioned: rtol 1e-12.
+    lam, mu, q_instance = 0.3, 1.0, 0.05
+    failed_sets = chain(nodes, lam, mu, crews)
+    expected = brute_force_service(failed_sets, nodes, instances, needed, q_instance)
+    u = crew_service_unavailability(nodes, instances, needed, 1 / lam, 1 / mu, crews, q_instance)
+    assert u == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("nodes", "instances", "needed", "crews", "zones"),
+    [
+        (5, 7, 4, 1, 2),  # zone 0: nodes 0, 2, 4 (4 instances); zone 1: nodes 1, 3 (3)
+        (5, 7, 2, 2, 2),
+        (6, 8, 5, 2, 4),  # zones of 2, 2, 1, 1 nodes
+        (4, 6, 3, 1, 5),  # more zones than nodes: the fifth is empty
+    ],
+)
+def test_crew_service_with_zones_against_enumeration(nodes, instances, needed, crews, zones):
+    # every zone up/down pattern × the subset CTMC (random-order crews): exact, rtol 1e-12
+    lam, mu, q_instance, q_zone = 0.2, 1.0, 0.05, 0.1
+    failed_sets = random_order_chain(nodes, lam, mu, crews)
+    expected = brute_force_service(failed_sets, nodes, instances, needed, q_instance, zones, q_zone)
+    u = crew_service_unavailability(
+        nodes, instances, needed, 1 / lam, 1 / mu, crews, q_instance, zones, q_zone
+    )
+    assert u == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(("lam", "mu"), [(0.01, 1.0), (1e-4, 0.25), (2.0, 3.0)])
+def test_crew_service_two_units_one_crew_textbook(lam, mu):
+    # 1-of-2 with one crew (reference/failure-rates.md): U = 2λ²/(μ²+2λμ+2λ²), rtol 1e-12
+    u = crew_service_unavailability(2, 2, 1, 1 / lam, 1 / mu, repair_crews=1)
+    assert u == pytest.approx(2 * lam**2 / (mu**2 + 2 * lam * mu + 2 * lam**2), rel=1e-12)
+
+
+def mp_crew_service(nodes, instances, needed, ratio, crews, q_instance):
+    """U = Σ_j π_j Σ_x H(x) g(jb + x) in 50-digit arithmetic (zones = 1)."""
+    mpmath.mp.dps = 50
+    ratio, q = mpmath.mpf(ratio), mpmath.mpf(q_instance)
+    weights = [mpmath.mpf(1)]
+    for j in range(nodes):
+        weights.append(weights[-1] * (nodes - j) * ratio / min(j + 1, crews))
+    norm = mpmath.fsum(weights)
+    per_node, heavy = divmod(instances, nodes)
+    total = mpmath.mpf(0)
+    for j in range(nodes + 1):
+        for x in range(max(0, j - (nodes - heavy)), min(j, heavy) + 1):
+            h = mpmath.mpf(math.comb(heavy, x) * math.comb(nodes - heavy, j - x))
+            h /= math.comb(nodes, j)
+            up = instances - j * per_node - x
+            g = mpmath.fsum(
+                mpmath.binomial(up, alive) * (1 - q) ** alive * q ** (up - alive)
+                for alive in range(min(needed, up + 1))
+            )
+            total += weights[j] / norm * h * g
+    return total
+
+
+@pytest.mark.parametrize(
+    ("nodes", "instances", "needed", "ratio", "crews", "q_instance"),
+    [
+        (6, 9, 2, 5e-5, 2, 1e-7),  # ≈ 7e-21: five nodes down, or four and a crash
+        (8, 13, 10, 1e-3, 1, 1e-4),  # ordinary magnitude, uneven loads
+    ],
+)
+def test_crew_service_against_mpmath(nodes, instances, needed, ratio, crews, q_instance):
+    expected = mp_crew_service(nodes, instances, needed, ratio, crews, q_instance)
+    u = crew_service_unavailability(nodes, instances, needed, 1.0 / ratio, 1.0, crews, q_instance)
+    assert u == pytest.approx(float(expected), rel=1e-9)
+    if ratio == 5e-5:
+        assert 1e-21 < u < 1e-19
+
+
+@st.composite
+def placements(draw):
+    nodes = draw(st.integers(1, 10))
+    instances = draw(st.integers(1, 30))
+    needed = draw(st.integers(0, instances))
+    zones = draw(st.integers(1, 4))
+    q_instance = draw(st.one_of(st.just(0.0), st.floats(1e-6, 0.5)))
+    q_zone = draw(st.one_of(st.just(0.0), st.floats(1e-6, 0.5)))
+    return nodes, instances, needed, zones, q_instance, q_zone
+
+
+@given(placements(), rates, rates, st.sampled_from([None, math.nan, math.inf, "nodes"]))
+@SETTINGS
+def test_crew_service_unlimited_is_the_placement_model(case, lam, mu, unlimited):
+    # independent nodes (binomial) summed by availability's convolutions: rtol 1e-12
+    nodes, instances, needed, zones, q_instance, q_zone = case
+    crews = nodes if unlimited == "nodes" else unlimited
+    u = crew_service_unavailability(
+        nodes, instances, needed, 1 / lam, 1 / mu, crews, q_instance, zones, q_zone
+    )
+    q = av.steady_state_unavailability(1 / lam, 1 / mu)
+    expected = av.service_unavailability(nodes, instances, needed, q, q_instance, zones, q_zone)
+    assert u == pytest.approx(expected, rel=1e-12, abs=1e-300)
+
+
+@given(placements(), rates, rates)
+@SETTINGS
+def test_crew_service_fewer_crews_never_help(case, lam, mu):
+    nodes, instances, needed, zones, q_instance, q_zone = case
+    crews = [*range(1, nodes), None]
+    u = crew_service_unavailability(
+        nodes, instances, needed, 1 / lam, 1 / mu, crews, q_instance, zones, q_zone
+    )
+    assert np.all((u >= 0) & (u <= 1))
+    assert np.all(u[:-1] >= u[1:] * (1 - 1e-12))
+
+
+def test_crew_service_equal_loads_is_the_chain_tail():
+    # C = N×R, no crashes, no zones: down exactly when fewer than m nodes are up, so U is
+    # BirthDeath's tail (an independent code path: state probabilities vs. the mode sums)
+    nodes, replicas, needed = 12, 3, 25  # m = ⌈25/3⌉ = 9 nodes
+    for crews in (1, 3, None):
+        chain = BirthDeath(nodes, 1 / 500.0, 1 / 6.0, crews)
+        u = crew_service_unavailability(nodes, nodes * replicas, needed, 500.0, 6.0, crews)
+        assert u == pytest.approx(chain.unavailability(9), rel=1e-12)
+
+
+def test_crew_service_limits():
+    # never-failing nodes: only crashes, k of C (binomial); zones without failures do nothing
+    u = crew_service_unavailability(5, 10, 8, math.inf, 4.0, 1, 0.01)
+    assert u == pytest.approx(av.k_of_n_unavailability(8, 10, 0.01), rel=1e-12)
+    assert crew_service_unavailability(5, 10, 8, 100.0, 0.0, 1, 0.01) == pytest.approx(u, 1e-15)
+    one_zone = crew_service_unavailability(5, 10, 8, 100.0, 4.0, 2, 0.01)
+    assert crew_service_unavailability(5, 10, 8, 100.0, 4.0, 2, 0.01, 3, 0.0) == one_zone
+    assert crew_service_unavailability(5, 10, 0, 100.0, 4.0, 1, 0.5, 2, 0.5) == 0.0
+    # one zone holding every node: U = q_z + (1 − q_z)·U_nodes
+    with_zone = crew_service_unavailability(5, 10, 8, 100.0, 4.0, 2, 0.01, 1, 0.02)
+    assert with_zone == pytest.approx(0.02 + 0.98 * one_zone, rel=1e-12)
+
+
+def test_crew_service_large_cluster():
+    # 1000 nodes in 3 rarely failing zones, unlimited crews against the placement model,
+    # rtol 1e-12: a deep tail (≈4e-24) where the crash binomial has ~2400 trials (cephes'
+    # bdtrc is off by ~1e-12 there). Ten crews: 1 failure/h against 2.5 repairs/h, so
+    # repairs queue and the same service is billions of times worse.
+    args = (1000, 2500, 2400, 1000.0, 4.0)
+    q = av.steady_state_unavailability(1000.0, 4.0)
+    expected = av.service_unavailability(1000, 2500, 2400, q, 1e-3, 3, 1e-25)
+    assert 1e-24 < expected < 1e-23
+    assert crew_service_unavailability(*args, None, 1e-3, 3, 1e-25) == pytest.approx(
+        expected, rel=1e-12
+    )
+    assert crew_service_unavailability(*args, 10, 1e-3, 3, 1e-25) > 1e9 * expected
+
+
+def test_crew_service_vectorised_and_kinds():
+    single = crew_service_unavailability(5, 7, 4, 800.0, 4.0, 1, 0.01, 2, 0.001)
+    assert isinstance(single, float)
+    crews = [None, 1, math.nan, math.inf, 2]
+    together = crew_service_unavailability([5, 5, 5, 4, 6], 7, [4, 4, 4, 3, 6], 800.0, 4.0, crews)
+    assert isinstance(together, np.ndarray) and together.shape == (5,)
+    assert together[1] == pytest.approx(crew_service_unavailability(5, 7, 4, 800.0, 4.0, 1), 1e-15)
+    assert together[0] == together[2]  # None and NaN both mean unlimited
+    assert together[4] == pytest.approx(crew_service_unavailability(6, 7, 6, 800.0, 4.0, 2), 1e-15)
+    array = crew_service_unavailability(np.array([5, 6]), 7, 4, 800.0, 4.0, 1)
+    assert isinstance(array, np.ndarray)
+    series = crew_service_unavailability(
+        pd.Series([5, 6], index=["a", "b"]), 7, 4, 800.0, 4.0, 1, 0.01
+    )
+    assert isinstance(series, pd.Series) and list(series.index) == ["a", "b"]
+    assert series["b"] == pytest.approx(crew_service_unavailability(6, 7, 4, 800.0, 4.0, 1, 0.01))
+
+
+def test_crew_service_budget_gives_an_upper_bound(monkeypatch):
+    args = (30, 30, 20, 50.0, 1.0, 2, 0.01, 30, 0.05)
+    exact = crew_service_unavailability(*args)
+    monkeypatch.setattr(markov, "_ZONE_WORK_BUDGET", 100)
+    with pytest.warns(UserWarning, match="upper bounds"):
+        bounded = crew_service_unavailability(*args)
+    assert exact < bounded <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (dict(nodes=0), r"nodes=0 is out of range"),
+        (dict(instances=2.5), r"instances=2.5"),
+        (dict(min_instances=8), r"min_instances=8 is out of range: must be <= instances=7"),
+        (dict(node_mttf_h=0.0), r"node_mttf_h=0"),
+        (dict(node_mttr_h=-1.0), r"node_mttr_h=-1"),
+        (dict(repair_crews=0), r"repair_crews=0"),
+        (dict(instance_unavailability=1.5), r"instance_unavailability=1.5"),
+        (dict(zones=0), r"zones=0"),
+        (dict(zone_unavailability=-0.1), r"zone_unavailability=-0.1"),
+    ],
+)
+def test_crew_service_bad_input(kwargs, message):
+    args = dict(nodes=5, instances=7, min_instances=4, node_mttf_h=100.0, node_mttr_h=1.0)
+    with pytest.raises(ValueError, match=message):
+        crew_service_unavailability(**{**args, **kwargs})
