@@ -126,7 +126,9 @@ def _service(c: Columns) -> Columns:
 
     Capacity unavailability is ``load.capacity_unavailability``: k = instances needed for
     the load, 1 when more are needed than exist. Both k values go through one call so each
-    placement's distribution is built once.
+    placement's distribution is built once. With fewer repair crews than nodes, both come
+    from ``markov.crew_service_unavailability``; with ``reschedule``, the service column
+    from ``recovery.rescheduling_service_unavailability`` (independent node repairs).
     """
     rows = len(c["nodes"])
     needed = c["instances_needed"]
@@ -139,7 +141,24 @@ def _service(c: Columns) -> Columns:
         np.tile(c["zones"], 2),
         np.tile(c["zone_unavailability"], 2),
     )
-    service, capacity = both[:rows].copy(), both[rows:]
+    service, capacity = both[:rows].copy(), both[rows:].copy()
+    crews = c["repair_crews"].astype(float)
+    queued = np.flatnonzero(crews < c["nodes"])  # NaN (unlimited) compares False
+    if queued.size:  # failed nodes wait for a crew: the birth-death chain, not the binomial
+        r = np.tile(queued, 2)
+        k = np.concatenate([c["min_instances"][queued], np.minimum(needed, c["instances"])[queued]])
+        both = markov.crew_service_unavailability(
+            c["nodes"][r],
+            c["instances"][r],
+            k,
+            c["node_mttf_h"][r],
+            c["node_mttr_h"][r],
+            crews[r],
+            c["instance_unavailability"][r],
+            c["zones"][r],
+            c["zone_unavailability"][r],
+        )
+        service[queued], capacity[queued] = both[: queued.size], both[queued.size :]
     moved = c["reschedule"].astype(bool)
     if moved.any():
         r = np.flatnonzero(moved)
@@ -248,6 +267,7 @@ METRIC_GROUPS: list[MetricGroup] = [
             "node_mttr_h",
             "recovery_node_failure_s",
             "failures_tolerated",
+            "repair_crews",
         ),
         ("service_unavailability", "capacity_unavailability"),
         _service,

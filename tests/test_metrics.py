@@ -60,9 +60,13 @@ def test_wiring_matches_the_public_functions():
     qi = availability.steady_state_unavailability(500.0, 0.5)
     qz = availability.steady_state_unavailability(10_000.0, 4.0)
     assert row["node_unavailability"] == qn
-    u = availability.service_unavailability(5, 7, 3, qn, qi, 2, qz)
-    assert row["service_unavailability"] == u
-    assert row["nines"] == availability.nines(u)
+    # One repair crew for five nodes: failed nodes queue, so the crew model applies.
+    # The table sends both k values (service and capacity) through one call, so sums may
+    # differ from a separate call in the last bit: 1e-13 relative, here and below.
+    u = markov.crew_service_unavailability(5, 7, 3, 2000.0, 20.0, 1, qi, 2, qz)
+    assert row["service_unavailability"] == pytest.approx(u, rel=1e-13)
+    assert u > availability.service_unavailability(5, 7, 3, qn, qi, 2, qz)
+    assert row["nines"] == pytest.approx(availability.nines(u), rel=1e-13)
     assert row["downtime_min_per_year"] == pytest.approx(u * 365.25 * 1440, rel=1e-14)
     chain = markov.service_outage_metrics(5, 7, 3, 2000.0, 20.0, 1)
     for name in ("service_mttf_h", "outage_frequency_per_year", "mean_outage_duration_min"):
@@ -77,7 +81,15 @@ def test_wiring_matches_the_public_functions():
     assert row["failures_tolerated"] == load.failures_tolerated(5, 7 / 5, 400.0, 90.0, 0.7)
     # One placement distribution serves both k values in the table, so the tail sum may
     # differ from a separate call in the last bit: 1e-13 relative.
+    needed = load.instances_needed(400.0, 90.0, 0.7)  # 400 / 63 -> 7 instances
     assert row["capacity_unavailability"] == pytest.approx(
+        markov.crew_service_unavailability(5, 7, needed, 2000.0, 20.0, 1, qi, 2, qz), rel=1e-13
+    )
+    unlimited = haplan.metrics(s.with_overrides(repair_crews=5)).iloc[0]  # crews = nodes
+    assert unlimited["service_unavailability"] == availability.service_unavailability(
+        5, 7, 3, qn, qi, 2, qz
+    )
+    assert unlimited["capacity_unavailability"] == pytest.approx(
         load.capacity_unavailability(5, 7, 400.0, 90.0, 0.7, qn, qi, 2, qz), rel=1e-13
     )
     assert row["recovery_node_failure_s"] == recovery.node_failure_recovery_s("swarm", 2)
