@@ -81,8 +81,9 @@ def load_inputs(inputs=(), workload=None, settings=(), **flags):
     nothing for the built-in default) with flag overrides; and the manifests read, if any.
     """
     overrides = dict(parse_setting(item) for item in settings)
-    overrides.update({_FLAG_NAMES[k]: v for k, v in flags.items() if k in _FLAG_NAMES})
-    overrides = {k: v for k, v in overrides.items() if v is not None}
+    overrides.update(
+        {_FLAG_NAMES[k]: v for k, v in flags.items() if k in _FLAG_NAMES and v is not None}
+    )
     paths = [Path(p) for p in inputs]
     manifests = [p for p in paths if p.suffix.lower() in (".yaml", ".yml")]
     tomls = [p for p in paths if p.suffix.lower() == ".toml"]
@@ -176,35 +177,41 @@ def report(
     scenario, manifest = load_inputs(inputs, **flags)
     if output_format == "html" and out_path is None:
         raise ValueError("--format html needs --out PATH (a single self-contained page)")
+    for path in (out_path, csv_path):
+        if path is not None and not path.parent.is_dir():
+            raise ValueError(
+                f"output path {str(path)!r} is not valid: its directory does not exist"
+            )
     data = build_report(
         scenario,
         manifest=manifest,
         target_availability=target_percent / 100,
         simulation_replications=simulate_replications,
     )
-    if csv_path is not None:
-        write_csv(data.row.to_frame().T, csv_path)
     if output_format == "markdown" and out_path is not None:
         from haplan.htmlreport import write_markdown_report
 
         write_markdown_report(data, out_path)
-        click.echo(f"wrote markdown report to {out_path}")
-        return
-    if output_format == "json":
-        text = render_json(data)
-    elif output_format == "markdown":
-        text = render_markdown(data)
-    elif output_format == "html":
-        from haplan.htmlreport import render_html
+        message = f"wrote markdown report to {out_path}\n"
+    else:
+        if output_format == "json":
+            text = render_json(data)
+        elif output_format == "markdown":
+            text = render_markdown(data)
+        elif output_format == "html":
+            from haplan.htmlreport import render_html
 
-        text = render_html(data)
-    else:
-        text = render_text(data)
-    if out_path is None:
-        click.echo(text, nl=False)
-    else:
-        write_text(text, out_path)
-        click.echo(f"wrote {output_format} report to {out_path}")
+            text = render_html(data)
+        else:
+            text = render_text(data)
+        if out_path is None:
+            message = text
+        else:
+            write_text(text, out_path)
+            message = f"wrote {output_format} report to {out_path}\n"
+    if csv_path is not None:  # last: a report that failed leaves no CSV behind
+        write_csv(data.row.to_frame().T, csv_path)
+    click.echo(message, nl=False)
 
 
 @cli.command("sweep")

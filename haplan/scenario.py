@@ -20,7 +20,7 @@ import pandas as pd
 
 from haplan._data import data_path
 from haplan._numeric import check_range
-from haplan.recovery import PRESETS, RecoveryPipeline
+from haplan.recovery import PRESETS, RecoveryPipeline, preset
 
 __all__ = [
     "Scenario",
@@ -80,6 +80,38 @@ INPUT_NAMES: tuple[str, ...] = (
     "balancer",
     "reschedule",
 )
+
+
+_PIPELINE_FIELDS = frozenset(f.name for f in dataclasses.fields(RecoveryPipeline)) - {"name"}
+
+
+def _check_names(values: dict[str, Any], extra: tuple[str, ...] = ()) -> None:
+    """Unknown input names are an error naming the first one and the valid ones."""
+    for key in values:
+        if key not in INPUT_NAMES and key not in extra:
+            raise ValueError(
+                f"unknown scenario input {key!r}: valid names are {', '.join(INPUT_NAMES)}, "
+                "or a recovery pipeline field (e.g. eviction_s)"
+            )
+
+
+def tune_pipeline(orchestrator, **stages) -> RecoveryPipeline:
+    """The orchestrator's pipeline (a preset name or a pipeline) with some stages replaced.
+
+    Unknown fields raise ``ValueError``; the result is named "<name> (tuned)".
+    """
+    unknown = sorted(set(stages) - _PIPELINE_FIELDS)
+    if unknown:
+        raise ValueError(
+            f"{unknown[0]}= is not a recovery pipeline field: valid fields are "
+            f"{', '.join(sorted(_PIPELINE_FIELDS))}"
+        )
+    if isinstance(orchestrator, RecoveryPipeline):
+        name = orchestrator.name if orchestrator.name.endswith("(tuned)") else None
+        return dataclasses.replace(
+            orchestrator, **stages, name=name or f"{orchestrator.name} (tuned)"
+        )
+    return preset(orchestrator, **stages)
 
 
 def _check_choice(name: str, values: Any) -> None:
@@ -208,11 +240,20 @@ class Scenario:
             value = getattr(self, name)
             if value is None:
                 continue
-            if isinstance(value, bool):
+            if isinstance(value, (str, bytes)):
                 raise ValueError(f"{name}={value!r} is not numeric; pass a number")
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+                raise ValueError(f"{name}={value!r} is not valid: must be a single number")
             check_range(name, value, **rule)
         for name in _CHOICES:
-            _check_choice(name, getattr(self, name))
+            value = getattr(self, name)
+            if not isinstance(value, str) and not (
+                name == "orchestrator" and isinstance(value, RecoveryPipeline)
+            ):
+                raise ValueError(
+                    f"{name}={value!r} is not valid: must be one of {', '.join(_CHOICES[name])}"
+                )
+            _check_choice(name, value)
         if not isinstance(self.reschedule, bool):
             raise ValueError(f"reschedule={self.reschedule!r} is not valid: must be true or false")
         replicas, instances = _derive_sizing(self.nodes, self.replicas, self.instances)
@@ -229,14 +270,23 @@ class Scenario:
     # -- construction -------------------------------------------------------------------
     @classmethod
     def from_dict(cls, values: dict[str, Any], *, name: str = "") -> Scenario:
-        """Build a Scenario from a mapping of vocabulary names; unknown keys are an error."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
+        """Build a Scenario from a mapping of vocabulary names; unknown keys are an error.
+
+        A ``recovery`` mapping tunes the orchestrator's pipeline, e.g.
+        ``{"orchestrator": "kubernetes", "recovery": {"eviction_s": 30}}``.
+        """
+        values = dict(values)
+        stages = values.pop("recovery", None)
+        _check_names(values, extra=("name", "sized_by"))
+        scenario = cls(**{"name": name, **values})
+        if stages is None:
+            return scenario
+        if not isinstance(stages, dict):
             raise ValueError(
-                f"unknown scenario input {unknown[0]!r}: valid names are {', '.join(INPUT_NAMES)}"
+                f"recovery={stages!r} is not valid: give a table of pipeline fields, "
+                "e.g. [recovery] eviction_s = 30"
             )
-        return cls(**{"name": name, **values})
+        return scenario.with_overrides(orchestrator=tune_pipeline(scenario.orchestrator, **stages))
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Scenario:
@@ -267,6 +317,8 @@ class Scenario:
         overrides = {k: v for k, v in overrides.items() if v is not None}
         if not overrides:
             return self
+        stages = {k: overrides.pop(k) for k in list(overrides) if k in _PIPELINE_FIELDS}
+        _check_names(overrides, extra=("name",))
         values = self.inputs()
         values["name"] = self.name
         sized_by = self.sized_by
@@ -275,7 +327,10 @@ class Scenario:
         elif "replicas" in overrides and "instances" not in overrides:
             sized_by = "replicas"
         values.update(overrides)
-        values.pop("replicas" if sized_by == "instances" else "instances")
+        if not ("replicas" in overrides and "instances" in overrides):
+            values.pop("replicas" if sized_by == "instances" else "instances")
+        if stages:
+            values["orchestrator"] = tune_pipeline(values["orchestrator"], **stages)
         return Scenario(**values)
 
     # -- views ----------------------------------------------------------------------------

@@ -225,3 +225,56 @@ def test_plan_target_must_be_a_percentage(capsys):
         "",
         "haplan: error: --target=0 is out of range: must be a percentage in (0, 100)\n",
     )
+
+
+@pytest.mark.parametrize(
+    ("setting", "name", "expected"),
+    [
+        ("min_instances=2", "min_instances", 2),
+        ("nodes=5", "nodes", 5),
+        ("orchestrator=swarm", "orchestrator", "swarm"),
+        ("request_rate_rps=500", "request_rate_rps", 500),
+        ("eviction_s=30", "orchestrator", "kubernetes (tuned)"),
+        ("reschedule=true", "reschedule", True),
+    ],
+)
+def test_set_overrides_any_input(capsys, setting, name, expected):
+    code, out, _ = run(capsys, "report", "--set", setting, "--format", "json")
+    assert code == 0
+    assert json.loads(out)["inputs"][name] == expected
+
+
+def test_flags_win_over_set(capsys):
+    code, out, _ = run(capsys, "report", "--set", "nodes=5", "-N", "4", "--format", "json")
+    assert json.loads(out)["inputs"]["nodes"] == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--set", "foo=1"], "unknown scenario input 'foo'"),
+        (["--set", "min_instances=9"], "min_instances=9 is out of range: must be <= instances (3)"),
+        (["-N", "3", "-R", "1", "--instances", "4"], "disagree"),
+        (["--set", "eviction_s=-1"], "eviction_s"),
+    ],
+)
+def test_bad_settings_are_one_line(capsys, args, message):
+    code, out, err = run(capsys, "report", *args)
+    assert (code, out) == (2, "")
+    assert err.startswith("haplan: error: ") and err.count("\n") == 1 and message in err
+
+
+def test_failed_report_writes_no_csv(capsys, tmp_path):
+    csv = tmp_path / "c.csv"
+    code, _, err = run(
+        capsys,
+        "report",
+        "--csv",
+        str(csv),
+        "--format",
+        "html",
+        "--out",
+        str(tmp_path / "no" / "r.html"),
+    )
+    assert code == 2 and "its directory does not exist" in err
+    assert not csv.exists()

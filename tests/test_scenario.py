@@ -57,6 +57,11 @@ def test_from_toml(tmp_path):
         ("nodes = = 3\n", r"is not valid TOML"),
         ("nodes = 'three'\n", r"nodes='three' is not numeric"),
         ("nodes = 2\nreplicas = 1\ninstances = 3\n", r"disagree"),
+        ("nodes = [3, 4]\n", r"nodes=\[3, 4\] is not valid: must be a single number"),
+        ("balancer = ['random']\n", r"balancer=\['random'\] is not valid: must be one of"),
+        ("[orchestrator]\neviction_s = 30\n", r"orchestrator=\{'eviction_s': 30\} is not valid"),
+        ("[recovery]\ncolour = 1\n", r"colour= is not a recovery pipeline field"),
+        ("recovery = 3\n", r"recovery=3 is not valid: give a table of pipeline fields"),
     ],
 )
 def test_bad_toml_values(tmp_path, text, message):
@@ -96,3 +101,20 @@ def test_frame_and_scenario_agree():
     row = validate_inputs(s.to_frame()).iloc[0]
     for name in INPUT_NAMES:
         assert row[name] == getattr(s, name), name
+
+
+def test_recovery_table_tunes_the_pipeline(tmp_path):
+    path = tmp_path / "tuned.toml"
+    path.write_text('orchestrator = "kubernetes"\n[recovery]\neviction_s = 30\n')
+    s = Scenario.from_toml(path)
+    assert s.orchestrator.name == "kubernetes (tuned)" and s.orchestrator.eviction_s == 30
+    # with_overrides takes pipeline fields too, and keeps one "(tuned)" in the name.
+    again = s.with_overrides(probe_period_s=5)
+    assert again.orchestrator.name == "kubernetes (tuned)"
+    assert (again.orchestrator.eviction_s, again.orchestrator.probe_period_s) == (30, 5)
+
+
+def test_overriding_replicas_and_instances_together_must_agree():
+    with pytest.raises(ValueError, match=r"disagree"):
+        Scenario(nodes=3, instances=3).with_overrides(replicas=1, instances=4)
+    assert Scenario(nodes=3, instances=3).with_overrides(replicas=2, instances=6).instances == 6
