@@ -32,7 +32,8 @@ def _load_inputs(request_rate, instance_capacity, max_utilization):
 
 
 def _needed(p, cap, u):
-    return np.ceil(p / (cap * u) * (1.0 - _WHOLE_TOLERANCE))
+    with np.errstate(over="ignore"):  # beyond float range: infinitely many instances needed
+        return np.ceil(p / (cap * u) * (1.0 - _WHOLE_TOLERANCE))
 
 
 def instances_needed(request_rate, instance_capacity, max_utilization):

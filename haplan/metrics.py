@@ -51,10 +51,12 @@ def _document(c: Columns) -> Columns:
 
 def _even_load(c: Columns) -> Columns:
     per_instance = c["request_rate_rps"] / c["instances"]
+    with np.errstate(over="ignore"):  # an absurd load is an infinite utilisation, not an error
+        utilization = per_instance / c["instance_capacity_rps"]
     return {
         "per_node_load_rps": c["request_rate_rps"] / c["nodes"],
         "per_instance_load_rps": per_instance,
-        "utilization": per_instance / c["instance_capacity_rps"],
+        "utilization": utilization,
     }
 
 
@@ -118,7 +120,7 @@ def _needed(c: Columns) -> Columns:
     needed = load.instances_needed(
         c["request_rate_rps"], c["instance_capacity_rps"], c["max_utilization"]
     )
-    return {"instances_needed": np.asarray(needed).astype(np.int64)}
+    return {"instances_needed": np.asarray(needed, dtype=float)}  # may exceed int64
 
 
 def _service(c: Columns) -> Columns:
@@ -172,6 +174,20 @@ def _service(c: Columns) -> Columns:
             failures_tolerated=c["failures_tolerated"][r],
             instance_unavailability=c["instance_unavailability"][r],
         )
+        # Rescheduling has no zone term: add the outages zone failures cause on their own
+        # (nodes and containers perfect). P(A or B) <= P(A) + P(B), exact to first order.
+        zoned = r[c["zone_unavailability"][r] > 0]
+        if zoned.size:
+            service[zoned] += availability.service_unavailability(
+                c["nodes"][zoned],
+                c["instances"][zoned],
+                c["min_instances"][zoned],
+                0.0,
+                0.0,
+                c["zones"][zoned],
+                c["zone_unavailability"][zoned],
+            )
+            service[zoned] = np.minimum(service[zoned], 1.0)
     return {
         "service_unavailability": service,
         "capacity_unavailability": np.where(needed > c["instances"], 1.0, capacity),
@@ -200,6 +216,11 @@ def _outages(c: Columns) -> Columns:
 
 
 def _latency(c: Columns) -> Columns:
+    with np.errstate(over="ignore", invalid="ignore"):  # loads beyond float range: inf
+        return _latency_columns(c)
+
+
+def _latency_columns(c: Columns) -> Columns:
     rate, capacity, servers = c["request_rate_rps"], c["instance_capacity_rps"], c["instances"]
     strategies = c["balancer"]
     out = {

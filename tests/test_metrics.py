@@ -187,3 +187,24 @@ def test_unavailability_keeps_its_digits_far_below_one_minus_a():
     assert row["service_unavailability"] == pytest.approx(q**6, rel=1e-12)
     assert row["nines"] == pytest.approx(-6 * math.log10(q), rel=1e-12)
     assert np.isfinite(row["nines"])
+
+
+def test_rescheduling_keeps_zone_failures():
+    # 6 nodes in 3 zones, k = 4: one zone down leaves 4 instances, two leave 2. Rescheduling
+    # shortens node outages but cannot undo zone outages, so U stays above the zone-only part.
+    s = Scenario(nodes=6, instances=6, min_instances=4, zones=3, zone_mttf_h=8766.0)
+    plain = haplan.metrics(s).iloc[0]
+    moved = haplan.metrics(s.with_overrides(reschedule=True)).iloc[0]
+    zone_only = availability.service_unavailability(
+        6, 6, 4, 0.0, 0.0, 3, moved["zone_unavailability"]
+    )
+    assert zone_only > 0
+    assert zone_only <= moved["service_unavailability"] <= plain["service_unavailability"]
+
+
+def test_absurd_loads_stay_unavailable_not_overflowed():
+    s = Scenario(request_rate_rps=1e300, instance_capacity_rps=1e-10)
+    row = haplan.metrics(s).iloc[0]
+    assert row["capacity_unavailability"] == 1.0 and row["overloaded"]
+    assert math.isinf(row["instances_needed"])
+    assert row["wait_probability"] == 1.0 and math.isinf(row["p99_response_ms"])
