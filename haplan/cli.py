@@ -262,7 +262,10 @@ def sweep_command(inputs, workload, csv_path, dask_address, progress, extra_axes
         if name in ("orchestrator", "balancer"):
             axes[name] = [v.strip() for v in text.split(",")]
         elif name == "reschedule":
-            axes[name] = [v.strip().lower() in ("1", "true", "yes") for v in text.split(",")]
+            words = [v.strip().lower() for v in text.split(",")]
+            if not set(words) <= {"true", "false"}:
+                raise ValueError(f"--set {item!r} is not valid: reschedule takes true,false")
+            axes[name] = [w == "true" for w in words]
         else:
             axes[name] = parse_axis(text, integer=name in integer_inputs)
     options = {"progress": progress, "base": load_scenario(inputs, workload=workload)}

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from haplan.metrics import metrics
-from haplan.scenario import Scenario
+from haplan.scenario import Scenario, check_input_values
 from haplan.sweep import grid
 
 __all__ = ["plan", "pareto", "Plan", "DEFAULT_SEARCH"]
@@ -171,6 +171,8 @@ def plan(
     axes = dict(DEFAULT_SEARCH if search is None else search)
     base = base.with_overrides(request_rate_rps=request_rate_rps)
     frame = grid(base=base, **axes)
+    for name in axes:
+        check_input_values(name, frame[name].to_numpy())
     if "instances" in frame:
         instances = frame["instances"].to_numpy(dtype=float)
     else:
@@ -229,13 +231,44 @@ def pareto(frame: pd.DataFrame, objectives: dict[str, str]) -> pd.DataFrame:
         values = frame[name].to_numpy(dtype=float)
         columns.append(values if sense == "min" else -values)
     points = np.column_stack(columns)  # every objective is now "smaller is better"
+    if points.shape[1] <= 2 and not np.isnan(points).any():
+        keep = _skyline_2d(points)
+    else:
+        keep = _skyline(points)
+    first = next(iter(objectives))
+    result = frame[keep]
+    return result.sort_values(first, ascending=objectives[first] == "min", kind="stable")
+
+
+def _skyline_2d(points: np.ndarray) -> np.ndarray:
+    """Non-dominated rows for one or two minimised objectives in O(n log n).
+
+    Sorted by the first objective (ties by the second), a row is kept when its second value
+    beats every row before it, or equals the best so far on both objectives (a duplicate).
+    """
+    if points.shape[1] == 1:
+        return points[:, 0] == points[:, 0].min()
+    x, y = points[:, 0], points[:, 1]
+    order = np.lexsort((y, x))
+    xs, ys = x[order], y[order]
+    best_before = np.concatenate([[np.inf], np.minimum.accumulate(ys)[:-1]])
+    keep_sorted = ys < best_before
+    # A row equal on both objectives to a kept row is kept too (duplicates are not dominated).
+    same_as_previous = np.concatenate([[False], (xs[1:] == xs[:-1]) & (ys[1:] == ys[:-1])])
+    for i in np.flatnonzero(same_as_previous):
+        keep_sorted[i] = keep_sorted[i - 1]
+    keep = np.empty(len(points), dtype=bool)
+    keep[order] = keep_sorted
+    return keep
+
+
+def _skyline(points: np.ndarray) -> np.ndarray:
+    """Non-dominated rows for any number of minimised objectives, in blocks (O(n²))."""
     keep = np.ones(len(points), dtype=bool)
-    block = 2048
+    block = 256
     for start in range(0, len(points), block):
         chunk = points[start : start + block]
         no_worse = (points[None, :, :] <= chunk[:, None, :]).all(axis=2)
         better = (points[None, :, :] < chunk[:, None, :]).any(axis=2)
         keep[start : start + block] = ~(no_worse & better).any(axis=1)
-    first = next(iter(objectives))
-    result = frame[keep]
-    return result.sort_values(first, ascending=objectives[first] == "min", kind="stable")
+    return keep

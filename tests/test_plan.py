@@ -119,6 +119,7 @@ def test_no_feasible_candidate():
         ({"target_availability": 99.99}, r"target_availability=99.99 is out of range"),
         ({"max_p99_response_ms": -1}, r"max_p99_response_ms=-1 is out of range"),
         ({"node_cost": -1}, r"node_cost=-1 is out of range"),
+        ({"search": {"nodes": [0, 1]}}, r"nodes=0 is out of range: must be a whole number >= 1"),
     ],
 )
 def test_plan_errors(kwargs, message):
@@ -144,6 +145,23 @@ def test_pareto_matches_definition(rows):
     expected = frame.index[~dominated_directly(points)]
     assert sorted(front.index) == sorted(expected)
     assert front["cost"].is_monotonic_increasing
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), min_size=1, max_size=40))
+def test_pareto_two_objectives_matches_definition(rows):
+    # Two objectives take the O(n log n) path; the definition is checked directly.
+    frame = pd.DataFrame(rows, columns=["cost", "nines"])
+    front = pareto(frame, {"cost": "min", "nines": "max"})
+    points = np.column_stack([frame["cost"], -frame["nines"]])
+    assert sorted(front.index) == sorted(frame.index[~dominated_directly(points)])
+
+
+def test_pareto_is_fast_on_a_large_sweep():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"cost": rng.integers(1, 100, 200_000), "nines": rng.random(200_000)})
+    front = pareto(frame, {"cost": "min", "nines": "max"})
+    assert front["nines"].is_monotonic_increasing and len(front) <= 99
 
 
 def test_pareto_of_a_sweep_trades_cost_for_nines():
