@@ -137,8 +137,12 @@ class RecoveryPipeline:
     restart_first_immediate : bool
         Whether the first crash restarts at once (Kubernetes) before the back-off starts.
     restart_attempts : float
-        Restarts in place before the instance is failed and rescheduled elsewhere [count];
-        ``inf`` to restart in place forever (Kubernetes, Swarm).
+        Restarts in place before the restart policy is used up [count]; ``inf`` to restart
+        in place forever (Kubernetes, Swarm's default ``max_attempts: 0``).
+    restart_exhausted : {"reschedule", "stop"}
+        What happens once ``restart_attempts`` are used up: the instance is rescheduled
+        elsewhere (Nomad's ``mode = "fail"`` with a reschedule policy) or stays down for
+        good (Swarm's ``restart_policy.max_attempts``: the task is not restarted again).
     crash_replaces_task : bool
         Whether a crash creates a new task that goes through the scheduler (Swarm) rather than
         restarting the container in place (Kubernetes, Nomad).
@@ -170,6 +174,7 @@ class RecoveryPipeline:
     restart_max_delay_s: float
     restart_first_immediate: bool
     restart_attempts: float = math.inf
+    restart_exhausted: str = "reschedule"
     crash_replaces_task: bool = False
     reschedule_delay_s: float = 0.0
     reschedule_backoff_factor: float = 1.0
@@ -202,6 +207,11 @@ class RecoveryPipeline:
             "reschedule_backoff_factor": dict(low=1),
             "reschedule_max_delay_s": dict(low=0, allow_inf=True),
         }
+        if self.restart_exhausted not in ("reschedule", "stop"):
+            raise ValueError(
+                f"restart_exhausted={self.restart_exhausted!r} is not valid: "
+                "must be 'reschedule' or 'stop'"
+            )
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"name={self.name!r} is not valid: must be a non-empty string")
         for field_name, rule in rules.items():
@@ -345,6 +355,7 @@ def _swarm(name: str, v: dict[str, float]) -> RecoveryPipeline:
         restart_max_delay_s=math.inf,
         restart_first_immediate=False,
         restart_attempts=math.inf if v["restart_max_attempts"] == 0 else v["restart_max_attempts"],
+        restart_exhausted="stop",
         crash_replaces_task=True,
     )
 
@@ -464,6 +475,14 @@ def _crash_plan(p: RecoveryPipeline, crashes: np.ndarray):
             p.restart_delay_s, p.restart_backoff_factor, p.restart_max_delay_s, index
         )
         return delay, np.zeros(crashes.shape, dtype=bool)
+    if p.restart_exhausted == "stop":  # Swarm: after max_attempts the task stays down
+        index = crashes - 1 if p.restart_first_immediate else crashes
+        delay = _capped_geometric(
+            p.restart_delay_s, p.restart_backoff_factor, p.restart_max_delay_s, index
+        )
+        return np.where(crashes > p.restart_attempts, np.inf, delay), np.zeros(
+            crashes.shape, dtype=bool
+        )
     cycle = p.restart_attempts + 1  # attempts restarts in place, then one reschedule
     position = np.mod(crashes - 1, cycle) + 1
     rescheduled = position > p.restart_attempts

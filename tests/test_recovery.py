@@ -423,3 +423,18 @@ def test_document_note():
     assert "kubernetes" in recovery.document_recovery_note()
     with pytest.raises(ValueError, match="pass all of nodes, replicas and recovery_speed_s"):
         recovery.document_recovery_note("swarm", nodes=5)
+
+
+def test_swarm_stops_restarting_after_max_attempts():
+    # restart_policy.max_attempts: 3 -> crashes 1-3 restart after the 5 s delay, the 4th
+    # leaves the task down for good (swarmkit's restart supervisor gives up).
+    swarm = preset("swarm", restart_attempts=3)
+    delays = restart_delay_s(swarm, [1, 2, 3, 4, 5])
+    np.testing.assert_array_equal(delays, [5.0, 5.0, 5.0, np.inf, np.inf])
+    assert np.isinf(container_crash_recovery_s(swarm, crash_count=4))
+    assert np.isfinite(container_crash_recovery_s(swarm, crash_count=3))
+
+
+def test_restart_exhausted_is_validated():
+    with pytest.raises(ValueError, match=r"restart_exhausted='retry' is not valid"):
+        preset("nomad", restart_exhausted="retry")
