@@ -831,6 +831,7 @@ def _kubernetes_probes(
             f"{kind} {name!r} has no livenessProbe: a hung container that does not exit is "
             "not restarted (only crashes are)."
         )
+    _toleration_overrides(pod_spec, where, name, overrides, notes)
     grace = pod_spec.get("terminationGracePeriodSeconds")
     if grace is None:
         details["termination_grace_period_s"] = _TERMINATION_GRACE_DEFAULT_S
@@ -839,6 +840,44 @@ def _kubernetes_probes(
             _whole(grace, where, "terminationGracePeriodSeconds")
         )
     return overrides, details
+
+
+_UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
+
+
+def _toleration_overrides(pod_spec, where, name, overrides, notes) -> None:
+    """A NoExecute toleration of the unreachable taint sets how long pods stay bound to a
+    failed node (``eviction_s``); without one, the API server's default 300 s applies.
+
+    Source: Kubernetes docs, concepts/scheduling-eviction/taint-and-toleration ("taint based
+    evictions"); a toleration without ``tolerationSeconds`` keeps the pod bound for ever.
+    """
+    tolerations = pod_spec.get("tolerations") or []
+    if not isinstance(tolerations, list):
+        raise ManifestError(f"{where}: spec.template.spec.tolerations must be a list")
+    for toleration in tolerations:
+        toleration = _mapping(toleration, where, "a toleration")
+        key, effect = toleration.get("key"), toleration.get("effect")
+        if effect not in (None, "NoExecute"):
+            continue
+        if key not in (_UNREACHABLE_TAINT, None) or (
+            key is None and toleration.get("operator") != "Exists"
+        ):
+            continue
+        seconds = toleration.get("tolerationSeconds")
+        if seconds is None:
+            overrides["eviction_s"] = math.inf
+            notes.append(
+                f"{name!r} tolerates {_UNREACHABLE_TAINT} with no tolerationSeconds: its pods "
+                "are never evicted from a failed node, so they come back only with the node."
+            )
+        else:
+            overrides["eviction_s"] = float(_whole(seconds, where, "tolerationSeconds"))
+            notes.append(
+                f"{name!r} tolerates {_UNREACHABLE_TAINT} for {seconds} s: pods leave a failed "
+                "node after that instead of the default 300 s."
+            )
+        return
 
 
 def _topology_target(key: Any, where: str) -> str:

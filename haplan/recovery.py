@@ -190,7 +190,7 @@ class RecoveryPipeline:
             "heartbeat_interval_s": dict(low=0),
             "node_down_after_s": dict(low=0),
             "monitor_period_s": dict(low=0),
-            "eviction_s": dict(low=0),
+            "eviction_s": dict(low=0, allow_inf=True),
             "eviction_rate_nodes_per_s": dict(low=0, low_open=True, allow_inf=True),
             "scheduling_rate_per_s": dict(low=0, low_open=True, allow_inf=True),
             "image_size_mb": dict(low=0),

@@ -570,3 +570,41 @@ def test_parse_duration_rejects(text):
 )
 def test_parse_compose_memory(text, expected):
     assert parse_compose_memory(text) == expected
+
+
+TOLERANT = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec:
+  replicas: 4
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      tolerations:
+      - key: node.kubernetes.io/not-ready
+        operator: Exists
+        effect: NoExecute
+        tolerationSeconds: 60
+      - key: node.kubernetes.io/unreachable
+        operator: Exists
+        effect: NoExecute
+        tolerationSeconds: 30
+      containers:
+      - {name: api, image: api:1}
+"""
+
+
+def test_unreachable_toleration_sets_the_eviction_wait(tmp_path):
+    # The tuned case the recovery issue names: pods leave a dead node after 30 s, not 300 s.
+    path = tmp_path / "api.yaml"
+    path.write_text(TOLERANT)
+    inputs = read_manifests([path])
+    assert inputs.recovery_overrides["eviction_s"] == 30.0
+    assert any("for 30 s" in note for note in inputs.notes)
+    forever = TOLERANT.replace(
+        "effect: NoExecute\n        tolerationSeconds: 30\n", "effect: NoExecute\n"
+    )
+    path.write_text(forever)
+    assert read_manifests([path]).recovery_overrides["eviction_s"] == float("inf")
