@@ -164,16 +164,25 @@ def _service(c: Columns) -> Columns:
     moved = c["reschedule"].astype(bool)
     if moved.any():
         r = np.flatnonzero(moved)
-        service[r] = recovery.rescheduling_service_unavailability(
-            c["nodes"][r],
-            c["instances"][r],
-            c["min_instances"][r],
-            c["node_mttf_h"][r],
-            c["node_mttr_h"][r],
-            c["recovery_node_failure_s"][r],
-            failures_tolerated=c["failures_tolerated"][r],
-            instance_unavailability=c["instance_unavailability"][r],
+        names = ("nodes", "instances", "min_instances", "node_mttf_h", "node_mttr_h")
+        names += ("recovery_node_failure_s", "failures_tolerated", "instance_unavailability")
+        # Rows that differ only in inputs this model ignores (the load, say) share one value.
+        keys, which = np.unique(
+            np.stack([c[name][r].astype(float) for name in names], axis=1),
+            axis=0,
+            return_inverse=True,
         )
+        n, inst, k, mttf, mttr, recovery_s, tolerated, q_instance = keys.T
+        service[r] = recovery.rescheduling_service_unavailability(
+            n.astype(np.int64),
+            inst.astype(np.int64),
+            k.astype(np.int64),
+            mttf,
+            mttr,
+            recovery_s,
+            failures_tolerated=tolerated.astype(np.int64),
+            instance_unavailability=q_instance,
+        )[which.ravel()]
         # Rescheduling has no zone term: add the outages zone failures cause on their own
         # (nodes and containers perfect). P(A or B) <= P(A) + P(B), exact to first order.
         zoned = r[c["zone_unavailability"][r] > 0]
