@@ -151,6 +151,21 @@ def _plan_html(data: ReportData) -> str:
     return "\n".join(parts)
 
 
+def _ports(ports) -> str:
+    """Service ports as "80→8080/TCP" items."""
+    if not isinstance(ports, list):
+        return "" if ports is None else str(ports)
+    items = []
+    for p in ports:
+        if isinstance(p, dict):
+            target = p.get("target_port")
+            arrow = f"→{target}" if target not in (None, p.get("port")) else ""
+            items.append(f"{p.get('port')}{arrow}/{p.get('protocol') or 'TCP'}")
+        else:
+            items.append(str(p))
+    return ", ".join(items)
+
+
 def _manifest_html(manifest) -> str:
     parts = [
         f"<h2>From the manifests</h2><p>{html.escape(manifest.workload_kind)} "
@@ -172,7 +187,7 @@ def _manifest_html(manifest) -> str:
         parts.append("<h3>Resources per instance</h3>" + _table(header, rows, {1, 2, 3, 4}))
     if manifest.services:
         rows = [
-            [str(v.get("name", "")), str(v.get("type", "")), str(v.get("ports", ""))]
+            [str(v.get("name", "")), str(v.get("type", "")), _ports(v.get("ports"))]
             for v in manifest.services
         ]
         parts.append("<h3>Services</h3>" + _table(["name", "type", "ports"], rows))

@@ -551,7 +551,7 @@ def _select_workload(
     if len(workloads) > 1:
         raise ManifestError(
             f"{files}: {len(workloads)} workloads found ({listed}); choose one by name "
-            "(workload=...)"
+            "(--workload NAME on the command line, workload= in Python)"
         )
     return workloads[0]
 

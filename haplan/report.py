@@ -81,9 +81,10 @@ SECTIONS: tuple[Section, ...] = (
             Row("outage_frequency_per_year", "outages per year (node chain)", "1/yr"),
             Row("mean_outage_duration_min", "mean outage length (node chain)", "min"),
         ),
-        "Nodes fail independently; instances are spread as evenly as an anti-affinity "
-        "scheduler would; MTTF, frequency and outage length come from a birth-death chain "
-        "over node failures with the scenario's repair crews.",
+        "Nodes, containers and zones fail independently (with fewer repair crews than "
+        "nodes, failed nodes queue for repair); instances are spread as evenly as an "
+        "anti-affinity scheduler would. MTTF, frequency and outage length come from a "
+        "birth-death chain over node failures only, with the most loaded nodes failing first.",
     ),
     Section(
         "Latency behind the balancer",
