@@ -420,6 +420,8 @@ def metrics(scenario_or_frame: Scenario | pd.DataFrame) -> pd.DataFrame:
             f"scenario_or_frame={type(scenario_or_frame).__name__} is not valid: "
             "pass a haplan.Scenario or a pandas.DataFrame of scenario inputs"
         )
+    if len(frame) == 0:
+        raise ValueError("scenario_or_frame has no rows: give at least one scenario")
     data: Columns = validated_columns(frame)
     rows = len(frame)
     codes = _Codes(data, rows)

@@ -278,3 +278,32 @@ def test_failed_report_writes_no_csv(capsys, tmp_path):
     )
     assert code == 2 and "its directory does not exist" in err
     assert not csv.exists()
+
+
+def test_report_json_equals_the_metrics_row_exactly(capsys):
+    # The whole document, not a sample: every input and metric of the API's row, JSON-safe.
+    from haplan import metrics
+    from haplan.report import json_value
+    from haplan.scenario import Scenario
+
+    code, out, _ = run(
+        capsys, "report", "-N", "5", "--instances", "7", "-k", "3", "--format", "json"
+    )
+    assert code == 0
+    row = metrics(Scenario.default().with_overrides(nodes=5, instances=7, min_instances=3)).iloc[0]
+    expected = {
+        "inputs": {name: json_value(row[name]) for name in INPUT_NAMES},
+        "metrics": {name: json_value(row[name]) for name in row.index if name not in INPUT_NAMES},
+    }
+    assert json.loads(out) == expected
+
+
+def test_report_csv_equals_the_metrics_row_exactly(capsys, tmp_path):
+    from haplan import metrics
+    from haplan.scenario import Scenario
+
+    path = tmp_path / "row.csv"
+    assert run(capsys, "report", "-N", "4", "-R", "2", "--csv", str(path))[0] == 0
+    row = metrics(Scenario.default().with_overrides(nodes=4, replicas=2))
+    expected = row.astype(object).to_csv(index=False, lineterminator="\n")
+    assert path.read_text() == expected

@@ -137,6 +137,8 @@ def test_frame_keeps_its_index_and_matches_scenarios():
 def test_bad_argument():
     with pytest.raises(ValueError, match=r"scenario_or_frame=dict is not valid"):
         haplan.metrics({"nodes": 3})
+    with pytest.raises(ValueError, match=r"scenario_or_frame has no rows"):
+        haplan.metrics(pd.DataFrame({"nodes": []}))
 
 
 scenarios = st.builds(
