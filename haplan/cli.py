@@ -100,12 +100,16 @@ def load_inputs(inputs=(), workload=None, settings=(), **flags):
         base = Scenario.from_toml(tomls[0]) if tomls else Scenario.default()
         return base.with_overrides(**overrides), None
     from haplan.manifests import scenario_from_manifests
-    from haplan.recovery import preset
+    from haplan.recovery import RecoveryPipeline, preset
 
+    # Pipeline stages: the manifests' first, then the user's --set ones on top.
+    fields = {f.name for f in dataclasses.fields(RecoveryPipeline)} - {"name"}
+    stages = {k: overrides.pop(k) for k in list(overrides) if k in fields}
     scenario, read = scenario_from_manifests(manifests, workload=workload, **overrides)
-    if read.recovery_overrides and isinstance(scenario.orchestrator, str):
+    stages = {**read.recovery_overrides, **stages}
+    if stages and isinstance(scenario.orchestrator, str):
         tuned = dataclasses.replace(
-            preset(scenario.orchestrator, **read.recovery_overrides),
+            preset(scenario.orchestrator, **stages),
             name=f"{scenario.orchestrator} ({read.workload_name} manifest)",
         )
         scenario = scenario.with_overrides(orchestrator=tuned)

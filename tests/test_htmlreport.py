@@ -84,6 +84,16 @@ def test_report_from_manifest_uses_its_replicas_and_probes(capsys):
     assert inputs["orchestrator"] == "kubernetes (my-deployment manifest)"
 
 
+def test_set_stages_apply_on_top_of_the_manifest(capsys):
+    # The manifest has no readiness probe (0 s); --set eviction_s=30 shortens the eviction
+    # wait: 47.5 s detection + 30 s + 0.02 s scheduling + 2 s pull + 2 s start = 81.52 s.
+    code, out, _ = run(capsys, "report", ARTICLE, "--set", "eviction_s=30", "--format", "json")
+    assert code == 0
+    import json
+
+    assert json.loads(out)["metrics"]["recovery_node_failure_s"] == pytest.approx(81.52, rel=1e-12)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
