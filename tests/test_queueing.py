@@ -162,6 +162,39 @@ def test_erlang_against_mpmath_for_large_server_counts(servers, utilisation):
     assert queueing.erlang_c(servers, load) == pytest.approx(c_ref, rel=1e-9)
 
 
+def test_stirling_error_table_against_mpmath():
+    # Loader's stirlerr(n) = log n! − [(n + ½) log n − n + ½ log 2π]: the table for n ≤ 15,
+    # the series above. It is added to log p_c, so the absolute error is what matters: 2e-16.
+    n = np.arange(1, 40)
+    with mpmath.workdps(40):
+        expected = [
+            float(
+                mpmath.loggamma(k + 1)
+                - (k + 0.5) * mpmath.log(k)
+                + k
+                - mpmath.log(2 * mpmath.pi) / 2
+            )
+            for k in n
+        ]
+    np.testing.assert_allclose(
+        queueing._stirling_error(n.astype(float)), expected, rtol=0, atol=2e-16
+    )
+
+
+@pytest.mark.parametrize(
+    ("servers", "utilisation"),
+    [(50, 0.05), (1000, 0.5), (1e4, 0.9), (1e5, 0.97), (1e6, 0.99)],
+)
+def test_erlang_against_mpmath_below_capacity(servers, utilisation):
+    # Here P(X > c) < e^-42 and the incomplete gamma function is skipped (log P(X ≤ c) = 0);
+    # B is between 1e-86 and 1e-23, still a normal double, so relative accuracy is testable.
+    load = servers * utilisation
+    b_ref, c_ref = _erlang_b_mpmath(servers, load)
+    assert 1e-300 < b_ref < 1e-20
+    assert queueing.erlang_b(servers, load) == pytest.approx(b_ref, rel=1e-12)
+    assert queueing.erlang_c(servers, load) == pytest.approx(c_ref, rel=1e-12)
+
+
 def test_erlang_mixed_servers_match_elementwise():
     servers = np.array([1, 7, 300, 10_000, 1_000_000, 2, 0])
     load = np.array([0.5, 9.0, 280.0, 9_950.0, 999_000.0, 1.99, 3.0])
@@ -240,6 +273,107 @@ def test_quantiles_and_means_against_simulation():
         assert abs(share - q) < 4 * se
     share, se = _batch_mean((waits <= queueing.mmc_wait_quantile(0.95, lam, mu, c)) * 1.0)
     assert abs(share - 0.95) < 4 * se
+
+
+# --------------------------------------------------------------------------- mmc_summary
+
+
+def _mixed_rows(rows, seed):
+    """Servers log-uniform 1 … 10⁵, utilisation in (0, 1) with every 10th row overloaded."""
+    rng = np.random.default_rng(seed)
+    servers = np.floor(np.exp(rng.uniform(0, np.log(1e5), rows)))
+    utilisation = rng.uniform(0, 1, rows)
+    utilisation[::10] = rng.uniform(1, 1.5, utilisation[::10].size)
+    service_rate = rng.uniform(0.5, 50, rows)
+    return utilisation * servers * service_rate, service_rate, servers
+
+
+def test_mmc_summary_equals_the_separate_functions():
+    lam, mu, c = _mixed_rows(3000, seed=3)
+    lam[:3] = [0.0, (c[1] - 1) * mu[1], c[2] * mu[2]]  # no load, θ = μ, exactly at capacity
+    for q in (0.99, np.linspace(0, 0.999999, lam.size)):
+        summary = queueing.mmc_summary(lam, mu, c, q)
+        # the same code paths, so equal to rounding; 1e-12 relative is the required bound
+        np.testing.assert_allclose(
+            summary["wait_probability"], queueing.mmc_wait_probability(lam, mu, c), rtol=1e-12
+        )
+        np.testing.assert_allclose(
+            summary["mean_response_s"], queueing.mmc_mean_response(lam, mu, c), rtol=1e-12
+        )
+        np.testing.assert_allclose(
+            summary["response_quantile_s"],
+            queueing.mmc_response_quantile(q, lam, mu, c),
+            rtol=1e-12,
+        )
+        np.testing.assert_array_equal(summary["overloaded"], queueing.is_overloaded(lam, mu, c))
+    over = summary["overloaded"]
+    assert over[10::10].all() and over[2] and not over[1]
+    assert np.all(np.isinf(summary["mean_response_s"][over]))
+    assert np.all(np.isinf(summary["response_quantile_s"][over]))
+    np.testing.assert_array_equal(summary["wait_probability"][over], 1.0)
+    assert np.all(np.isfinite(summary["response_quantile_s"][~over]))
+
+
+def test_mmc_summary_input_kinds():
+    one = queueing.mmc_summary(2.4, 1.0, 3)
+    assert isinstance(one["mean_response_s"], float)
+    assert one["overloaded"] is False
+    assert one["response_quantile_s"] == queueing.mmc_response_quantile(0.99, 2.4, 1.0, 3)
+    rates = pd.Series([1.0, 2.0, 5.0], index=["a", "b", "c"])
+    table = pd.DataFrame(queueing.mmc_summary(rates, 1.0, 4, q=0.9))
+    assert list(table.index) == ["a", "b", "c"]
+    assert table["overloaded"].dtype == bool
+    assert list(table.columns) == [
+        "wait_probability",
+        "mean_response_s",
+        "response_quantile_s",
+        "overloaded",
+    ]
+    grid = queueing.mmc_summary(np.array([[1.0], [2.0]]), 1.0, [3, 4, 5])
+    assert grid["response_quantile_s"].shape == (2, 3)
+    with pytest.raises(ValueError, match=r"q=1 is out of range"):
+        queueing.mmc_summary(1.0, 1.0, 2, q=1.0)
+
+
+def _response_quantile_mpmath(q, lam, mu, c):
+    """Root of P(T > t) = 1 − q for the textbook mixture, 50 digits, C from mpmath's gammainc."""
+    _, wait = _erlang_b_mpmath(c, lam / mu)
+    with mpmath.workdps(50):
+        lam, mu, q, wait = (mpmath.mpf(x) for x in (lam, mu, q, wait))
+        theta = c * mu - lam
+
+        def log_sf(t):
+            if theta == mu:
+                hypo = (1 + mu * t) * mpmath.exp(-mu * t)
+            else:
+                hypo = (theta * mpmath.exp(-mu * t) - mu * mpmath.exp(-theta * t)) / (theta - mu)
+            return mpmath.log((1 - wait) * mpmath.exp(-mu * t) + wait * hypo) - mpmath.log1p(-q)
+
+        start = -mpmath.log1p(-q) / min(mu, theta)  # right of the root, log_sf is smooth
+        return float(mpmath.findroot(log_sf, start, tol=1e-40))
+
+
+@pytest.mark.parametrize(
+    ("lam", "mu", "c", "q"),
+    [
+        (2.4, 1.0, 3, 0.99),  # θ = 0.6 < μ: the wait's exponential dominates the tail
+        (45.0, 1.0, 50, 0.99),  # θ = 5 > μ
+        (2.0, 1.0, 3, 0.5),  # θ = μ exactly (the t·e^{−μt} limit)
+        (2.0000001, 1.0, 3, 0.99),  # θ ≈ μ, where Newton needs most steps
+        (99.9, 1.0, 100, 0.9),  # θ = 0.1, C ≈ 0.97
+        (9990.0, 2.0, 5000, 0.999),  # c = 5000, θ = 10
+        (0.5, 1.0, 1, 1e-6),  # small q: log1p keeps relative accuracy
+        (0.99, 1.0, 1, 1 - 1e-12),  # q near 1
+        (60.0, 1.0, 200, 0.99),  # C ≈ 7e-46: the service quantile itself
+    ],
+)
+def test_response_quantile_against_mpmath(lam, mu, c, q):
+    # the solver stops at 1e-13 relative; the inputs' rounding adds < 1e-14 for these rows
+    expected = _response_quantile_mpmath(q, lam, mu, c)
+    assert queueing.mmc_response_quantile(q, lam, mu, c) == pytest.approx(expected, rel=1e-12)
+    assert queueing.mmc_summary(lam, mu, c, q)["response_quantile_s"] == pytest.approx(
+        expected, rel=1e-12
+    )
 
 
 # --------------------------------------------------------------------------- input kinds
