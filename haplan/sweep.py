@@ -24,7 +24,10 @@ from haplan.scenario import INPUT_NAMES, Scenario, check_input_values
 
 __all__ = ["sweep", "grid", "grid_size"]
 
-DEFAULT_CHUNK_ROWS = 1_000_000
+DEFAULT_CHUNK_ROWS = 1_000_000  # numpy backend: one chunk per 1e6 scenarios
+#: Dask workers hold a chunk and its metrics (about 0.5 GB per 1e6 rows): smaller chunks keep
+#: a 1e8-scenario sweep under 1.1 GB in all (benchmarks/bench_dask_sweep.py).
+DEFAULT_DASK_CHUNK_ROWS = 250_000
 
 
 def _axis_values(name: str, value: Any) -> np.ndarray:
@@ -139,7 +142,7 @@ def sweep(
     base: Scenario | None = None,
     backend: str = "numpy",
     client: Any = None,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int | None = None,
     out: str | Path | None = None,
     file_format: str = "csv",
     lazy: bool = False,
@@ -159,8 +162,8 @@ def sweep(
     client : dask.distributed.Client or str, optional
         A Client or a scheduler address (``"tcp://host:8786"``) for ``backend="dask"``;
         without one a LocalCluster in this process is started and closed afterwards.
-    chunk_rows : int
-        Scenarios per chunk [count].
+    chunk_rows : int, optional
+        Scenarios per chunk [count]; default 1,000,000 on numpy, 250,000 on Dask.
     out : path, optional
         A directory: each chunk is written there (CSV or Parquet) instead of being returned,
         for grids that do not fit in memory; the list of file paths is returned.
@@ -190,6 +193,8 @@ def sweep(
     """
     if backend not in ("numpy", "dask"):
         raise ValueError(f"backend={backend!r} is not known: must be 'numpy' or 'dask'")
+    if chunk_rows is None:
+        chunk_rows = DEFAULT_DASK_CHUNK_ROWS if backend == "dask" or lazy else DEFAULT_CHUNK_ROWS
     if not isinstance(chunk_rows, int) or chunk_rows < 1:
         raise ValueError(f"chunk_rows={chunk_rows!r} is out of range: must be a whole number >= 1")
     if file_format not in ("csv", "parquet"):
