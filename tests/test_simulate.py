@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from haplan import availability, load, markov, recovery
+from haplan import simulate as simulation
 from haplan.scenario import Scenario
 from haplan.simulate import (
     METRICS,
@@ -262,6 +263,51 @@ def test_analytic_values_come_from_the_model_modules():
     assert row["z"] == pytest.approx((row["simulated"] - row["analytic"]) / row["se"])
 
 
+@pytest.mark.parametrize(
+    ("horizon_h", "narrow"),
+    [(2000.0, True), (40_000.0, False)],
+    ids=["32-bit-keys", "64-bit-keys"],
+)
+def test_integer_clock_is_fine_enough_and_agrees_with_theory(horizon_h, narrow):
+    # Nodes only: events are merged on integer ticks of the window. 32-bit keys are used only
+    # while a tick x nodes is at most 1e-5 of the shortest mean duration (10 h here); over
+    # 40 000 h that fails (2^29 ticks of 7.5e-5 h x 3 nodes > 1e-4 h), so 64-bit keys with
+    # 2^40 ticks take over. Both must agree with the closed forms.
+    scenario = Scenario(nodes=3, instances=6, min_instances=4, request_rate_rps=350.0, **NODES_ONLY)
+    model = simulation._build_model(scenario, horizon_h, Exponential(100.0), Exponential(10.0))
+    clock = model.fast.clock
+    assert clock.narrow == narrow
+    if narrow:
+        assert clock.tick_h * scenario.nodes <= 1e-5 * 10.0
+    else:
+        assert clock.tick_h == pytest.approx(horizon_h * 2.0**-40, rel=1e-9)
+    table = compare_with_analytic(scenario, horizon_h, int(3e6 // horizon_h), seed=31)
+    checked = table[table["se"] > 0]
+    assert len(checked) == 4
+    assert (checked["z"].abs() < Z_LIMIT).all(), table.to_string()
+
+
+def test_integer_clock_reads_a_hand_made_timeline_exactly():
+    # Two nodes with one instance each, both needed for the service, one for capacity (70
+    # req/s at 100 req/s x 0.7). Both up at 0; A fails at 100, B at 120, A is back at 150, B
+    # at 300, A fails again at 500 (thousandths of the window). Service down 100-300 and
+    # from 500 on (two outages), capacity short 120-150.
+    scenario = Scenario(nodes=2, instances=2, min_instances=2, request_rate_rps=70.0, **NODES_ONLY)
+    model = simulation._build_model(scenario, 1000.0, Exponential(100.0), Exponential(10.0))
+    clock = model.fast.clock
+    unit = clock.window // 1000
+    repair, failure = 0, 2  # c_max -/+ 1 instance
+    events = [(0, repair), (0, repair), (100, failure), (120, failure), (150, repair)]
+    events += [(300, repair), (500, failure)]
+    keys = [((t * unit) << clock.code_bits) + code for t, code in events]
+    keys = np.array([keys + [model.fast.pad] * 3], dtype=clock.dtype)
+    downtime_h, shortfall_h, outages = simulation._window_metrics(keys, model)[0]
+    hours_per_tick = 1000.0 / clock.window
+    assert downtime_h == pytest.approx((200 * unit + clock.window - 500 * unit) * hours_per_tick)
+    assert shortfall_h == pytest.approx(30 * unit * hours_per_tick)
+    assert outages == 2
+
+
 def test_worst_case_placement_chain_is_flagged_and_pessimistic():
     # 7 instances on 3 nodes (3, 2, 2), 5 needed: only the heavy node's failure is an outage,
     # but the node-count chain assumes the worst (any failure is one). The simulation shows
@@ -424,19 +470,29 @@ def test_pathwise_invariants(nodes, per_node, k_share, needed_extra, crash, seed
 # -- Dask ---------------------------------------------------------------------------------------
 
 
-def test_dask_gives_the_same_result_as_local():
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        Scenario(
+            nodes=3,
+            instances=7,
+            min_instances=5,
+            node_mttf_h=100.0,
+            node_mttr_h=10.0,
+            instance_mttf_h=50.0,
+            instance_mttr_h=2.0,
+        ),
+        # nodes only: the integer-clock path, whose work arrays are kept per thread
+        Scenario(nodes=4, instances=9, min_instances=6, **NODES_ONLY),
+    ],
+    ids=["crashes", "nodes-only"],
+)
+def test_dask_gives_the_same_result_as_local(scenario):
     distributed = pytest.importorskip("dask.distributed")
-    scenario = Scenario(
-        nodes=3,
-        instances=7,
-        min_instances=5,
-        node_mttf_h=100.0,
-        node_mttr_h=10.0,
-        instance_mttf_h=50.0,
-        instance_mttr_h=2.0,
-    )
     local = simulate(scenario, 500.0, 40, seed=21, chunk_size=7, per_replication=True)
-    client = distributed.Client(processes=False, n_workers=1, threads_per_worker=1)
+    client = distributed.Client(
+        processes=False, n_workers=1, threads_per_worker=2, dashboard_address=":0"
+    )
     try:
         remote = simulate(
             scenario, 500.0, 40, seed=21, chunk_size=7, per_replication=True, client=client
