@@ -307,3 +307,58 @@ def test_report_csv_equals_the_metrics_row_exactly(capsys, tmp_path):
     row = metrics(Scenario.default().with_overrides(nodes=4, replicas=2))
     expected = row.astype(object).to_csv(index=False, lineterminator="\n")
     assert path.read_text() == expected
+
+
+SIM_ARGS = ("-N", "5", "--instances", "5", "-k", "3", "--set", "node_mttf_h=100")
+SIM_ARGS += ("--set", "node_mttr_h=10", "--set", "instance_mttf_h=inf")
+
+
+def test_simulate_prints_the_comparison_exactly(capsys):
+    from haplan import simulate
+    from haplan.report import render_simulation_text
+    from haplan.scenario import Scenario
+
+    code, out, err = run(
+        capsys, "simulate", *SIM_ARGS, "--horizon-h", "500", "--replications", "20", "--seed", "7"
+    )
+    assert (code, err) == (0, "")
+    scenario = Scenario.default().with_overrides(
+        nodes=5, instances=5, min_instances=3, node_mttf_h=100, node_mttr_h=10,
+        instance_mttf_h=float("inf"),
+    )  # fmt: skip
+    table = simulate.compare_with_analytic(scenario, 500.0, 20, seed=7)
+    assert out == render_simulation_text(table, 500.0, 20, 7)
+    assert "service_unavailability" in out and "No outage was simulated" not in out
+
+
+def test_simulate_json_and_same_seed_same_numbers(capsys):
+    args = ("simulate", *SIM_ARGS, "--horizon-h", "300", "--replications", "10", "--format", "json")
+    first = run(capsys, *args)
+    second = run(capsys, *args)
+    assert first == second and first[0] == 0
+    document = json.loads(first[1])
+    assert set(document) == {
+        "service_unavailability",
+        "capacity_unavailability",
+        "outage_frequency_per_year",
+        "mean_outage_duration_min",
+    }
+    assert 0 < document["service_unavailability"]["simulated"] < 1
+
+
+def test_simulate_says_when_nothing_happened(capsys):
+    code, out, _ = run(capsys, "simulate", "--horizon-h", "1", "--replications", "2")
+    assert code == 0
+    assert "No outage was simulated: lengthen --horizon-h or add --replications" in out
+
+
+def test_report_with_simulation_section(capsys):
+    code, out, _ = run(capsys, "report", *SIM_ARGS, "--simulate", "5", "--format", "markdown")
+    assert code == 0
+    assert "## Monte Carlo cross-check" in out and "Monte Carlo: 5 replications x 8766 h" in out
+
+
+def test_simulate_rejects_bad_replications(capsys):
+    code, out, err = run(capsys, "simulate", "--replications", "1")
+    assert (code, out) == (2, "")
+    assert err.startswith("haplan: error: replications=1")
