@@ -2,6 +2,7 @@
 
 import json
 
+import click
 import pytest
 
 from haplan.cli import main
@@ -362,3 +363,16 @@ def test_simulate_rejects_bad_replications(capsys):
     code, out, err = run(capsys, "simulate", "--replications", "1")
     assert (code, out) == (2, "")
     assert err.startswith("haplan: error: replications=1")
+
+
+def test_every_command_has_help(capsys):
+    from haplan.cli import cli
+
+    assert set(cli.commands) == {"report", "sweep", "plan", "simulate"}
+    for name, command in cli.commands.items():
+        assert command.help and command.help.strip(), name
+        code, out, _ = run(capsys, name, "--help")
+        assert code == 0 and out.startswith(f"Usage: haplan {name} "), name
+        for parameter in command.params:
+            if isinstance(parameter, click.Option) and parameter.name not in ("help",):
+                assert parameter.help or parameter.show_default, (name, parameter.name)
