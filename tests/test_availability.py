@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from scipy.special import bdtrc
 
 from haplan import availability as av
+from haplan import markov
 
 SETTINGS = settings(max_examples=60, deadline=None)
 
@@ -384,3 +385,259 @@ def test_vectorised_rows_match_scalar_calls():
 def test_bad_input_names_the_parameter(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# --------------------------------------------------------------------------- outage frequency
+
+
+def component_list(nodes, instances, zones, node, instance, zone):
+    """Every component as (kind, index, mttf, mttr); node/instance/zone are (mttf, mttr)."""
+    return (
+        [("node", j, *node) for j in range(nodes)]
+        + [("instance", i, *instance) for i in range(instances)]
+        + [("zone", z, *zone) for z in range(min(zones, nodes))]
+    )
+
+
+def system_down_states(nodes, instances, k, zones, components):
+    """All 2^m component states (True = down) and whether the service is out in each;
+    components not listed never fail."""
+    _, zone_of = round_robin_layout(nodes, instances, zones)
+    m = len(components)
+    bits = ((np.arange(2**m)[:, None] >> np.arange(m)) & 1).astype(bool)
+    down = {
+        "node": np.zeros((2**m, nodes), bool),
+        "instance": np.zeros((2**m, instances), bool),
+        "zone": np.zeros((2**m, zones), bool),
+    }
+    for column, (kind, index, *_) in enumerate(components):
+        down[kind][:, index] = bits[:, column]
+    node_of = np.arange(instances) % nodes  # instance i on node i mod N
+    running = ~down["instance"] & ~down["node"][:, node_of] & ~down["zone"][:, zone_of[node_of]]
+    return bits, running.sum(axis=1) < k
+
+
+def ctmc_outages(nodes, instances, k, zones, node, instance, zone=(math.inf, 0.0)):
+    """Brute-force continuous-time Markov chain over every component state: π from a numpy
+    solve of πQ = 0, Σπ = 1; ν = Σ_{up s} π_s Σ_{s→down} rate. Returns (ν, U)."""
+    components = [
+        c
+        for c in component_list(nodes, instances, zones, node, instance, zone)
+        if math.isfinite(c[2])
+    ]
+    bits, down = system_down_states(nodes, instances, k, zones, components)
+    states, m = bits.shape
+    generator = np.zeros((states, states))
+    failure = np.array([1.0 / c[2] for c in components])
+    repair = np.array([1.0 / c[3] for c in components])
+    rate_up_to_out = np.zeros(states)
+    for c in range(m):
+        target = np.arange(states) ^ (1 << c)
+        rate = np.where(bits[:, c], repair[c], failure[c])
+        generator[np.arange(states), target] = rate
+        rate_up_to_out += np.where(~bits[:, c] & ~down & down[target], failure[c], 0.0)
+    generator[np.arange(states), np.arange(states)] = -generator.sum(axis=1)
+    system = generator.T.copy()
+    system[-1, :] = 1.0
+    rhs = np.zeros(states)
+    rhs[-1] = 1.0
+    pi = np.linalg.solve(system, rhs)
+    return float(pi @ rate_up_to_out), float(pi[down].sum())
+
+
+def product_form_outages_mp(nodes, instances, k, zones, node, instance, zone):
+    """ν = Σ_{up s} π_s Σ_{component failures s→down} λ with π the product of the component
+    probabilities, in 50-digit arithmetic."""
+    mpmath.mp.dps = 50
+    components = component_list(nodes, instances, zones, node, instance, zone)
+    bits, down = system_down_states(nodes, instances, k, zones, components)
+    mttf = [mpmath.mpf(c[2]) for c in components]
+    mttr = [mpmath.mpf(c[3]) for c in components]
+    q = [r / (f + r) for f, r in zip(mttf, mttr, strict=True)]
+    a = [f / (f + r) for f, r in zip(mttf, mttr, strict=True)]
+    total = mpmath.mpf(0)
+    for s in np.flatnonzero(~down):
+        pi = mpmath.fprod(q[c] if bits[s, c] else a[c] for c in range(len(components)))
+        rate = mpmath.fsum(
+            1 / mttf[c] for c in range(len(components)) if not bits[s, c] and down[s ^ (1 << c)]
+        )
+        total += pi * rate
+    return total
+
+
+def unavailabilities(node, instance, zone):
+    return [av.steady_state_unavailability(*pair) for pair in (node, instance, zone)]
+
+
+@pytest.mark.parametrize(
+    ("nodes", "instances", "k", "zones", "node", "instance", "zone"),
+    [
+        (3, 4, 2, 1, (100.0, 2.0), (40.0, 0.5), (math.inf, 0.0)),  # uneven loads [2, 1, 1]
+        (3, 4, 3, 1, (100.0, 2.0), (40.0, 0.5), (math.inf, 0.0)),
+        (4, 5, 3, 2, (100.0, 2.0), (60.0, 1.0), (200.0, 5.0)),  # zones {0,2}: 3, {1,3}: 2
+        (4, 3, 2, 2, (50.0, 3.0), (30.0, 0.2), (80.0, 4.0)),  # an empty node (load 0)
+        (4, 6, 4, 3, (20.0, 1.0), (math.inf, 0.0), (40.0, 2.0)),  # zone sizes 2, 1, 1
+    ],
+)
+def test_outages_equal_markov_chain_over_every_component(
+    nodes, instances, k, zones, node, instance, zone
+):
+    # The chain is exact; only the dense solve's rounding (condition ~1e3) separates us.
+    frequency, unavailability = ctmc_outages(nodes, instances, k, zones, node, instance, zone)
+    args = (nodes, instances, k, *node, *instance, zones, *zone)
+    got = av.service_outages(*args)
+    assert got["outage_frequency"] == pytest.approx(frequency, rel=1e-10)
+    assert got["outage_frequency"] * got["mean_outage_duration"] == pytest.approx(
+        unavailability, rel=1e-10
+    )
+    # ν × duration is U of service_unavailability by construction: rounding only.
+    qn, qi, qz = unavailabilities(node, instance, zone)
+    u = av.service_unavailability(nodes, instances, k, qn, qi, zones, qz)
+    assert got["outage_frequency"] * got["mean_outage_duration"] == pytest.approx(u, rel=1e-12)
+    a = av.service_availability(nodes, instances, k, qn, qi, zones, qz)
+    assert got["outage_frequency"] * got["mean_up_time"] == pytest.approx(a, rel=1e-12)
+    assert av.service_outage_frequency(*args) == got["outage_frequency"]
+
+
+@given(st.integers(1, 12), st.integers(1, 4), st.data())
+@settings(max_examples=40, deadline=None)
+def test_outage_frequency_equals_birth_death_chain(nodes, per_node, data):
+    # C = N × R with node failures only: "fewer than m nodes up" exactly, so the chain's
+    # λ_{f−1} π_{f−1} is the same number; both are exact, rounding only.
+    instances = nodes * per_node
+    k = data.draw(st.integers(1, instances))
+    mttf = data.draw(st.floats(1.0, 1e6))
+    mttr = data.draw(st.floats(0.01, 100.0))
+    chain = markov.BirthDeath(nodes, 1.0 / mttf, 1.0 / mttr)
+    expected = chain.outage_frequency(av.min_nodes_up(nodes, instances, k))
+    got = av.service_outage_frequency(nodes, instances, k, mttf, mttr)
+    assert got == pytest.approx(expected, rel=1e-11, abs=1e-300)
+    duration = av.service_outages(nodes, instances, k, mttf, mttr)["mean_outage_duration"]
+    expected_duration = chain.mean_outage_duration(av.min_nodes_up(nodes, instances, k))
+    if expected > 1e-290:  # the chain's duration is nan/inf once π underflows
+        assert duration == pytest.approx(expected_duration, rel=1e-11)
+
+
+def test_tiny_outage_frequency_against_mpmath():
+    # k = 1: all 4 instances down, i.e. both zones (nodes {0, 2} hold 3, node 1 holds 1) or
+    # a zone and the other zone's nodes; q ≈ 1e-12 each: ν ~ 1e-24 /h. 50-digit enumeration
+    # of the same product-form chain; the float sums keep ~1e-14 relative: rtol 1e-12.
+    case = (3, 4, 1, 2, (1e12, 1.0), (1e13, 0.1), (1e12, 2.0))
+    expected = product_form_outages_mp(*case)
+    nodes, instances, k, zones, node, instance, zone = case
+    got = av.service_outage_frequency(nodes, instances, k, *node, *instance, zones, *zone)
+    assert 1e-26 < expected < 1e-22
+    assert got == pytest.approx(float(expected), rel=1e-12)
+
+
+@st.composite
+def outage_cases(draw):
+    nodes = draw(st.integers(1, 7))
+    instances = draw(st.integers(1, 12))
+    times = st.floats(0.1, 1e6)
+    return dict(
+        nodes=nodes,
+        instances=instances,
+        min_instances=draw(st.integers(1, instances)),
+        node_mttf=draw(times),
+        node_mttr=draw(st.floats(0.01, 100.0)),
+        instance_mttf=draw(st.one_of(times, st.just(math.inf))),
+        instance_mttr=draw(st.floats(0.0, 10.0)),
+        zones=draw(st.integers(1, 3)),
+        zone_mttf=draw(st.one_of(times, st.just(math.inf))),
+        zone_mttr=draw(st.floats(0.0, 10.0)),
+    )
+
+
+@given(outage_cases())
+@settings(max_examples=60, deadline=None)
+def test_outage_frequency_and_duration_give_unavailability(case):
+    got = av.service_outages(**case)
+    frequency = got["outage_frequency"]
+    assert frequency >= 0.0 and math.isfinite(frequency)
+    qn, qi, qz = unavailabilities(
+        (case["node_mttf"], case["node_mttr"]),
+        (case["instance_mttf"], case["instance_mttr"]),
+        (case["zone_mttf"], case["zone_mttr"]),
+    )
+    args = (case["nodes"], case["instances"], case["min_instances"], qn, qi, case["zones"], qz)
+    u = av.service_unavailability(*args)
+    if frequency > 0:
+        assert frequency * got["mean_outage_duration"] == pytest.approx(u, rel=1e-12)
+        up = av.service_availability(*args)
+        assert frequency * got["mean_up_time"] == pytest.approx(up, rel=1e-12)
+    else:
+        assert u == 0.0
+
+
+@given(st.integers(1, 4), st.integers(1, 6), st.integers(1, 3), st.data())
+@settings(max_examples=40, deadline=None)
+def test_outage_frequency_equals_state_enumeration(nodes, instances, zones, data):
+    # Every layout up to 4 nodes, 6 instances, 3 zones: ν = Σ_{up s} π_s Σ_{s→down} λ with
+    # product-form π over all 2^m states, float sums of positive terms: rtol 1e-10.
+    k = data.draw(st.integers(1, instances))
+    times = [data.draw(st.floats(low, high)) for low, high in [(1.0, 1e4), (0.01, 10.0)] * 3]
+    node, instance, zone = times[0:2], times[2:4], times[4:6]
+    components = component_list(nodes, instances, zones, node, instance, zone)
+    bits, down = system_down_states(nodes, instances, k, zones, components)
+    mttf = np.array([c[2] for c in components])
+    mttr = np.array([c[3] for c in components])
+    pi = np.prod(np.where(bits, mttr / (mttf + mttr), mttf / (mttf + mttr)), axis=1)
+    flipped = down[np.arange(len(pi))[:, None] ^ (1 << np.arange(len(components)))]
+    failing_out = ~bits & ~down[:, None] & flipped
+    expected = float(pi @ (failing_out / mttf).sum(axis=1))
+    got = av.service_outage_frequency(nodes, instances, k, *node, *instance, zones, *zone)
+    assert got == pytest.approx(expected, rel=1e-10, abs=1e-300)
+
+
+def test_zero_repair_time_is_no_outage_and_k_zero_is_never_down():
+    # instantaneous downs count as nothing: the same as components that never fail
+    with_zero = av.service_outages(4, 6, 4, 100.0, 2.0, 50.0, 0.0, 2, 300.0, 0.0)
+    never = av.service_outages(4, 6, 4, 100.0, 2.0)
+    for name in ("outage_frequency", "mean_outage_duration", "mean_up_time"):
+        assert with_zero[name] == pytest.approx(never[name], rel=1e-14)
+    none = av.service_outages(3, 6, [0, -1], 100.0, 2.0)
+    np.testing.assert_array_equal(none["outage_frequency"], [0.0, 0.0])
+    assert np.isnan(none["mean_outage_duration"]).all()
+    np.testing.assert_array_equal(none["mean_up_time"], [np.inf, np.inf])
+    perfect = av.service_outages(3, 3, 2, math.inf, 1.0)
+    assert perfect["outage_frequency"] == 0.0 and perfect["mean_up_time"] == math.inf
+
+
+def test_outage_input_kinds_and_vectorised_rows():
+    rng = np.random.default_rng(11)
+    rows = 150
+    nodes = rng.integers(1, 9, rows)
+    instances = rng.integers(1, 20, rows)
+    k = rng.integers(-1, instances + 1)
+    zones = rng.integers(1, 4, rows)
+    times = [10.0 ** rng.uniform(low, high, rows) for low, high in ((2, 6), (-1, 1))] * 3
+    together = av.service_outage_frequency(nodes, instances, k, *times[:4], zones, *times[4:])
+    one_by_one = [
+        av.service_outage_frequency(n, c, kk, t0, t1, t2, t3, z, t4, t5)
+        for n, c, kk, z, t0, t1, t2, t3, t4, t5 in zip(
+            nodes, instances, k, zones, *times, strict=True
+        )
+    ]
+    assert isinstance(one_by_one[0], float)
+    np.testing.assert_allclose(together, one_by_one, rtol=1e-12, atol=0)
+    series = pd.Series([2, 3], index=["a", "b"])
+    out = av.service_outages(series, 6, 4, 100.0, 1.0)
+    assert all(isinstance(v, pd.Series) and list(v.index) == ["a", "b"] for v in out.values())
+    assert isinstance(av.service_outage_frequency([2, 3], 6, 4, 100.0, 1.0), np.ndarray)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (dict(node_mttf=0.0), r"node_mttf=0 is out of range"),
+        (dict(node_mttr=-1.0), r"node_mttr=-1"),
+        (dict(instance_mttr=math.inf), r"instance_mttr=inf"),
+        (dict(zone_mttf=math.nan), r"zone_mttf=nan"),
+        (dict(min_instances=7), r"min_instances=7 .* instances=6"),
+    ],
+)
+def test_outage_bad_input_names_the_parameter(kwargs, message):
+    args = dict(nodes=3, instances=6, min_instances=4, node_mttf=100.0, node_mttr=1.0)
+    with pytest.raises(ValueError, match=message):
+        av.service_outage_frequency(**{**args, **kwargs})
