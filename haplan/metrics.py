@@ -213,15 +213,62 @@ def _nines(c: Columns) -> Columns:
 
 
 def _outages(c: Columns) -> Columns:
+    """Outage frequency, mean outage length and mean up time between outages.
+
+    Independent repairs (unlimited crews, no rescheduling): the exact frequency over the
+    placement with node, container and zone failures (``availability.service_outages``), so
+    frequency × duration = ``service_unavailability``. Otherwise the node-count birth–death
+    chain (``markov.service_outage_metrics``: node failures only, most loaded nodes first).
+    """
+    rows = len(c["nodes"])
     crews = c["repair_crews"].astype(float)
-    return markov.service_outage_metrics(
-        c["nodes"],
-        c["instances"],
-        c["min_instances"],
-        c["node_mttf_h"],
-        c["node_mttr_h"],
-        np.where(np.isnan(crews), np.inf, crews),
-    )
+    chain = (crews < c["nodes"]) | c["reschedule"].astype(bool)  # NaN crews: unlimited
+    out = {
+        "service_mttf_h": np.empty(rows),
+        "outage_frequency_per_year": np.empty(rows),
+        "mean_outage_duration_min": np.empty(rows),
+    }
+    exact = np.flatnonzero(~chain)
+    if exact.size:
+        o = availability.service_outages(
+            *(
+                c[name][exact]
+                for name in (
+                    "nodes",
+                    "instances",
+                    "min_instances",
+                    "node_mttf_h",
+                    "node_mttr_h",
+                    "instance_mttf_h",
+                    "instance_mttr_h",
+                    "zones",
+                    "zone_mttf_h",
+                    "zone_mttr_h",
+                )
+            )
+        )
+        out["service_mttf_h"][exact] = o["mean_up_time"]
+        out["outage_frequency_per_year"][exact] = o["outage_frequency"] * markov.HOURS_PER_YEAR
+        out["mean_outage_duration_min"][exact] = o["mean_outage_duration"] * 60.0
+    queued = np.flatnonzero(chain)
+    if queued.size:
+        o = markov.service_outage_metrics(
+            c["nodes"][queued],
+            c["instances"][queued],
+            c["min_instances"][queued],
+            c["node_mttf_h"][queued],
+            c["node_mttr_h"][queued],
+            np.where(np.isnan(crews[queued]), np.inf, crews[queued]),
+        )
+        frequency = o["outage_frequency_per_year"]
+        duration_h = o["mean_outage_duration_min"] / 60.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # The same quantity as above: the mean up period, cycle length minus outage.
+            up_h = np.where(frequency > 0, markov.HOURS_PER_YEAR / frequency - duration_h, np.inf)
+        out["service_mttf_h"][queued] = up_h
+        out["outage_frequency_per_year"][queued] = frequency
+        out["mean_outage_duration_min"][queued] = o["mean_outage_duration_min"]
+    return out
 
 
 def _latency(c: Columns) -> Columns:
@@ -310,7 +357,7 @@ METRIC_GROUPS: list[MetricGroup] = [
     ),
     MetricGroup(
         "outages",
-        (*_SIZE, "min_instances", "node_mttf_h", "node_mttr_h", "repair_crews"),
+        (*_SIZE, "min_instances", *_MTTX, "zones", "repair_crews", "reschedule"),
         ("service_mttf_h", "outage_frequency_per_year", "mean_outage_duration_min"),
         _outages,
     ),

@@ -77,14 +77,15 @@ SECTIONS: tuple[Section, ...] = (
             Row("service_availability", "service availability", "%", "percent"),
             Row("nines", "nines, -log10(unavailability)", "nines"),
             Row("downtime_min_per_year", "expected downtime per 365.25-day year", "min/yr"),
-            Row("service_mttf_h", "mean time to service outage (node chain)", "h"),
-            Row("outage_frequency_per_year", "outages per year (node chain)", "1/yr"),
-            Row("mean_outage_duration_min", "mean outage length (node chain)", "min"),
+            Row("service_mttf_h", "mean up time between outages", "h"),
+            Row("outage_frequency_per_year", "outages per year", "1/yr"),
+            Row("mean_outage_duration_min", "mean outage length", "min"),
         ),
         "Nodes, containers and zones fail independently (with fewer repair crews than "
         "nodes, failed nodes queue for repair); instances are spread as evenly as an "
-        "anti-affinity scheduler would. MTTF, frequency and outage length come from a "
-        "birth-death chain over node failures only, with the most loaded nodes failing first.",
+        "anti-affinity scheduler would. With independent repairs, outages per year x mean "
+        "length = unavailability exactly; with queued repairs or rescheduling they come from "
+        "a birth-death chain over node failures only, the most loaded nodes failing first.",
     ),
     Section(
         "Latency behind the balancer",

@@ -68,9 +68,14 @@ def test_wiring_matches_the_public_functions():
     assert u > availability.service_unavailability(5, 7, 3, qn, qi, 2, qz)
     assert row["nines"] == pytest.approx(availability.nines(u), rel=1e-13)
     assert row["downtime_min_per_year"] == pytest.approx(u * 365.25 * 1440, rel=1e-14)
+    # Queued repairs: outages from the node-count chain; the up time is cycle minus outage.
     chain = markov.service_outage_metrics(5, 7, 3, 2000.0, 20.0, 1)
-    for name in ("service_mttf_h", "outage_frequency_per_year", "mean_outage_duration_min"):
+    for name in ("outage_frequency_per_year", "mean_outage_duration_min"):
         assert row[name] == chain[name], name
+    cycle_h = 8766.0 / chain["outage_frequency_per_year"]
+    assert row["service_mttf_h"] == pytest.approx(
+        cycle_h - chain["mean_outage_duration_min"] / 60, rel=1e-12
+    )
     assert row["mean_response_ms"] == 1e3 * balancing.mean_response_time(
         "round_robin", 400.0, 90.0, 7
     )
@@ -86,6 +91,14 @@ def test_wiring_matches_the_public_functions():
         markov.crew_service_unavailability(5, 7, needed, 2000.0, 20.0, 1, qi, 2, qz), rel=1e-13
     )
     unlimited = haplan.metrics(s.with_overrides(repair_crews=5)).iloc[0]  # crews = nodes
+    exact = availability.service_outages(5, 7, 3, 2000.0, 20.0, 500.0, 0.5, 2, 10_000.0, 4.0)
+    assert unlimited["outage_frequency_per_year"] == exact["outage_frequency"] * 8766.0
+    assert unlimited["mean_outage_duration_min"] == exact["mean_outage_duration"] * 60.0
+    assert unlimited["service_mttf_h"] == exact["mean_up_time"]
+    # Frequency x duration is the unavailability: the columns tell one story.
+    assert unlimited["outage_frequency_per_year"] / 8766.0 * (
+        unlimited["mean_outage_duration_min"] / 60.0
+    ) == pytest.approx(unlimited["service_unavailability"], rel=1e-12)
     assert unlimited["service_unavailability"] == availability.service_unavailability(
         5, 7, 3, qn, qi, 2, qz
     )
