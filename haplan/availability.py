@@ -347,8 +347,12 @@ def _power(x, count, size):
     return result
 
 
-def _node_down(load, q_node, q_instance, size):
-    """Instances down on one node holding ``load`` instances (node or instance failures)."""
+def _node_down(load, q_node, q_instance, size, count_up=False):
+    """Instances down on one node holding ``load`` instances (node or instance failures).
+
+    With ``count_up``, the distribution of the instances *up* instead (a down node has none
+    up): the same numbers in reverse order, truncated at ``size`` from the other end.
+    """
     down = np.arange(load + 1)
     q = q_instance[:, None]
     # Binomial pmf in log space (exact to ~1e-14 relative, and far cheaper than scipy.stats
@@ -363,6 +367,8 @@ def _node_down(load, q_node, q_instance, size):
         )
     pmf = np.exp(log_pmf) * (1.0 - q_node)[:, None]
     pmf[:, load] += q_node
+    if count_up:
+        pmf = pmf[:, ::-1]
     out = np.zeros((q_node.shape[0], size + 1))
     kept = min(load + 1, size)
     out[:, :kept] = pmf[:, :kept]
@@ -385,10 +391,11 @@ def _zone_types(nodes, instances, zones):
     return base, [(int(n), int(h), int(light)) for (h, light), n in zip(pairs, counts, strict=True)]
 
 
-def _down_distribution(nodes, instances, zones, q_node, q_instance, q_zone, size):
+def _down_distribution(nodes, instances, zones, q_node, q_instance, q_zone, size, count_up=False):
+    """Truncated distribution of the instances down (or, with ``count_up``, up) in all."""
     base, zone_types = _zone_types(nodes, instances, zones)
-    heavy_node = _node_down(base + 1, q_node, q_instance, size)
-    light_node = _node_down(base, q_node, q_instance, size) if base > 0 else None
+    heavy_node = _node_down(base + 1, q_node, q_instance, size, count_up)
+    light_node = _node_down(base, q_node, q_instance, size, count_up) if base > 0 else None
     total = None
     for count, heavy, light in zone_types:
         zone_instances = heavy * (base + 1) + light * base
@@ -400,7 +407,7 @@ def _down_distribution(nodes, instances, zones, q_node, q_instance, q_zone, size
             size,
         )
         zone_dist = in_zone * (1.0 - q_zone)[:, None]
-        zone_dist[:, min(zone_instances, size)] += q_zone
+        zone_dist[:, 0 if count_up else min(zone_instances, size)] += q_zone  # zone down
         total = _convolve(total, _power(zone_dist, count, size), size)
     return total
 
@@ -428,6 +435,29 @@ def _service_inputs(
     return arrays
 
 
+def _side_probabilities(nodes, instances, zones, k, qn, qi, qz, rows, count_up):
+    """(unavailability, availability) of ``rows`` of one structure, counting instances up
+    (``count_up``) or down; both sides are sums of non-negative terms, never 1 − x."""
+    # Counting down: out when down >= C - k + 1. Counting up: out when up <= k - 1.
+    threshold = (k if count_up else instances - k + 1).astype(np.int64)
+    size = int(threshold.max())
+    # Rows that differ only in k share one distribution (a sweep over load does that).
+    q = np.stack([qn[rows], qi[rows], qz[rows]], axis=1)
+    if (q == q[0]).all():
+        probabilities, which = q[:1], np.zeros(rows.size, dtype=np.int64)
+    else:
+        probabilities, which = np.unique(q, axis=0, return_inverse=True)
+        which = which.ravel()
+    dist = _down_distribution(
+        nodes, instances, zones, *probabilities.T.copy(), size, count_up=count_up
+    )
+    tail = np.minimum(np.cumsum(dist[:, ::-1], axis=1)[:, ::-1], 1.0)  # P(X >= j)
+    head = np.minimum(np.cumsum(dist, axis=1), 1.0)  # P(X <= j); rounding never exceeds 1
+    if count_up:  # U = P(up <= k - 1), A = P(up >= k)
+        return head[which, threshold - 1], tail[which, threshold]
+    return tail[which, threshold], head[which, threshold - 1]
+
+
 def _service_probabilities(n, c, k, qn, qi, z, qz):
     """(unavailability, availability) arrays for validated, broadcast inputs."""
     shape = n.shape
@@ -442,23 +472,16 @@ def _service_probabilities(n, c, k, qn, qi, z, qz):
         order = np.argsort(group_of, kind="stable")
         bounds = np.searchsorted(group_of[order], np.arange(len(keys) + 1))
         for g, (nodes, instances, zones) in enumerate(keys.astype(np.int64)):
-            rows = active[order[bounds[g] : bounds[g + 1]]]
-            threshold = (instances - k[rows] + 1).astype(np.int64)  # down >= threshold: out
-            size = int(threshold.max())
-            # Rows that differ only in k share one distribution (a sweep over load does that).
-            q = np.stack([qn[rows], qi[rows], qz[rows]], axis=1)
-            if (q == q[0]).all():
-                probabilities, which = q[:1], np.zeros(rows.size, dtype=np.int64)
-            else:
-                probabilities, which = np.unique(q, axis=0, return_inverse=True)
-                which = which.ravel()
-            dist = _down_distribution(
-                int(nodes), int(instances), int(zones), *probabilities.T.copy(), size
-            )
-            tail = np.cumsum(dist[:, ::-1], axis=1)[:, ::-1]
-            head = np.cumsum(dist, axis=1)
-            down[rows] = np.minimum(tail[which, threshold], 1.0)  # rounding never exceeds 1
-            up[rows] = np.minimum(head[which, threshold - 1], 1.0)
+            group = active[order[bounds[g] : bounds[g + 1]]]
+            # The service is down when at most k - 1 instances are up, i.e. at least
+            # C - k + 1 are down: count whichever side is shorter, so the truncated
+            # distributions hold min(k, C - k + 1) + 1 entries (k = 1 needs two).
+            short_up = k[group] <= instances - k[group] + 1
+            for rows, count_up in ((group[short_up], True), (group[~short_up], False)):
+                if rows.size:
+                    down[rows], up[rows] = _side_probabilities(
+                        int(nodes), int(instances), int(zones), k[rows], qn, qi, qz, rows, count_up
+                    )
     return down.reshape(shape), up.reshape(shape)
 
 
