@@ -85,11 +85,6 @@ def _format_value(x: float) -> str:
     return f"{x:g}"
 
 
-def broadcast(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Broadcast float arrays against each other (a thin wrapper for readability)."""
-    return tuple(np.broadcast_arrays(*arrays))
-
-
 def restore(result: Any, *inputs: Any):
     """Return ``result`` as the inputs' kind: float, Series (first Series' index) or ndarray."""
     for item in inputs:
