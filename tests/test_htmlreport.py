@@ -2,6 +2,7 @@
 real headless browser rendering the page."""
 
 import base64
+import io
 import os
 import re
 import shutil
@@ -53,8 +54,13 @@ def test_html_has_every_section_and_embedded_pngs(article_html):
         assert f">{title}</h2>" in text, title
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', text)
     assert len(images) == 5
+    from matplotlib.image import imread
+
     for data in images:
-        assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
+        png = base64.b64decode(data)
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        pixels = imread(io.BytesIO(png), format="png")  # decodes: a real picture
+        assert pixels.shape[0] > 200 and pixels.shape[1] > 300 and pixels.std() > 0.01
     # Self-contained: nothing is fetched (no remote or relative resource references).
     assert not re.search(r'(src|href)="(?!data:)', text)
     assert "my-deployment" in text and "my-service" in text
@@ -150,6 +156,7 @@ def test_html_renders_in_a_real_browser(article_html, tmp_path):
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
+        "--host-resolver-rules=MAP * ~NOTFOUND",  # no network: the page must be self-contained
         f"--user-data-dir={tmp_path / 'profile'}",
     ]
     url = article_html.as_uri()
