@@ -318,6 +318,11 @@ def _convolve(x, y, size):
         return y
     if y is None:
         return x
+    if size == 1:  # two entries (k = 1 counted up): the general branch's sums, without overhead
+        out = np.empty_like(x)
+        out[:, 0] = x[:, 0] * y[:, 0]
+        out[:, 1] = x[:, 1] + x[:, 0] * y[:, 1]
+        return out
     tail_y = np.cumsum(y[:, ::-1], axis=1)[:, ::-1]  # tail_y[:, t] = P(Y >= t)
     out = np.empty_like(x)
     rows = x.shape[0]
@@ -357,11 +362,12 @@ def _node_down(load, q_node, q_instance, size, count_up=False):
     q = q_instance[:, None]
     # Binomial pmf in log space (exact to ~1e-14 relative, and far cheaper than scipy.stats
     # for the thousands of small calls a sweep makes): C(L, d) q^d (1 - q)^(L - d).
+    log_factorial = special.gammaln(down + 1)  # log d!, d = 0 … L
     with np.errstate(divide="ignore"):
         log_pmf = (
-            special.gammaln(load + 1)
-            - special.gammaln(down + 1)
-            - special.gammaln(load - down + 1)
+            log_factorial[load]
+            - log_factorial
+            - log_factorial[::-1]
             + special.xlogy(down, q)
             + special.xlog1py(load - down, -q)
         )
@@ -394,7 +400,10 @@ def _zone_types(nodes, instances, zones):
 def _down_distribution(nodes, instances, zones, q_node, q_instance, q_zone, size, count_up=False):
     """Truncated distribution of the instances down (or, with ``count_up``, up) in all."""
     base, zone_types = _zone_types(nodes, instances, zones)
-    heavy_node = _node_down(base + 1, q_node, q_instance, size, count_up)
+    # only built when some node holds base + 1 (C not a multiple of N)
+    heavy_node = (
+        _node_down(base + 1, q_node, q_instance, size, count_up) if instances % nodes else None
+    )
     light_node = _node_down(base, q_node, q_instance, size, count_up) if base > 0 else None
     total = None
     for count, heavy, light in zone_types:
@@ -402,7 +411,7 @@ def _down_distribution(nodes, instances, zones, q_node, q_instance, q_zone, size
         if zone_instances == 0:
             continue
         in_zone = _convolve(
-            _power(heavy_node, heavy, size),
+            _power(heavy_node, heavy, size) if heavy else None,
             _power(light_node, light, size) if light_node is not None else None,
             size,
         )
@@ -533,11 +542,12 @@ def service_unavailability(
     is r with probability q_node, else Binomial(r, q_instance); a zone's count is the
     convolution of its nodes' counts when the zone is up and its whole instance count with
     probability q_zone; the service's count D is the convolution over zones (generating
-    functions, [1]_ §3.9). U = P(D ≥ C − k + 1), summed from the down side. Distributions are
-    truncated at C − k + 1 (one lumped tail entry), so the cost is
-    O((C − k + 1)² · log N) per scenario, grouped over identical (N, C, Z). Direct (not FFT)
-    convolution of non-negative numbers keeps relative precision at any magnitude down to
-    float underflow (~1e-300).
+    functions, [1]_ §3.9). U = P(D ≥ C − k + 1). The same holds for the count of instances
+    *up* (0 for a down node or zone), with U = P(up ≤ k − 1); each row is counted on the
+    shorter side, truncated at min(k, C − k + 1) (one lumped tail entry), so the cost is
+    O(min(k, C − k + 1)² · log N) per scenario, grouped over identical (N, C, Z). Direct
+    (not FFT) convolution of non-negative numbers keeps relative precision at any magnitude
+    down to float underflow (~1e-300).
 
     References
     ----------
@@ -612,12 +622,38 @@ def service_availability(
 #
 # Frequency of entries into the down set, ν = Σ_i f_i · I_i over independent two-state
 # components: f_i = 1/(MTTF_i + MTTR_i) is component i's failure frequency and
-# I_i = U(i down) − U(i up) its Birnbaum importance (the probability that i is critical). With
-# D_rest the instances down among everything but component i (truncated rows as above) and T
-# the first down count that is an outage, every I_i is a sum of non-negative products:
-#   node with load L (its zone up):  a_zone · Σ_{j=1..L} P(D_rest = T−j) · P(Bin(L, q_inst) < j)
-#   instance on such a node:   a_zone · a_node · Σ_{j=1..L} P(D_rest = T−j) · P(Bin(L−1) = j−1)
-#   zone holding M instances:        Σ_{j=1..M} P(D_rest = T−j) · P(W < j), W its up-zone count.
+# I_i = U(i down) − U(i up) its Birnbaum importance: the probability that i is critical, i.e.
+# that the service is up with i up and down with i down. Each I_i is computed as a sum of
+# non-negative products (never a difference of unavailabilities), counting on whichever side
+# ``_service_probabilities`` counts (instances down or up, whichever gives shorter rows).
+#
+# Down side. D_rest = instances down among everything but component i, T = C − k + 1 the
+# first down count that is an outage. With i up the component adds X_up down, with i down
+# X_down ≥ X_up; i is critical when D_rest + X_up < T ≤ D_rest + X_down. Put j = T − D_rest:
+#   node with load L (its zone up; X_up ~ Bin(L, q_inst), X_down = L):
+#       a_zone · Σ_{j=1..L} P(D_rest = T−j) · P(Bin(L, q_inst) < j)
+#   instance on such a node (node and zone up; X_up = 0, X_down = 1): critical when
+#   D_others + V = T − 1, with D_others down among the other nodes and zones and
+#   V ~ Bin(L−1, q_inst) down among the node's other instances; with j = T − D_others:
+#       a_zone · a_node · Σ_{j=1..L} P(D_others = T−j) · P(Bin(L−1, q_inst) = j−1)
+#   zone holding M instances (X_up = W, its down count with the zone up; X_down = M):
+#       Σ_{j=1..M} P(D_rest = T−j) · P(W < j).
+#
+# Up side. R_rest = instances up among everything but component i; the service is down when
+# up ≤ k − 1. With i up the component adds Y_up up, with i down Y_down = 0 (a down node, zone
+# or instance adds no instance up); i is critical when R_rest ≤ k − 1 < R_rest + Y_up. With
+# j = k − R_rest ∈ {1, …, k}: critical ⇔ R_rest = k − j and Y_up ≥ j, so
+# I_i = Σ_j P(R_rest = k−j) · P(Y_up ≥ j):
+#   node with load L (zone up; Y_up = L − Bin(L, q_inst) ~ Bin(L, 1 − q_inst)):
+#       a_zone · Σ_{j=1..L} P(R_rest = k−j) · P(Bin(L, q_inst) ≤ L − j)
+#   instance on such a node (node and zone up; Y_up = 1): critical when
+#   R_others + V = k − 1, with R_others up among the other nodes and zones and V up among
+#   the node's other L − 1 instances (V = j − 1 ⇔ L − j of them down); with j = k − R_others:
+#       a_zone · a_node · Σ_{j=1..L} P(R_others = k−j) · P(Bin(L−1, q_inst) = L − j)
+#   zone holding M instances (Y_up = W, its up count with the zone up):
+#       Σ_{j=1..M} P(R_rest = k−j) · P(W ≥ j).
+# The rest rows are truncated at `size` ≥ T (or ≥ k) and only entries T−j ≤ T−1 (k−j ≤ k−1)
+# are read, never the lumped tail; j beyond the threshold reads zeros (``_critical`` pads).
 
 
 def _component_times(mttf_name, mttf, mttr_name, mttr):
@@ -655,9 +691,9 @@ def _critical(rest, which, threshold, weights):
     return total
 
 
-def _binomial_pmf(trials, q, columns):
-    """P(Bin(trials, q) = d) for d < columns, one row per q (log space, as ``_node_down``)."""
-    down = np.arange(columns)
+def _binomial_pmf(trials, q, down):
+    """P(Bin(trials, q) = d) for each d in ``down``, one row per q (log space, as
+    ``_node_down``); 0 outside 0 … trials."""
     with np.errstate(divide="ignore", invalid="ignore"):
         log_pmf = (
             special.gammaln(trials + 1)
@@ -666,19 +702,22 @@ def _binomial_pmf(trials, q, columns):
             + special.xlogy(down, q[:, None])
             + special.xlog1py(trials - down, -q[:, None])
         )
-    return np.where(down <= trials, np.exp(log_pmf), 0.0)
+    return np.where((down >= 0) & (down <= trials), np.exp(log_pmf), 0.0)
 
 
-def _group_outages(structure, q, which, threshold, frequencies):
-    """Frequency, unavailability, availability for rows sharing (N, C, Z)."""
+def _group_outages(structure, q, which, threshold, frequencies, count_up):
+    """Frequency, unavailability, availability for rows sharing (N, C, Z), counting
+    instances up (``count_up``: threshold k, out when up < k) or down (threshold C − k + 1,
+    out when down >= threshold); the critical weights of each side are derived above
+    ``_component_times``."""
     nodes, instances, zones = structure
     qn, qi, qz, an, az = q.T.copy()
     f_node, f_instance, f_zone = frequencies
     rows, unique = which.size, q.shape[0]
     size = int(threshold.max())
     base, zone_types = _zone_types(nodes, instances, zones)
-    heavy_node = _node_down(base + 1, qn, qi, size)
-    light_node = _node_down(base, qn, qi, size) if base > 0 else None
+    heavy_node = _node_down(base + 1, qn, qi, size, count_up) if instances % nodes else None
+    light_node = _node_down(base, qn, qi, size, count_up) if base > 0 else None
     kinds = []  # per zone type: count, heavy, light, load, up-zone dist, rest given a node
     for count, heavy, light in zone_types:
         load = heavy * (base + 1) + light * base
@@ -691,7 +730,7 @@ def _group_outages(structure, q, which, threshold, frequencies):
         light_all = _convolve(light_less, light_node, size) if light else None
         up_zone = _convolve(heavy_all, light_all, size)
         zone_dist = up_zone * az[:, None]
-        zone_dist[:, min(load, size)] += qz
+        zone_dist[:, 0 if count_up else min(load, size)] += qz  # zone down: 0 up, all down
         zone_less = _power(zone_dist, count - 1, size)
         kinds.append(
             {
@@ -719,9 +758,12 @@ def _group_outages(structure, q, which, threshold, frequencies):
         other_zones = _convolve(kind["zone_less"], outside, size)
         if np.any(f_zone > 0):  # a zone of this type fails
             columns = min(kind["load"], size)
-            up_cdf = np.cumsum(kind["up_zone"][:, :columns], axis=1)
+            if count_up:  # P(W >= j), j = 1 … columns (the lumped last entry is W >= size)
+                weights = np.cumsum(kind["up_zone"][:, ::-1], axis=1)[:, ::-1][:, 1 : columns + 1]
+            else:  # P(W < j), j = 1 … columns
+                weights = np.cumsum(kind["up_zone"][:, :columns], axis=1)
             rest = other_zones if other_zones is not None else _delta(unique, size)
-            critical = _critical(rest, which, threshold, up_cdf)
+            critical = _critical(rest, which, threshold, weights)
             frequency += kind["count"] * critical * f_zone
         for number, load, in_zone in (
             (kind["heavy"], base + 1, kind["rest_heavy"]),
@@ -732,22 +774,26 @@ def _group_outages(structure, q, which, threshold, frequencies):
             rest = _convolve(in_zone, other_zones, size)
             rest = rest if rest is not None else _delta(unique, size)
             columns = min(load, size)
+            j = np.arange(1, columns + 1)
             how_many = kind["count"] * number
             if np.any(f_node > 0):
-                # P(Bin(load, q_inst) < j) for j = 1 … columns
-                below = bdtr(np.arange(columns)[None, :], load, qi[:, None]) * az[:, None]
+                # Bin(load, q_inst) down on the up node: P(down <= load − j) (up side) or
+                # P(down <= j − 1) (down side), for j = 1 … columns
+                most_down = load - j if count_up else j - 1
+                below = bdtr(most_down[None, :], load, qi[:, None]) * az[:, None]
                 critical = _critical(rest, which, threshold, below)
                 frequency += how_many * critical * f_node
             if np.any(f_instance > 0):
-                pmf = _binomial_pmf(load - 1, qi, columns) * (az * an)[:, None]
-                critical = _critical(rest, which, threshold, pmf)
+                # the node's other load − 1 instances: load − j down (up side) or j − 1 down
+                pmf = _binomial_pmf(load - 1, qi, load - j if count_up else j - 1)
+                critical = _critical(rest, which, threshold, pmf * (az * an)[:, None])
                 frequency += how_many * load * critical * f_instance
     full = prefix[-1]
-    tail = np.cumsum(full[:, ::-1], axis=1)[:, ::-1]
-    head = np.cumsum(full, axis=1)
-    unavailability = np.minimum(tail[which, threshold], 1.0)
-    availability = np.minimum(head[which, threshold - 1], 1.0)
-    return frequency, unavailability, availability
+    tail = np.minimum(np.cumsum(full[:, ::-1], axis=1)[:, ::-1], 1.0)  # P(X >= j)
+    head = np.minimum(np.cumsum(full, axis=1), 1.0)  # P(X <= j)
+    if count_up:  # U = P(up <= k − 1), A = P(up >= k)
+        return frequency, head[which, threshold - 1], tail[which, threshold]
+    return frequency, tail[which, threshold], head[which, threshold - 1]
 
 
 def _outage_columns(
@@ -761,7 +807,10 @@ def _outage_columns(
     zones,
     zone_mttf,
     zone_mttr,
+    count_up=None,
 ):
+    """(frequency, unavailability, availability) arrays; ``count_up`` None counts each row on
+    its shorter side (as ``_service_probabilities``), True/False forces a side (tests)."""
     arrays = np.broadcast_arrays(
         check_range("nodes", nodes, low=1, integer=True),
         check_range("instances", instances, low=1, integer=True),
@@ -789,21 +838,30 @@ def _outage_columns(
         order = np.argsort(group_of, kind="stable")
         bounds = np.searchsorted(group_of[order], np.arange(len(keys) + 1))
         for g, key in enumerate(keys.astype(np.int64)):
-            rows = active[order[bounds[g] : bounds[g + 1]]]
-            threshold = (key[1] - k[rows] + 1).astype(np.int64)  # down >= threshold: out
-            q = np.stack([a[rows] for a in (qn, qi, qz, an, az)], axis=1)
-            if (q == q[0]).all():
-                probabilities, which = q[:1], np.zeros(rows.size, dtype=np.int64)
+            group = active[order[bounds[g] : bounds[g + 1]]]
+            # Out when up <= k − 1, i.e. down >= C − k + 1: count the shorter side.
+            if count_up is None:
+                short_up = k[group] <= key[1] - k[group] + 1
             else:
-                probabilities, which = np.unique(q, axis=0, return_inverse=True)
-                which = which.ravel()
-            frequency[rows], down[rows], up[rows] = _group_outages(
-                tuple(int(x) for x in key),
-                probabilities,
-                which,
-                threshold,
-                (nu_n[rows], nu_i[rows], nu_z[rows]),
-            )
+                short_up = np.full(group.size, bool(count_up))
+            for rows, up_side in ((group[short_up], True), (group[~short_up], False)):
+                if not rows.size:
+                    continue
+                threshold = (k[rows] if up_side else key[1] - k[rows] + 1).astype(np.int64)
+                q = np.stack([a[rows] for a in (qn, qi, qz, an, az)], axis=1)
+                if (q == q[0]).all():
+                    probabilities, which = q[:1], np.zeros(rows.size, dtype=np.int64)
+                else:
+                    probabilities, which = np.unique(q, axis=0, return_inverse=True)
+                    which = which.ravel()
+                frequency[rows], down[rows], up[rows] = _group_outages(
+                    tuple(int(x) for x in key),
+                    probabilities,
+                    which,
+                    threshold,
+                    (nu_n[rows], nu_i[rows], nu_z[rows]),
+                    up_side,
+                )
     return frequency.reshape(shape), down.reshape(shape), up.reshape(shape)
 
 
@@ -861,9 +919,11 @@ def service_outage_frequency(
     equivalently ν = Σ_i λ_i [U(i down) − U] with λ_i = 1/MTTF_i. By symmetry the sum runs
     over classes (a node of each zone type with ⌈C/N⌉ or ⌊C/N⌋ instances, an instance on
     each, a zone of each type) times the class sizes. Each I_i is computed as a sum of
-    non-negative products of the truncated down-count distribution of all other components
-    and the component's own distribution (module comments above ``_critical``), so tiny
-    frequencies (1e-25) keep their digits; no difference of unavailabilities is formed.
+    non-negative products of the truncated distribution of all other components and the
+    component's own distribution, counting instances up or down, whichever side is shorter
+    (as :func:`service_unavailability`; derivation in the module comments above
+    ``_component_times``), so tiny frequencies (1e-25) keep their digits; no difference of
+    unavailabilities is formed.
 
     A component with MTTR = 0 has instantaneous downs: they are counted as no outage at all
     (they add no downtime), so ν · (mean outage duration) = U holds exactly.

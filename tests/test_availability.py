@@ -641,3 +641,53 @@ def test_outage_bad_input_names_the_parameter(kwargs, message):
     args = dict(nodes=3, instances=6, min_instances=4, node_mttf=100.0, node_mttr=1.0)
     with pytest.raises(ValueError, match=message):
         av.service_outage_frequency(**{**args, **kwargs})
+
+
+def test_outages_counted_up_equal_counted_down():
+    # Small k is counted on the up side (rows of k + 1 entries), large k on the down side
+    # (C − k + 2): both are exact, so forcing either side on a case where both are cheap must
+    # agree to float rounding (sums of positive terms in a different order): rtol 1e-12.
+    # 1003 instances on 100 nodes (3 hold 11, 97 hold 10) in 3 zones, heavy failure rates so
+    # node and instance states matter for every k; two rows of different rates share a group.
+    k = np.array([1, 2, 3, 7, 40, 200, 900, 1003])[:, None]
+    args = (100, 1003, k, [10.0, 30.0], 5.0, [2.0, 8.0], 1.0, 3, 50.0, 5.0)
+    up = av._outage_columns(*args, count_up=True)
+    down = av._outage_columns(*args, count_up=False)
+    chosen = av._outage_columns(*args)
+    for got_up, got_down, got in zip(up, down, chosen, strict=True):
+        assert (got_up > 0).all()
+        np.testing.assert_allclose(got_up, got_down, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(got, got_down, rtol=1e-12, atol=0)
+
+
+def test_outages_of_thousands_of_instances_small_k():
+    # 20,000 instances on 100 nodes in 4 zones (25 nodes of 200 instances each). For k = 1
+    # the service is out when every zone is dead (down, or all its nodes dead) and a node is
+    # dead when down or all its L = 200 instances are down:
+    #   d = q_n + a_n q_i^L,  p = q_z + a_z d^25,
+    #   ν = p^3 [4 f_z (1 − d^25) + 100 f_n a_z (1 − q_i^L) d^24 + 20000 f_i a_z a_n q_i^(L−1) d^24]
+    # (a zone, node or instance is critical when all the rest of the service is dead and it
+    # is the last live part; f = 1/(MTTF + MTTR)). Float evaluation of that sum of a few
+    # products: rtol 1e-12. k = 2 (no closed form) runs on the 3-entry up side and keeps
+    # frequency × duration = U, with U the same as service_unavailability.
+    nodes, instances, zones = 100, 20000, 4
+    node, instance, zone = (7.0, 3.0), (1.0, 1.0), (20.0, 5.0)
+    qn, qi, qz = unavailabilities(node, instance, zone)
+    an, az = 1.0 - qn, 1.0 - qz
+    fn, fi, fz = (1.0 / sum(pair) for pair in (node, instance, zone))
+    load, per_zone = instances // nodes, nodes // zones
+    dead_node = qn + an * qi**load
+    dead_zone = qz + az * dead_node**per_zone
+    expected = dead_zone ** (zones - 1) * (
+        zones * fz * (1.0 - dead_node**per_zone)
+        + nodes * fn * az * (1.0 - qi**load) * dead_node ** (per_zone - 1)
+        + instances * fi * az * an * qi ** (load - 1) * dead_node ** (per_zone - 1)
+    )
+    got = av.service_outages(nodes, instances, [1, 2], *node, *instance, zones, *zone)
+    assert got["outage_frequency"][0] == pytest.approx(expected, rel=1e-12)
+    u = av.service_unavailability(nodes, instances, [1, 2], qn, qi, zones, qz)
+    a = av.service_availability(nodes, instances, [1, 2], qn, qi, zones, qz)
+    frequency = got["outage_frequency"]
+    assert (frequency > 0).all()
+    np.testing.assert_allclose(frequency * got["mean_outage_duration"], u, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(frequency * got["mean_up_time"], a, rtol=1e-12, atol=0)
