@@ -87,9 +87,15 @@ def _format_value(x: float) -> str:
 
 def restore(result: Any, *inputs: Any):
     """Return ``result`` as the inputs' kind: float, Series (first Series' index) or ndarray."""
-    for item in inputs:
-        if isinstance(item, pd.Series):
-            return pd.Series(np.asarray(result), index=item.index)
+    series = [item for item in inputs if isinstance(item, pd.Series)]
+    if series:
+        index = series[0].index
+        if any(not other.index.equals(index) for other in series[1:]):
+            # numpy combined them by position; pandas users expect alignment by label.
+            raise ValueError(
+                "Series inputs have different indexes: align them first, e.g. a, b = a.align(b)"
+            )
+        return pd.Series(np.asarray(result), index=index)
     result = np.asarray(result)
     if all(np.ndim(item) == 0 and not isinstance(item, (list, tuple)) for item in inputs):
         return result.item() if result.ndim == 0 else result

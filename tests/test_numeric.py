@@ -41,3 +41,15 @@ def test_restore_keeps_the_kind():
     series = pd.Series([1, 2], index=["a", "b"])
     out = restore(np.array([3.0, 4.0]), 1, series)
     assert isinstance(out, pd.Series) and list(out.index) == ["a", "b"]
+
+
+def test_series_with_different_indexes_are_refused_not_combined_by_position():
+    from haplan import document
+
+    a = pd.Series([3, 4], index=["a", "b"])
+    b = pd.Series([1, 2], index=["b", "a"])
+    with pytest.raises(ValueError, match=r"Series inputs have different indexes"):
+        document.balancer_load(a, b, 100)
+    aligned_a, aligned_b = a.align(b)
+    out = document.balancer_load(aligned_a, aligned_b, 100)
+    assert out.to_dict() == {"a": 150.0, "b": 400.0}
