@@ -393,7 +393,12 @@ def simulate_command(
         client = Client(dask_address)
     try:
         table = simulate.compare_with_analytic(
-            scenario, horizon_h, replications, seed=seed, client=client, progress=None
+            scenario,
+            horizon_h,
+            replications,
+            seed=seed,
+            client=client,
+            progress=sys.stderr.isatty(),
         )
     finally:
         if client is not None:

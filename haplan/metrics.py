@@ -212,62 +212,86 @@ def _nines(c: Columns) -> Columns:
     }
 
 
+_OUTAGE_INPUTS = (
+    "nodes",
+    "instances",
+    "min_instances",
+    "node_mttf_h",
+    "node_mttr_h",
+    "instance_mttf_h",
+    "instance_mttr_h",
+    "zones",
+    "zone_mttf_h",
+    "zone_mttr_h",
+)
+
+
 def _outages(c: Columns) -> Columns:
     """Outage frequency, mean outage length and mean up time between outages.
 
-    Independent repairs (unlimited crews, no rescheduling): the exact frequency over the
-    placement with node, container and zone failures (``availability.service_outages``), so
-    frequency × duration = ``service_unavailability``. Otherwise the node-count birth–death
-    chain (``markov.service_outage_metrics``: node failures only, most loaded nodes first).
+    - Independent repairs (repair crews unlimited): the exact frequency over the placement
+      with node, container and zone failures (``availability.service_outages``), so
+      frequency × duration = ``service_unavailability``.
+    - With ``reschedule`` (crews unlimited): the same formula with each node failure lasting
+      ``recovery.effective_repair_h`` for its instances when the survivors have room
+      (``failures_tolerated`` ≥ 1), an approximation: within a few per cent of the
+      simulator while node failures are rare against repairs (tested at MTTR/MTTF ≈ 1 %),
+      up to ~20 % high when several nodes are often down at once. The duration is then
+      ``service_unavailability`` / frequency so the columns stay consistent.
+    - Fewer crews than nodes: the node-count birth–death chain
+      (``markov.service_outage_metrics``: node failures only, most loaded nodes first).
     """
     rows = len(c["nodes"])
     crews = c["repair_crews"].astype(float)
-    chain = (crews < c["nodes"]) | c["reschedule"].astype(bool)  # NaN crews: unlimited
+    queued = crews < c["nodes"]  # NaN (unlimited) compares False
+    moved = c["reschedule"].astype(bool) & ~queued
     out = {
         "service_mttf_h": np.empty(rows),
         "outage_frequency_per_year": np.empty(rows),
         "mean_outage_duration_min": np.empty(rows),
     }
-    exact = np.flatnonzero(~chain)
+    exact = np.flatnonzero(~queued)
     if exact.size:
-        o = availability.service_outages(
-            *(
-                c[name][exact]
-                for name in (
-                    "nodes",
-                    "instances",
-                    "min_instances",
-                    "node_mttf_h",
-                    "node_mttr_h",
-                    "instance_mttf_h",
-                    "instance_mttr_h",
-                    "zones",
-                    "zone_mttf_h",
-                    "zone_mttr_h",
-                )
+        inputs = {name: c[name][exact].astype(float) for name in _OUTAGE_INPUTS}
+        room = moved[exact] & (c["failures_tolerated"][exact] >= 1)
+        if room.any():
+            inputs["node_mttr_h"] = np.where(
+                room,
+                recovery.effective_repair_h(
+                    c["recovery_node_failure_s"][exact], inputs["node_mttr_h"]
+                ),
+                inputs["node_mttr_h"],
             )
-        )
-        out["service_mttf_h"][exact] = o["mean_up_time"]
-        out["outage_frequency_per_year"][exact] = o["outage_frequency"] * markov.HOURS_PER_YEAR
-        out["mean_outage_duration_min"][exact] = o["mean_outage_duration"] * 60.0
-    queued = np.flatnonzero(chain)
-    if queued.size:
+        o = availability.service_outages(*inputs.values())
+        frequency_h = np.asarray(o["outage_frequency"], dtype=float)
+        duration_h = np.asarray(o["mean_outage_duration"], dtype=float)
+        up_h = np.asarray(o["mean_up_time"], dtype=float)
+        shifted = np.flatnonzero(moved[exact] & (frequency_h > 0))
+        if shifted.size:  # keep frequency x duration = the rescheduling model's U
+            u = c["service_unavailability"][exact][shifted]
+            duration_h[shifted] = u / frequency_h[shifted]
+            up_h[shifted] = (1.0 - u) / frequency_h[shifted]
+        out["service_mttf_h"][exact] = up_h
+        out["outage_frequency_per_year"][exact] = frequency_h * markov.HOURS_PER_YEAR
+        out["mean_outage_duration_min"][exact] = duration_h * 60.0
+    chain = np.flatnonzero(queued)
+    if chain.size:
         o = markov.service_outage_metrics(
-            c["nodes"][queued],
-            c["instances"][queued],
-            c["min_instances"][queued],
-            c["node_mttf_h"][queued],
-            c["node_mttr_h"][queued],
-            np.where(np.isnan(crews[queued]), np.inf, crews[queued]),
+            c["nodes"][chain],
+            c["instances"][chain],
+            c["min_instances"][chain],
+            c["node_mttf_h"][chain],
+            c["node_mttr_h"][chain],
+            crews[chain],
         )
         frequency = o["outage_frequency_per_year"]
         duration_h = o["mean_outage_duration_min"] / 60.0
         with np.errstate(divide="ignore", invalid="ignore"):
             # The same quantity as above: the mean up period, cycle length minus outage.
             up_h = np.where(frequency > 0, markov.HOURS_PER_YEAR / frequency - duration_h, np.inf)
-        out["service_mttf_h"][queued] = up_h
-        out["outage_frequency_per_year"][queued] = frequency
-        out["mean_outage_duration_min"][queued] = o["mean_outage_duration_min"]
+        out["service_mttf_h"][chain] = up_h
+        out["outage_frequency_per_year"][chain] = frequency
+        out["mean_outage_duration_min"][chain] = o["mean_outage_duration_min"]
     return out
 
 
@@ -357,7 +381,8 @@ METRIC_GROUPS: list[MetricGroup] = [
     ),
     MetricGroup(
         "outages",
-        (*_SIZE, "min_instances", *_MTTX, "zones", "repair_crews", "reschedule"),
+        (*_SIZE, "min_instances", *_MTTX, "zones", "repair_crews", "reschedule")
+        + ("recovery_node_failure_s", "failures_tolerated", "service_unavailability"),
         ("service_mttf_h", "outage_frequency_per_year", "mean_outage_duration_min"),
         _outages,
     ),

@@ -491,7 +491,9 @@ def render_simulation_text(table: pd.DataFrame, horizon_h: float, replications: 
             "reading these numbers."
         )
     models = sorted(set(table["analytic_model"].dropna()) - {"none", ""})
-    console.print("analytic values from: " + ", ".join(models))
+    console.print(
+        "analytic values from: " + (", ".join(models) or "none (no closed form for this case)")
+    )
     return buffer.getvalue()
 
 

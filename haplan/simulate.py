@@ -64,6 +64,7 @@ from scipy import special, stats
 
 from haplan import availability, load, markov, recovery
 from haplan._numeric import check_range
+from haplan.metrics import metrics
 from haplan.scenario import Scenario
 
 __all__ = [
@@ -1459,14 +1460,21 @@ def _analytic(s: Scenario) -> dict[str, tuple[float, str]]:
                 ),
             )
     elif s.repair_crews is not None:
-        if nodes_fail and not zones_fail and not containers_fail:
-            chain = markov.BirthDeath(
-                s.nodes, 1.0 / s.node_mttf_h, 1.0 / s.node_mttr_h, crews=s.repair_crews
-            )
-            per_threshold(
-                "markov.BirthDeath" + worst_case,
-                lambda k: chain.unavailability(availability.min_nodes_up(s.nodes, s.instances, k)),
-            )
+        # Exact with queued repairs, placement, containers and zones.
+        per_threshold(
+            "markov.crew_service_unavailability",
+            lambda k: markov.crew_service_unavailability(
+                s.nodes,
+                s.instances,
+                k,
+                s.node_mttf_h,
+                s.node_mttr_h,
+                s.repair_crews,
+                instance_q,
+                s.zones,
+                zone_q,
+            ),
+        )
     else:
         out["service_unavailability"] = (
             float(
@@ -1492,15 +1500,15 @@ def _analytic(s: Scenario) -> dict[str, tuple[float, str]]:
             ),
             "load.capacity_unavailability",
         )
-    if nodes_fail and not (zones_fail or containers_fail or s.reschedule):
-        outages = markov.service_outage_metrics(
-            s.nodes,
-            s.instances,
-            s.min_instances,
-            s.node_mttf_h,
-            s.node_mttr_h,
-            s.repair_crews,
-        )
+    # Outages: the columns of haplan.metrics where a closed form fills them. With rescheduling
+    # the table's frequency is an approximation, so nothing is claimed here.
+    if s.repair_crews is not None and s.repair_crews < s.nodes:
+        if nodes_fail and not (zones_fail or containers_fail or s.reschedule):
+            row = metrics(s).iloc[0]
+            for name in ("outage_frequency_per_year", "mean_outage_duration_min"):
+                out[name] = (float(row[name]), "markov.service_outage_metrics" + worst_case)
+    elif not s.reschedule:
+        row = metrics(s).iloc[0]
         for name in ("outage_frequency_per_year", "mean_outage_duration_min"):
-            out[name] = (float(outages[name]), "markov.service_outage_metrics" + worst_case)
+            out[name] = (float(row[name]), "availability.service_outages")
     return out

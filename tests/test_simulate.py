@@ -256,9 +256,14 @@ def test_analytic_values_come_from_the_model_modules():
     assert table.loc["capacity_unavailability", "analytic"] == load.capacity_unavailability(
         3, 6, 350.0, 100.0, 0.7, q
     )
-    outages = markov.service_outage_metrics(3, 6, 4, 100.0, 10.0)
-    for name in ("outage_frequency_per_year", "mean_outage_duration_min"):
-        assert table.loc[name, "analytic"] == outages[name]
+    # Outages: the exact frequency over the placement (the metrics table's columns).
+    outages = availability.service_outages(3, 6, 4, 100.0, 10.0)
+    assert table.loc["outage_frequency_per_year", "analytic"] == pytest.approx(
+        outages["outage_frequency"] * 8766.0, rel=1e-12
+    )
+    assert table.loc["mean_outage_duration_min", "analytic"] == pytest.approx(
+        outages["mean_outage_duration"] * 60.0, rel=1e-12
+    )
     row = table.loc["service_unavailability"]
     assert row["z"] == pytest.approx((row["simulated"] - row["analytic"]) / row["se"])
 
@@ -309,15 +314,25 @@ def test_integer_clock_reads_a_hand_made_timeline_exactly():
 
 
 def test_worst_case_placement_chain_is_flagged_and_pessimistic():
-    # 7 instances on 3 nodes (3, 2, 2), 5 needed: only the heavy node's failure is an outage,
-    # but the node-count chain assumes the worst (any failure is one). The simulation shows
-    # the chain's outage frequency is too high, and the table says it is approximate.
-    scenario = Scenario(nodes=3, instances=7, min_instances=5, **NODES_ONLY)
+    # 7 instances on 3 nodes (3, 2, 2), 5 needed, one repair crew (so the node-count chain
+    # is used): only the heavy node's failure is an outage, but the chain assumes the worst
+    # (any failure is one). The simulation shows its outage frequency is too high, and the
+    # table says it is approximate.
+    scenario = Scenario(nodes=3, instances=7, min_instances=5, repair_crews=1, **NODES_ONLY)
     table = compare_with_analytic(scenario, 2000.0, 150, seed=5)
     row = table.loc["outage_frequency_per_year"]
     assert "worst-case placement" in row["analytic_model"]
     assert row["simulated"] + 3 * row["se"] < row["analytic"]
-    assert "worst-case" not in table.loc["service_unavailability", "analytic_model"]
+
+
+def test_exact_outage_frequency_over_uneven_placement_agrees_with_simulation():
+    # The same cluster with independent repairs: the exact frequency (only the heavy node's
+    # failure, or two failures, take the service down) agrees with the simulator.
+    scenario = Scenario(nodes=3, instances=7, min_instances=5, **NODES_ONLY)
+    table = compare_with_analytic(scenario, 2000.0, 150, seed=5)
+    row = table.loc["outage_frequency_per_year"]
+    assert row["analytic_model"] == "availability.service_outages"
+    assert abs(row["z"]) < Z_LIMIT
 
 
 def test_crew_simulation_matches_birth_death_directly():
@@ -501,3 +516,25 @@ def test_dask_gives_the_same_result_as_local(scenario):
         client.close()
     pd.testing.assert_frame_equal(local.summary(), remote.summary())
     pd.testing.assert_frame_equal(local.replications, remote.replications)
+
+
+def test_queued_repairs_with_crashes_and_zones_match_the_crew_model():
+    # One crew for 4 nodes in 2 zones, container crashes on: the exact crew model
+    # (markov.crew_service_unavailability) is the analytic value, within Z_LIMIT standard errors.
+    scenario = Scenario(
+        nodes=4,
+        instances=6,
+        min_instances=4,
+        node_mttf_h=100.0,
+        node_mttr_h=10.0,
+        instance_mttf_h=50.0,
+        instance_mttr_h=1.0,
+        zones=2,
+        zone_mttf_h=500.0,
+        zone_mttr_h=5.0,
+        repair_crews=1,
+    )
+    table = compare_with_analytic(scenario, 2000.0, 200, seed=17)
+    row = table.loc["service_unavailability"]
+    assert row["analytic_model"] == "markov.crew_service_unavailability"
+    assert abs(row["z"]) < Z_LIMIT, table.to_string()
