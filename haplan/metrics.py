@@ -212,6 +212,7 @@ def _nines(c: Columns) -> Columns:
     }
 
 
+_OUTAGE_OUTPUTS = ("service_mttf_h", "outage_frequency_per_year", "mean_outage_duration_min")
 _OUTAGE_INPUTS = (
     "nodes",
     "instances",
@@ -232,19 +233,14 @@ def _outages(c: Columns) -> Columns:
     - Independent repairs (repair crews unlimited): the exact frequency over the placement
       with node, container and zone failures (``availability.service_outages``), so
       frequency × duration = ``service_unavailability``.
-    - With ``reschedule`` (crews unlimited): the same formula with each node failure lasting
-      ``recovery.effective_repair_h`` for its instances when the survivors have room
-      (``failures_tolerated`` ≥ 1), an approximation: within a few per cent of the
-      simulator while node failures are rare against repairs (tested at MTTR/MTTF ≈ 1 %),
-      up to ~20 % high when several nodes are often down at once. The duration is then
-      ``service_unavailability`` / frequency so the columns stay consistent.
     - Fewer crews than nodes: the node-count birth–death chain
       (``markov.service_outage_metrics``: node failures only, most loaded nodes first).
+
+    Rows with ``reschedule`` are revised afterwards by :func:`_rescheduled_outages`.
     """
     rows = len(c["nodes"])
     crews = c["repair_crews"].astype(float)
     queued = crews < c["nodes"]  # NaN (unlimited) compares False
-    moved = c["reschedule"].astype(bool) & ~queued
     out = {
         "service_mttf_h": np.empty(rows),
         "outage_frequency_per_year": np.empty(rows),
@@ -252,28 +248,10 @@ def _outages(c: Columns) -> Columns:
     }
     exact = np.flatnonzero(~queued)
     if exact.size:
-        inputs = {name: c[name][exact].astype(float) for name in _OUTAGE_INPUTS}
-        room = moved[exact] & (c["failures_tolerated"][exact] >= 1)
-        if room.any():
-            inputs["node_mttr_h"] = np.where(
-                room,
-                recovery.effective_repair_h(
-                    c["recovery_node_failure_s"][exact], inputs["node_mttr_h"]
-                ),
-                inputs["node_mttr_h"],
-            )
-        o = availability.service_outages(*inputs.values())
-        frequency_h = np.asarray(o["outage_frequency"], dtype=float)
-        duration_h = np.asarray(o["mean_outage_duration"], dtype=float)
-        up_h = np.asarray(o["mean_up_time"], dtype=float)
-        shifted = np.flatnonzero(moved[exact] & (frequency_h > 0))
-        if shifted.size:  # keep frequency x duration = the rescheduling model's U
-            u = c["service_unavailability"][exact][shifted]
-            duration_h[shifted] = u / frequency_h[shifted]
-            up_h[shifted] = (1.0 - u) / frequency_h[shifted]
-        out["service_mttf_h"][exact] = up_h
-        out["outage_frequency_per_year"][exact] = frequency_h * markov.HOURS_PER_YEAR
-        out["mean_outage_duration_min"][exact] = duration_h * 60.0
+        o = availability.service_outages(*(c[name][exact] for name in _OUTAGE_INPUTS))
+        out["service_mttf_h"][exact] = o["mean_up_time"]
+        out["outage_frequency_per_year"][exact] = o["outage_frequency"] * markov.HOURS_PER_YEAR
+        out["mean_outage_duration_min"][exact] = o["mean_outage_duration"] * 60.0
     chain = np.flatnonzero(queued)
     if chain.size:
         o = markov.service_outage_metrics(
@@ -292,6 +270,50 @@ def _outages(c: Columns) -> Columns:
         out["service_mttf_h"][chain] = up_h
         out["outage_frequency_per_year"][chain] = frequency
         out["mean_outage_duration_min"][chain] = o["mean_outage_duration_min"]
+    return out
+
+
+def _rescheduled_outages(c: Columns) -> Columns:
+    """Outage columns of rows with ``reschedule`` and unlimited crews; other rows unchanged.
+
+    The frequency is ``availability.service_outages`` with each node failure lasting
+    ``recovery.effective_repair_h`` for its instances while the survivors have room
+    (``failures_tolerated`` ≥ 1): an approximation, within a few per cent of the simulator
+    while node failures are rare against repairs (tested at MTTR/MTTF ≈ 1 %), up to ~20 %
+    high when several nodes are often down at once. The duration is
+    ``service_unavailability`` / frequency so the columns agree with the rescheduling model.
+    Evaluated only on those rows (a sweep without rescheduling pays nothing).
+    """
+    out = {name: c[name].copy() for name in _OUTAGE_OUTPUTS}
+    moved = np.flatnonzero(
+        c["reschedule"].astype(bool) & ~(c["repair_crews"].astype(float) < c["nodes"])
+    )
+    if not moved.size:
+        return out
+    names = (*_OUTAGE_INPUTS, "recovery_node_failure_s", "failures_tolerated")
+    names += ("service_unavailability",)
+    keys, which = np.unique(
+        np.stack([c[name][moved].astype(float) for name in names], axis=1),
+        axis=0,
+        return_inverse=True,
+    )
+    inputs = dict(zip(names, keys.T, strict=True))
+    room = inputs["failures_tolerated"] >= 1
+    inputs["node_mttr_h"] = np.where(
+        room,
+        recovery.effective_repair_h(inputs["recovery_node_failure_s"], inputs["node_mttr_h"]),
+        inputs["node_mttr_h"],
+    )
+    o = availability.service_outages(*(inputs[name] for name in _OUTAGE_INPUTS))
+    frequency_h = np.asarray(o["outage_frequency"], dtype=float)
+    u = inputs["service_unavailability"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        duration_h = np.where(frequency_h > 0, u / frequency_h, o["mean_outage_duration"])
+        up_h = np.where(frequency_h > 0, (1.0 - u) / frequency_h, o["mean_up_time"])
+    which = which.ravel()
+    out["service_mttf_h"][moved] = up_h[which]
+    out["outage_frequency_per_year"][moved] = (frequency_h * markov.HOURS_PER_YEAR)[which]
+    out["mean_outage_duration_min"][moved] = (duration_h * 60.0)[which]
     return out
 
 
@@ -381,10 +403,17 @@ METRIC_GROUPS: list[MetricGroup] = [
     ),
     MetricGroup(
         "outages",
-        (*_SIZE, "min_instances", *_MTTX, "zones", "repair_crews", "reschedule")
-        + ("recovery_node_failure_s", "failures_tolerated", "service_unavailability"),
-        ("service_mttf_h", "outage_frequency_per_year", "mean_outage_duration_min"),
+        (*_SIZE, "min_instances", *_MTTX, "zones", "repair_crews"),
+        _OUTAGE_OUTPUTS,
         _outages,
+    ),
+    MetricGroup(
+        "rescheduled_outages",
+        (*_OUTAGE_INPUTS, "repair_crews", "reschedule", "recovery_node_failure_s")
+        + ("failures_tolerated", "service_unavailability", *_OUTAGE_OUTPUTS),
+        _OUTAGE_OUTPUTS,
+        _rescheduled_outages,
+        deduplicate=False,
     ),
     MetricGroup(
         "latency",
@@ -396,7 +425,8 @@ METRIC_GROUPS: list[MetricGroup] = [
 
 
 def _metric_names() -> tuple[str, ...]:
-    return tuple(name for group in METRIC_GROUPS for name in group.outputs)
+    """Every output once, in order (a later group may revise an earlier group's column)."""
+    return tuple(dict.fromkeys(name for group in METRIC_GROUPS for name in group.outputs))
 
 
 METRIC_NAMES = _metric_names()
