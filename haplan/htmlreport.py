@@ -29,7 +29,7 @@ from haplan.report import (
     report_sections,
 )
 from haplan.scenario import INPUT_NAMES
-from haplan.sweep import grid
+from haplan.sweep import grid, undescribable
 
 __all__ = ["report_figures", "render_html", "write_markdown_report"]
 
@@ -40,11 +40,9 @@ def _around(value: int, low: int = 1, span: int = 3) -> list[int]:
 
 def _describable(base, **axes) -> pd.DataFrame:
     """Metrics over a grid around ``base``, without the scenarios the inputs cannot describe
-    (fewer instances than ``min_instances``)."""
+    (``haplan.sweep.undescribable``)."""
     frame = grid(base=base, **axes)
-    nodes = frame["nodes"].to_numpy(dtype=float)
-    instances = frame["instances"] if "instances" in frame else nodes * frame["replicas"]
-    return metrics(frame[instances.to_numpy(dtype=float) >= frame["min_instances"]])
+    return metrics(frame[undescribable(frame) == ""])
 
 
 def report_figures(data: ReportData) -> dict[str, object]:

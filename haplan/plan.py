@@ -16,7 +16,7 @@ import pandas as pd
 
 from haplan.metrics import metrics
 from haplan.scenario import Scenario, check_input_values
-from haplan.sweep import grid
+from haplan.sweep import grid, grid_instances, undescribable
 
 __all__ = ["plan", "pareto", "Plan", "DEFAULT_SEARCH"]
 
@@ -173,16 +173,9 @@ def plan(
     frame = grid(base=base, **axes)
     for name in axes:
         check_input_values(name, frame[name].to_numpy())
-    if "instances" in frame:
-        instances = frame["instances"].to_numpy(dtype=float)
-    else:
-        instances = np.round(frame["nodes"].to_numpy(float) * frame["replicas"].to_numpy(float))
+    instances = grid_instances(frame)
     # Candidates the inputs cannot describe are rejected with a reason, not raised.
-    impossible = np.full(len(frame), "", dtype=object)
-    impossible[frame["nodes"].to_numpy() < frame["zones"].to_numpy()] = "fewer nodes than zones"
-    impossible[instances < frame["min_instances"].to_numpy(dtype=float)] = (
-        "fewer instances than min_instances"
-    )
+    impossible = undescribable(frame)
     bad = impossible != ""
     table = metrics(frame[~bad])
     if bad.any():

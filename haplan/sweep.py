@@ -22,7 +22,7 @@ from haplan.export import write_csv
 from haplan.metrics import metrics
 from haplan.scenario import INPUT_NAMES, Scenario, check_input_values
 
-__all__ = ["sweep", "grid", "grid_size"]
+__all__ = ["sweep", "grid", "grid_size", "grid_instances", "undescribable"]
 
 DEFAULT_CHUNK_ROWS = 1_000_000  # numpy backend: one chunk per 1e6 scenarios
 #: Dask workers hold a chunk and its metrics (about 0.5 GB per 1e6 rows): smaller chunks keep
@@ -97,6 +97,27 @@ def grid(base: Scenario | None = None, **axes: Any) -> pd.DataFrame:
     """
     prepared = _axes(axes, base)
     return _grid_rows(prepared, 0, math.prod(len(v) for v in prepared.values()))
+
+
+def grid_instances(frame: pd.DataFrame) -> np.ndarray:
+    """Total instances C of each row of a grid, given or as round(N × R) [count]."""
+    if "instances" in frame:
+        return frame["instances"].to_numpy(dtype=float)
+    return np.round(frame["nodes"].to_numpy(float) * frame["replicas"].to_numpy(float))
+
+
+def undescribable(frame: pd.DataFrame) -> np.ndarray:
+    """Why each row of a grid is not a scenario the inputs can describe ('' when it is).
+
+    A grid over nodes and replicas can hold cells with fewer nodes than zones or fewer
+    instances than ``min_instances``; the planner rejects them with this reason and the
+    report's figures leave them out, instead of the whole grid failing.
+    """
+    reasons = np.full(len(frame), "", dtype=object)
+    reasons[frame["nodes"].to_numpy() < frame["zones"].to_numpy()] = "fewer nodes than zones"
+    short = grid_instances(frame) < frame["min_instances"].to_numpy(dtype=float)
+    reasons[short] = "fewer instances than min_instances"
+    return reasons
 
 
 def _chunk_metrics(axes: dict[str, np.ndarray], start: int, stop: int) -> pd.DataFrame:
