@@ -30,6 +30,7 @@ __all__ = [
     "check_input_values",
     "ORCHESTRATORS",
     "BALANCERS",
+    "TARGET_NAMES",
 ]
 
 #: Recovery presets a scenario may name (see ``haplan.recovery``).
@@ -55,6 +56,10 @@ _NUMERIC_RULES: dict[str, dict[str, Any]] = {
     "zone_mttf_h": dict(low=0, low_open=True, allow_inf=True),
     "zone_mttr_h": dict(low=0),
     "repair_crews": dict(low=1, integer=True),
+    "max_instances_per_node": dict(low=1, integer=True, allow_inf=True),
+    "target_availability": dict(low=0, high=1, low_open=True, high_open=True),
+    "target_p99_ms": dict(low=0, low_open=True, allow_inf=True),
+    "target_recovery_s": dict(low=0, low_open=True, allow_inf=True),
 }
 _CHOICES: dict[str, tuple[str, ...]] = {"orchestrator": ORCHESTRATORS, "balancer": BALANCERS}
 
@@ -79,7 +84,14 @@ INPUT_NAMES: tuple[str, ...] = (
     "orchestrator",
     "balancer",
     "reschedule",
+    "max_instances_per_node",
+    "target_availability",
+    "target_p99_ms",
+    "target_recovery_s",
 )
+
+#: Inputs that state what the service must meet rather than describe it (NaN: no target).
+TARGET_NAMES: tuple[str, ...] = ("target_availability", "target_p99_ms", "target_recovery_s")
 
 
 _PIPELINE_FIELDS = frozenset(f.name for f in dataclasses.fields(RecoveryPipeline)) - {"name"}
@@ -123,8 +135,17 @@ def _check_choice(name: str, values: Any) -> None:
             raise ValueError(f"{name}={value!r} is not known: must be one of {', '.join(valid)}")
 
 
-def _check_relations(nodes, instances, min_instances, zones) -> None:
+def _check_relations(nodes, instances, min_instances, zones, max_per_node=math.inf) -> None:
     """Checks that involve two inputs; arrays broadcast."""
+    crowded = np.asarray(max_per_node) < np.ceil(np.asarray(instances) / np.asarray(nodes))
+    if crowded.any():
+        m = np.broadcast_to(max_per_node, crowded.shape)[crowded].flat[0]
+        c = np.broadcast_to(instances, crowded.shape)[crowded].flat[0]
+        n = np.broadcast_to(nodes, crowded.shape)[crowded].flat[0]
+        raise ValueError(
+            f"max_instances_per_node={m:g} is out of range: {c:g} instances on {n:g} nodes "
+            f"need at least {math.ceil(c / n)} per node"
+        )
     too_many = np.asarray(min_instances) > np.asarray(instances)
     if too_many.any():
         k = np.broadcast_to(min_instances, too_many.shape)[too_many].flat[0]
@@ -206,8 +227,19 @@ class Scenario:
     balancer : str
         Balancing strategy: one of ``BALANCERS``.
     reschedule : bool
-        When true, ``service_unavailability`` lets a failed node's instances come back on the
-        survivors after the orchestrator's recovery time (``haplan.recovery``).
+        When true, a failed (or unreachable) node's instances restart on the reachable nodes
+        after the orchestrator's recovery time (``haplan.recovery``), where those have room,
+        and return when the node does (``haplan.service``).
+    max_instances_per_node : float
+        Most instances one node can run [count], a whole number ≥ 1 or inf (the node's size,
+        its max-pods limit or a one-per-node anti-affinity): the room rescheduled instances
+        find on the survivors. inf means the survivors always have room.
+    target_availability : float or None
+        SLO availability target [fraction], in (0, 1), e.g. 0.9995; None: no target.
+    target_p99_ms : float or None
+        SLO p99 response-time target [ms], > 0; None: no target.
+    target_recovery_s : float or None
+        SLO target for the recovery after a node failure [s], > 0; None: no target.
     """
 
     nodes: int = 3
@@ -227,8 +259,12 @@ class Scenario:
     zone_mttr_h: float = 6.0
     repair_crews: int | None = None
     orchestrator: str | RecoveryPipeline = "kubernetes"
-    balancer: str = "round_robin"
+    balancer: str = "random"
     reschedule: bool = False
+    max_instances_per_node: float = math.inf
+    target_availability: float | None = None
+    target_p99_ms: float | None = None
+    target_recovery_s: float | None = None
     name: str = field(default="", compare=False)
     sized_by: str = field(default="", compare=False, repr=False)
 
@@ -265,7 +301,10 @@ class Scenario:
         if self.repair_crews is not None:
             object.__setattr__(self, "repair_crews", int(self.repair_crews))
         object.__setattr__(self, "sized_by", self.sized_by or sized_by)
-        _check_relations(self.nodes, self.instances, self.min_instances, self.zones)
+        object.__setattr__(self, "max_instances_per_node", float(self.max_instances_per_node))
+        _check_relations(
+            self.nodes, self.instances, self.min_instances, self.zones, self.max_instances_per_node
+        )
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -341,8 +380,9 @@ class Scenario:
     def to_frame(self) -> pd.DataFrame:
         """A one-row DataFrame of the inputs (``repair_crews`` None becomes NaN)."""
         row = self.inputs()
-        if row["repair_crews"] is None:
-            row["repair_crews"] = np.nan
+        for name in ("repair_crews", *TARGET_NAMES):
+            if row[name] is None:
+                row[name] = np.nan
         return pd.DataFrame([row])
 
 
@@ -359,7 +399,7 @@ def check_input_values(name: str, values) -> None:
         if values.dtype != bool:
             raise ValueError("reschedule is not valid: must hold true or false")
     elif name in _NUMERIC_RULES:
-        if name == "repair_crews":
+        if name in ("repair_crews", *TARGET_NAMES):
             values = values[~pd.isna(values)]
         if values.dtype != object:
             values = pd.unique(values.ravel())  # sweeps repeat a few values: check each once
@@ -407,8 +447,15 @@ def validated_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     out["instances"] = np.asarray(instances, dtype=float).astype(np.int64)
     for name in ("nodes", "min_instances", "zones"):
         out[name] = out[name].astype(float).astype(np.int64)
-    out["repair_crews"] = out["repair_crews"].astype(float)
-    _check_relations(out["nodes"], out["instances"], out["min_instances"], out["zones"])
+    for name in ("repair_crews", "max_instances_per_node", *TARGET_NAMES):
+        out[name] = out[name].astype(float)
+    _check_relations(
+        out["nodes"],
+        out["instances"],
+        out["min_instances"],
+        out["zones"],
+        out["max_instances_per_node"],
+    )
     ordered = {name: out[name] for name in INPUT_NAMES}
     ordered.update({c: given[c] for c in frame.columns if c not in INPUT_NAMES})
     return ordered

@@ -100,7 +100,18 @@ def test_frame_and_scenario_agree():
     s = Scenario(nodes=5, instances=7, min_instances=2, repair_crews=2)
     row = validate_inputs(s.to_frame()).iloc[0]
     for name in INPUT_NAMES:
-        assert row[name] == getattr(s, name), name
+        value = getattr(s, name)
+        if value is None:  # an unset target: NaN in a frame
+            assert pd.isna(row[name]), name
+        else:
+            assert row[name] == value, name
+
+
+def test_one_set_of_defaults():
+    # Scenario(), Scenario.default() and data/scenarios/default.toml are the same scenario,
+    # so the API, the CLI and a sweep start from the same place.
+    assert Scenario() == Scenario.default()
+    assert Scenario().inputs() == Scenario.default().inputs()
 
 
 def test_recovery_table_tunes_the_pipeline(tmp_path):
