@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from haplan import availability, balancing, document, load, markov, queueing, recovery
-from haplan.scenario import Scenario, validated_columns
+from haplan import availability, balancing, document, load, queueing, recovery, service
+from haplan.scenario import TARGET_NAMES, Scenario, validated_columns
 
 __all__ = ["metrics", "MetricGroup", "METRIC_GROUPS", "METRIC_NAMES"]
 
@@ -124,83 +124,8 @@ def _needed(c: Columns) -> Columns:
 
 
 def _service(c: Columns) -> Columns:
-    """Service and capacity unavailability from one evaluation of the placement model.
-
-    Capacity unavailability is ``load.capacity_unavailability``: k = instances needed for
-    the load, 1 when more are needed than exist. Both k values go through one call so each
-    placement's distribution is built once. With fewer repair crews than nodes, both come
-    from ``markov.crew_service_unavailability``; with ``reschedule``, the service column
-    from ``recovery.rescheduling_service_unavailability`` (independent node repairs).
-    """
-    rows = len(c["nodes"])
-    needed = c["instances_needed"]
-    both = availability.service_unavailability(
-        np.tile(c["nodes"], 2),
-        np.tile(c["instances"], 2),
-        np.concatenate([c["min_instances"], np.minimum(needed, c["instances"])]),
-        np.tile(c["node_unavailability"], 2),
-        np.tile(c["instance_unavailability"], 2),
-        np.tile(c["zones"], 2),
-        np.tile(c["zone_unavailability"], 2),
-    )
-    service, capacity = both[:rows].copy(), both[rows:].copy()
-    crews = c["repair_crews"].astype(float)
-    queued = np.flatnonzero(crews < c["nodes"])  # NaN (unlimited) compares False
-    if queued.size:  # failed nodes wait for a crew: the birth-death chain, not the binomial
-        r = np.tile(queued, 2)
-        k = np.concatenate([c["min_instances"][queued], np.minimum(needed, c["instances"])[queued]])
-        both = markov.crew_service_unavailability(
-            c["nodes"][r],
-            c["instances"][r],
-            k,
-            c["node_mttf_h"][r],
-            c["node_mttr_h"][r],
-            crews[r],
-            c["instance_unavailability"][r],
-            c["zones"][r],
-            c["zone_unavailability"][r],
-        )
-        service[queued], capacity[queued] = both[: queued.size], both[queued.size :]
-    moved = c["reschedule"].astype(bool)
-    if moved.any():
-        r = np.flatnonzero(moved)
-        names = ("nodes", "instances", "min_instances", "node_mttf_h", "node_mttr_h")
-        names += ("recovery_node_failure_s", "failures_tolerated", "instance_unavailability")
-        # Rows that differ only in inputs this model ignores (the load, say) share one value.
-        keys, which = np.unique(
-            np.stack([c[name][r].astype(float) for name in names], axis=1),
-            axis=0,
-            return_inverse=True,
-        )
-        n, inst, k, mttf, mttr, recovery_s, tolerated, q_instance = keys.T
-        service[r] = recovery.rescheduling_service_unavailability(
-            n.astype(np.int64),
-            inst.astype(np.int64),
-            k.astype(np.int64),
-            mttf,
-            mttr,
-            recovery_s,
-            failures_tolerated=tolerated.astype(np.int64),
-            instance_unavailability=q_instance,
-        )[which.ravel()]
-        # Rescheduling has no zone term: add the outages zone failures cause on their own
-        # (nodes and containers perfect). P(A or B) <= P(A) + P(B), exact to first order.
-        zoned = r[c["zone_unavailability"][r] > 0]
-        if zoned.size:
-            service[zoned] += availability.service_unavailability(
-                c["nodes"][zoned],
-                c["instances"][zoned],
-                c["min_instances"][zoned],
-                0.0,
-                0.0,
-                c["zones"][zoned],
-                c["zone_unavailability"][zoned],
-            )
-            service[zoned] = np.minimum(service[zoned], 1.0)
-    return {
-        "service_unavailability": service,
-        "capacity_unavailability": np.where(needed > c["instances"], 1.0, capacity),
-    }
+    """Every availability figure of the service, from the one service model."""
+    return service.service_figures(*(c[name] for name in _SERVICE_INPUTS))
 
 
 def _nines(c: Columns) -> Columns:
@@ -212,109 +137,33 @@ def _nines(c: Columns) -> Columns:
     }
 
 
-_OUTAGE_OUTPUTS = ("service_mttf_h", "outage_frequency_per_year", "mean_outage_duration_min")
-_OUTAGE_INPUTS = (
-    "nodes",
-    "instances",
-    "min_instances",
-    "node_mttf_h",
-    "node_mttr_h",
-    "instance_mttf_h",
-    "instance_mttr_h",
-    "zones",
-    "zone_mttf_h",
-    "zone_mttr_h",
-)
-
-
-def _outages(c: Columns) -> Columns:
-    """Outage frequency, mean outage length and mean up time between outages.
-
-    - Independent repairs (repair crews unlimited): the exact frequency over the placement
-      with node, container and zone failures (``availability.service_outages``), so
-      frequency × duration = ``service_unavailability``.
-    - Fewer crews than nodes: the node-count birth–death chain
-      (``markov.service_outage_metrics``: node failures only, most loaded nodes first).
-
-    Rows with ``reschedule`` are revised afterwards by :func:`_rescheduled_outages`.
-    """
-    rows = len(c["nodes"])
-    crews = c["repair_crews"].astype(float)
-    queued = crews < c["nodes"]  # NaN (unlimited) compares False
-    out = {
-        "service_mttf_h": np.empty(rows),
-        "outage_frequency_per_year": np.empty(rows),
-        "mean_outage_duration_min": np.empty(rows),
-    }
-    exact = np.flatnonzero(~queued)
-    if exact.size:
-        o = availability.service_outages(*(c[name][exact] for name in _OUTAGE_INPUTS))
-        out["service_mttf_h"][exact] = o["mean_up_time"]
-        out["outage_frequency_per_year"][exact] = o["outage_frequency"] * markov.HOURS_PER_YEAR
-        out["mean_outage_duration_min"][exact] = o["mean_outage_duration"] * 60.0
-    chain = np.flatnonzero(queued)
-    if chain.size:
-        o = markov.service_outage_metrics(
-            c["nodes"][chain],
-            c["instances"][chain],
-            c["min_instances"][chain],
-            c["node_mttf_h"][chain],
-            c["node_mttr_h"][chain],
-            crews[chain],
+def _slo(c: Columns) -> Columns:
+    """The load-aware headline and the margin to each target (NaN where none is set)."""
+    u = c["slo_unavailability"]
+    downtime_30d = availability.downtime_minutes(u, service.SLO_PERIOD_DAYS)
+    with np.errstate(invalid="ignore"):
+        budget_30d = availability.error_budget_minutes(
+            np.where(np.isnan(c["target_availability"]), 0.5, c["target_availability"]),
+            service.SLO_PERIOD_DAYS,
         )
-        frequency = o["outage_frequency_per_year"]
-        duration_h = o["mean_outage_duration_min"] / 60.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # The same quantity as above: the mean up period, cycle length minus outage.
-            up_h = np.where(frequency > 0, markov.HOURS_PER_YEAR / frequency - duration_h, np.inf)
-        out["service_mttf_h"][chain] = up_h
-        out["outage_frequency_per_year"][chain] = frequency
-        out["mean_outage_duration_min"][chain] = o["mean_outage_duration_min"]
-    return out
-
-
-def _rescheduled_outages(c: Columns) -> Columns:
-    """Outage columns of rows with ``reschedule`` and unlimited crews; other rows unchanged.
-
-    The frequency is ``availability.service_outages`` with each node failure lasting
-    ``recovery.effective_repair_h`` for its instances while the survivors have room
-    (``failures_tolerated`` ≥ 1): an approximation, within a few per cent of the simulator
-    while node failures are rare against repairs (tested at MTTR/MTTF ≈ 1 %), up to ~20 %
-    high when several nodes are often down at once. The duration is
-    ``service_unavailability`` / frequency so the columns agree with the rescheduling model.
-    Evaluated only on those rows (a sweep without rescheduling pays nothing).
-    """
-    out = {name: c[name].copy() for name in _OUTAGE_OUTPUTS}
-    moved = np.flatnonzero(
-        c["reschedule"].astype(bool) & ~(c["repair_crews"].astype(float) < c["nodes"])
-    )
-    if not moved.size:
-        return out
-    names = (*_OUTAGE_INPUTS, "recovery_node_failure_s", "failures_tolerated")
-    names += ("service_unavailability",)
-    keys, which = np.unique(
-        np.stack([c[name][moved].astype(float) for name in names], axis=1),
-        axis=0,
-        return_inverse=True,
-    )
-    inputs = dict(zip(names, keys.T, strict=True))
-    room = inputs["failures_tolerated"] >= 1
-    inputs["node_mttr_h"] = np.where(
-        room,
-        recovery.effective_repair_h(inputs["recovery_node_failure_s"], inputs["node_mttr_h"]),
-        inputs["node_mttr_h"],
-    )
-    o = availability.service_outages(*(inputs[name] for name in _OUTAGE_INPUTS))
-    frequency_h = np.asarray(o["outage_frequency"], dtype=float)
-    u = inputs["service_unavailability"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        duration_h = np.where(frequency_h > 0, u / frequency_h, o["mean_outage_duration"])
-        up_h = np.where(frequency_h > 0, (1.0 - u) / frequency_h, o["mean_up_time"])
-    which = which.ravel()
-    out["service_mttf_h"][moved] = up_h[which]
-    out["outage_frequency_per_year"][moved] = (frequency_h * markov.HOURS_PER_YEAR)[which]
-    out["mean_outage_duration_min"][moved] = (duration_h * 60.0)[which]
-    return out
+        margins = {
+            "availability_margin_min_per_30d": np.where(
+                np.isnan(c["target_availability"]), np.nan, budget_30d - downtime_30d
+            ),
+            "p99_margin_ms": c["target_p99_ms"] - c["p99_response_ms"],
+            "recovery_margin_s": c["target_recovery_s"] - c["recovery_node_failure_s"],
+        }
+    failed = np.zeros(len(u), dtype=bool)
+    for margin in margins.values():
+        failed |= margin < 0  # NaN (no target) compares False
+    return {
+        "slo_availability": 1.0 - u,
+        "slo_nines": availability.nines(u),
+        "slo_downtime_min_per_30d": downtime_30d,
+        "slo_downtime_min_per_year": availability.downtime_minutes(u, availability.YEAR_DAYS),
+        **margins,
+        "slo_met": ~failed,
+    }
 
 
 def _latency(c: Columns) -> Columns:
@@ -351,6 +200,28 @@ _MTTX = (
     "zone_mttr_h",
 )
 _UNAVAILABILITIES = ("node_unavailability", "instance_unavailability", "zone_unavailability")
+_SERVICE_INPUTS = (
+    *_SIZE,
+    "min_instances",
+    "instances_needed",
+    *_MTTX[:4],
+    "zones",
+    *_MTTX[4:],
+    "repair_crews",
+    "reschedule",
+    "recovery_node_failure_s",
+    "max_instances_per_node",
+)
+_SLO_OUTPUTS = (
+    "slo_availability",
+    "slo_nines",
+    "slo_downtime_min_per_30d",
+    "slo_downtime_min_per_year",
+    "availability_margin_min_per_30d",
+    "p99_margin_ms",
+    "recovery_margin_s",
+    "slo_met",
+)
 
 #: The model families in evaluation order; a group may read earlier groups' outputs.
 METRIC_GROUPS: list[MetricGroup] = [
@@ -377,24 +248,7 @@ METRIC_GROUPS: list[MetricGroup] = [
     ),
     MetricGroup("headroom", (*_SIZE, "replicas", *_LOAD), ("failures_tolerated",), _headroom),
     MetricGroup("needed", _LOAD, ("instances_needed",), _needed, deduplicate=False),
-    MetricGroup(
-        "availability",
-        (
-            *_SIZE,
-            "min_instances",
-            "instances_needed",
-            "zones",
-            *_UNAVAILABILITIES,
-            "reschedule",
-            "node_mttf_h",
-            "node_mttr_h",
-            "recovery_node_failure_s",
-            "failures_tolerated",
-            "repair_crews",
-        ),
-        ("service_unavailability", "capacity_unavailability"),
-        _service,
-    ),
+    MetricGroup("service", _SERVICE_INPUTS, service.FIGURES, _service),
     MetricGroup(
         "nines",
         ("service_unavailability",),
@@ -402,31 +256,29 @@ METRIC_GROUPS: list[MetricGroup] = [
         _nines,
     ),
     MetricGroup(
-        "outages",
-        (*_SIZE, "min_instances", *_MTTX, "zones", "repair_crews"),
-        _OUTAGE_OUTPUTS,
-        _outages,
-    ),
-    MetricGroup(
-        "rescheduled_outages",
-        (*_OUTAGE_INPUTS, "repair_crews", "reschedule", "recovery_node_failure_s")
-        + ("failures_tolerated", "service_unavailability", *_OUTAGE_OUTPUTS),
-        _OUTAGE_OUTPUTS,
-        _rescheduled_outages,
-        deduplicate=False,
-    ),
-    MetricGroup(
         "latency",
         ("request_rate_rps", "instance_capacity_rps", "instances", "balancer"),
         ("overloaded", "wait_probability", "mean_response_ms", "p99_response_ms"),
         _latency,
     ),
+    MetricGroup(
+        "slo",
+        ("slo_unavailability", *TARGET_NAMES, "p99_response_ms", "recovery_node_failure_s"),
+        _SLO_OUTPUTS,
+        _slo,
+        deduplicate=False,
+    ),
 ]
 
 
 def _metric_names() -> tuple[str, ...]:
-    """Every output once, in order (a later group may revise an earlier group's column)."""
-    return tuple(dict.fromkeys(name for group in METRIC_GROUPS for name in group.outputs))
+    """Every output once: the SLO headline first, then the groups' outputs in order."""
+    return tuple(
+        dict.fromkeys(
+            (*_SLO_OUTPUTS, "slo_unavailability")
+            + tuple(name for group in METRIC_GROUPS for name in group.outputs)
+        )
+    )
 
 
 METRIC_NAMES = _metric_names()
@@ -531,4 +383,5 @@ def metrics(scenario_or_frame: Scenario | pd.DataFrame) -> pd.DataFrame:
         result = _evaluate(group, data, codes, rows)
         for name in group.outputs:
             data[name] = np.asarray(result[name])
-    return pd.DataFrame(data, index=frame.index, copy=False)
+    order = [name for name in data if name not in METRIC_NAMES] + list(METRIC_NAMES)
+    return pd.DataFrame({name: data[name] for name in order}, index=frame.index, copy=False)

@@ -155,10 +155,11 @@ def plan(
 
     Notes
     -----
-    A candidate is *available* when at least ``min_instances`` instances are up and enough
-    instances are up to carry the load under ``max_utilization``: its planned
-    unavailability is max(service_unavailability, capacity_unavailability). It must also
-    carry the load with every node up under the utilisation ceiling. The search is
+    A candidate is judged by the load-aware SLO headline, ``slo_unavailability`` of
+    :mod:`haplan.service`: the probability that fewer instances are up than both
+    ``min_instances`` and the load under ``max_utilization`` need (``planned_unavailability``
+    repeats it under the planner's name). It must also carry the load with every node up
+    under the utilisation ceiling. The search is
     exhaustive over the grid, so the answer is the true optimum *within the grid*.
     """
     target = _check_fraction("target_availability", target_availability)
@@ -181,9 +182,7 @@ def plan(
     if bad.any():
         table = pd.concat([table, frame[bad].assign(instances=instances[bad].astype(np.int64))])
     table["cost"] = node_cost * table["nodes"] + instance_cost * table["instances"]
-    table["planned_unavailability"] = np.maximum(
-        table["service_unavailability"], table["capacity_unavailability"]
-    )
+    table["planned_unavailability"] = table["slo_unavailability"]
     limits = {"max_p99_response_ms": max_p99_response_ms, "max_recovery_s": max_recovery_s}
     reasons = _reasons(table, 1.0 - target, limits)
     if bad.any():

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import haplan
-from haplan import availability, balancing, load, markov, recovery
+from haplan import availability, balancing, load, markov, recovery, service
 from haplan.scenario import INPUT_NAMES, Scenario
 
 PROBABILITIES = (
@@ -20,6 +20,8 @@ PROBABILITIES = (
     "service_availability",
     "wait_probability",
     "capacity_unavailability",
+    "slo_unavailability",
+    "slo_availability",
 )
 
 
@@ -68,13 +70,11 @@ def test_wiring_matches_the_public_functions():
     assert u > availability.service_unavailability(5, 7, 3, qn, qi, 2, qz)
     assert row["nines"] == pytest.approx(availability.nines(u), rel=1e-13)
     assert row["downtime_min_per_year"] == pytest.approx(u * 365.25 * 1440, rel=1e-14)
-    # Queued repairs: outages from the node-count chain; the up time is cycle minus outage.
-    chain = markov.service_outage_metrics(5, 7, 3, 2000.0, 20.0, 1)
-    for name in ("outage_frequency_per_year", "mean_outage_duration_min"):
-        assert row[name] == chain[name], name
-    cycle_h = 8766.0 / chain["outage_frequency_per_year"]
-    assert row["service_mttf_h"] == pytest.approx(
-        cycle_h - chain["mean_outage_duration_min"] / 60, rel=1e-12
+    # Queued repairs: outages from the service model's exact chain (placement, zones and
+    # crashes included; tests/test_service.py checks it against a brute-force chain).
+    assert row["service_model"] == service.EXACT_CHAIN
+    assert row["outage_frequency_per_year"] / 8766.0 * row["mean_outage_duration_min"] / 60.0 == (
+        pytest.approx(row["service_unavailability"], rel=1e-12)
     )
     assert row["mean_response_ms"] == 1e3 * balancing.mean_response_time(
         "round_robin", 400.0, 90.0, 7
@@ -109,22 +109,45 @@ def test_wiring_matches_the_public_functions():
     assert row["recovery_container_crash_s"] == recovery.container_crash_recovery_s("swarm", 1)
 
 
-def test_rescheduling_uses_the_recovery_model():
+def test_rescheduling_uses_the_service_model():
     s = Scenario(nodes=4, instances=8, min_instances=6, node_mttf_h=500.0, node_mttr_h=24.0)
     plain = haplan.metrics(s).iloc[0]
     moved = haplan.metrics(s.with_overrides(reschedule=True)).iloc[0]
-    expected = recovery.rescheduling_service_unavailability(
+    expected = service.service_figures(
         4,
         8,
         6,
+        plain["instances_needed"],
         500.0,
         24.0,
-        plain["recovery_node_failure_s"],
-        failures_tolerated=plain["failures_tolerated"],
-        instance_unavailability=plain["instance_unavailability"],
+        s.instance_mttf_h,
+        s.instance_mttr_h,
+        reschedule=True,
+        recovery_node_failure_s=plain["recovery_node_failure_s"],
     )
-    assert moved["service_unavailability"] == expected
-    assert moved["service_unavailability"] < plain["service_unavailability"]
+    assert moved["service_unavailability"] == expected["service_unavailability"][0]
+    assert moved["service_model"] == service.EXACT_CHAIN
+    assert moved["service_unavailability"] < plain["service_unavailability"] / 10
+
+
+def test_headline_is_load_aware():
+    # 6 pods of 150 req/s at a 2,000 req/s peak: the service-only figure has many nines,
+    # the headline none: the load needs 20 instances.
+    s = Scenario(nodes=3, instances=6, request_rate_rps=2000.0, instance_capacity_rps=150.0)
+    row = haplan.metrics(s.with_overrides(target_availability=0.9995)).iloc[0]
+    assert row["nines"] > 6
+    assert row["slo_unavailability"] == 1.0 and row["slo_nines"] == 0.0
+    assert not row["slo_met"] and row["availability_margin_min_per_30d"] < 0
+    # With enough instances the headline is the stricter of the two components.
+    big = haplan.metrics(s.with_overrides(instances=24, target_p99_ms=200.0)).iloc[0]
+    assert big["slo_unavailability"] >= max(
+        big["service_unavailability"], big["capacity_unavailability"]
+    )
+    assert big["p99_margin_ms"] == 200.0 - big["p99_response_ms"]
+    assert big["slo_met"]
+    assert big["slo_downtime_min_per_30d"] == pytest.approx(
+        big["slo_unavailability"] * 30 * 1440, rel=1e-12
+    )
 
 
 def test_overloaded_rows_are_flagged_and_infinite_without_stopping_the_table():
@@ -144,7 +167,10 @@ def test_frame_keeps_its_index_and_matches_scenarios():
     assert list(table.index) == ["a", "b"]
     single = haplan.metrics(Scenario(nodes=6, replicas=1)).iloc[0]
     for name in haplan.METRIC_NAMES:
-        assert table.loc["b", name] == single[name], name
+        if pd.isna(single[name]):
+            assert pd.isna(table.loc["b", name]), name
+        else:
+            assert table.loc["b", name] == single[name], name
 
 
 def test_bad_argument():
@@ -164,6 +190,7 @@ scenarios = st.builds(
     node_mttr_h=st.floats(0.1, 100),
     zones=st.integers(1, 3),
     repair_crews=st.one_of(st.none(), st.integers(1, 3)),
+    reschedule=st.booleans(),
     orchestrator=st.sampled_from(recovery.PRESETS),
     balancer=st.sampled_from(balancing.STRATEGIES[:2] + balancing.STRATEGIES[3:]),
 )
@@ -192,6 +219,9 @@ def test_contracts_over_every_metric(values):
     more = haplan.metrics(Scenario(**{**values, "replicas": values["replicas"] + 1})).iloc[0]
     assert more["service_unavailability"] <= u * (1 + 1e-9) + 1e-300
     assert more["capacity_unavailability"] <= row["capacity_unavailability"] * (1 + 1e-9) + 1e-300
+    # The headline never beats either component.
+    assert row["slo_unavailability"] >= row["service_unavailability"] * (1 - 1e-12)
+    assert row["slo_unavailability"] >= row["capacity_unavailability"] * (1 - 1e-12)
 
 
 def test_unavailability_keeps_its_digits_far_below_one_minus_a():
@@ -204,17 +234,22 @@ def test_unavailability_keeps_its_digits_far_below_one_minus_a():
     assert np.isfinite(row["nines"])
 
 
-def test_rescheduling_keeps_zone_failures():
-    # 6 nodes in 3 zones, k = 4: one zone down leaves 4 instances, two leave 2. Rescheduling
-    # shortens node outages but cannot undo zone outages, so U stays above the zone-only part.
-    s = Scenario(nodes=6, instances=6, min_instances=4, zones=3, zone_mttf_h=8766.0)
+def test_rescheduling_moves_instances_out_of_failed_zones_where_there_is_room():
+    # 6 nodes in 3 zones, k = 4: one zone down leaves 4 instances, two leave 2. With room
+    # on the survivors, a failed zone's instances restart elsewhere after the pipeline, so
+    # U drops below the zone-only part; with no room (2 per node, all taken) nothing moves
+    # and the chain equals the placement convolution.
+    s = Scenario(nodes=6, instances=12, min_instances=9, zones=3, zone_mttf_h=8766.0)
     plain = haplan.metrics(s).iloc[0]
     moved = haplan.metrics(s.with_overrides(reschedule=True)).iloc[0]
     zone_only = availability.service_unavailability(
-        6, 6, 4, 0.0, 0.0, 3, moved["zone_unavailability"]
+        6, 12, 9, 0.0, 0.0, 3, moved["zone_unavailability"]
     )
-    assert zone_only > 0
-    assert zone_only <= moved["service_unavailability"] <= plain["service_unavailability"]
+    assert moved["service_unavailability"] < zone_only < plain["service_unavailability"]
+    full = haplan.metrics(s.with_overrides(reschedule=True, max_instances_per_node=2)).iloc[0]
+    assert full["service_unavailability"] == pytest.approx(
+        plain["service_unavailability"], rel=1e-10
+    )
 
 
 def test_absurd_loads_stay_unavailable_not_overflowed():
@@ -226,23 +261,21 @@ def test_absurd_loads_stay_unavailable_not_overflowed():
 
 
 def test_rescheduled_outage_columns_agree_with_the_simulator():
-    # Rescheduling shortens node-caused outages to the recovery time: 4 nodes x 2 instances,
-    # k = 7, MTTR 24 h, recovery ~364 s. The frequency is an approximation (each node outage
-    # lasts E[min(repair, recovery)] while survivors have room): allow 4 standard errors plus
-    # 3 %. The duration is U / frequency, so frequency x duration = U exactly.
+    # Rescheduling shortens node-caused outages to the recovery pipeline: 4 nodes x 2
+    # instances, k = 7, MTTR 24 h. The chain is exact for an exponential pipeline, which
+    # compare_with_analytic simulates: within 4 standard errors.
     from haplan import simulate
 
     s = Scenario(nodes=4, instances=8, min_instances=7, node_mttf_h=2000.0, node_mttr_h=24.0)
     s = s.with_overrides(reschedule=True)
     row = haplan.metrics(s).iloc[0]
-    sim = simulate.simulate(s, 8766.0, 300, seed=11)
-    frequency = row["outage_frequency_per_year"]
-    assert abs(frequency - sim.outage_frequency_per_year) <= (
-        4 * sim.outage_frequency_per_year_se + 0.03 * frequency
-    )
-    assert frequency / 8766.0 * row["mean_outage_duration_min"] / 60.0 == pytest.approx(
-        row["service_unavailability"], rel=1e-12
-    )
+    table = simulate.compare_with_analytic(s, 8766.0, 300, seed=11)
+    assert abs(table.loc["outage_frequency_per_year", "z"]) < 4
+    assert frequency_times_duration(row) == pytest.approx(row["service_unavailability"], rel=1e-12)
     # Far shorter outages than without rescheduling (24 h repairs).
     plain = haplan.metrics(s.with_overrides(reschedule=False)).iloc[0]
     assert row["mean_outage_duration_min"] < plain["mean_outage_duration_min"] / 10
+
+
+def frequency_times_duration(row):
+    return row["outage_frequency_per_year"] / 8766.0 * row["mean_outage_duration_min"] / 60.0
