@@ -15,31 +15,40 @@ The model
 * Container crashes (when ``instance_mttf_h`` is finite and ``instance_mttr_h`` > 0): each
   instance alternates up and down exponentially, independently of its node.
 * Instances are placed as ``haplan.availability.service_unavailability`` places them: spread as
-  evenly as possible (7 on 3 nodes -> 3, 2, 2). An instance is up while its node, its zone and
-  its own container are up.
-* Rescheduling (``scenario.reschedule``): once a node (or its zone) has been down for the
-  orchestrator's recovery time (``haplan.recovery.node_failure_recovery_s`` with the node's
-  instance count), its instances run elsewhere while the survivors have room, i.e. while no
-  more nodes are down than ``haplan.load.failures_tolerated`` allows (capped at N − 1).
-  Moved instances are counted with their home node: they are up until it returns, and down
-  again whenever too many nodes are down. This is the rule of
-  ``haplan.recovery.rescheduling_service_unavailability``; a second failure of the node they
-  moved to is not modelled (an effect of order recovery time / node MTTF).
-* The service is down while fewer than ``min_instances`` instances are up; capacity is short
-  while fewer are up than ``haplan.load.instances_needed`` for the request rate.
+  evenly as possible (7 on 3 nodes -> 3, 2, 2, the heavy nodes first); node i is in zone
+  i mod Z. A node is *reachable* while it and its zone are up.
+* Without rescheduling an instance serves while its home node is reachable and its own
+  container is up.
+* Rescheduling (``scenario.reschedule``) simulates what the orchestrator does, with no rule
+  borrowed from an analytic model. For each maximal interval [a, b) during which node i is
+  unreachable (node down, zone down or both), its p_i home instances are *evicted* during
+  [a + d, b) when a + d < b, d being the recovery pipeline's time, drawn afresh for each
+  interval from ``recovery_time`` (default: ``haplan.recovery.node_failure_recovery_s`` for
+  ⌈C/N⌉ instances, fixed). A node runs at most M = ``max_instances_per_node`` instances, so
+  the reachable nodes have F = Σ (M − p_i) free slots, and E = Σ p_i evicted instances wait
+  for them: min(E, F) of them run (the scheduler places pending instances the moment there
+  is room, lowest instance index first, and moves them back home when their node is
+  reachable again). Each instance keeps its own container process wherever it runs, and a
+  running instance serves while its container is up.
+* The service is down while fewer than ``min_instances`` instances serve; capacity is short
+  while fewer serve than ``haplan.load.instances_needed`` for the request rate; the SLO is
+  missed while fewer serve than the larger of the two.
 
 Every process starts in its stationary state (the phase in progress at time 0 is drawn
 length-biased and cut at a uniform point, Cox 1962, ch. 7), so the estimates carry no start-up
-bias. Rescheduling and repair crews add a warm-up period before the measured window.
+bias. Repair crews (all nodes start up) and rescheduling (an interval in progress at time 0
+seems to start there) add a warm-up period before the measured window.
 
 Independent repairs are simulated without a per-event Python loop: each unit's alternating
 renewal sequence is drawn in bulk and cumulated, and the service's timeline comes from merging
 all event times with one sort and cumulative counts, vectorised over replications. With only
 node failures (the fast path) durations are rounded to integer ticks of the window (at most
 1e-5 of the shortest mean duration ÷ nodes, else 2^-40 of the window; unbiased) so that each
-event is one 32-bit sort key carrying its change in instances up; zones, container crashes
-and rescheduling first combine per-unit timelines, several times slower per event. Only the
-repair-crew queue steps event by event (still vectorised over replications).
+event is one 32-bit sort key carrying its change in instances up; zones and container crashes
+first combine per-unit timelines, several times slower per event; rescheduling merges the
+nodes' reachability and eviction events, reads E, F and the instances running off cumulative
+sums (per instance, by rank among the evicted, when containers crash) and merges again. Only
+the repair-crew queue steps event by event (still vectorised over replications).
 
 References
 ----------
@@ -62,7 +71,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from haplan import availability, load, markov, recovery
+from haplan import availability, load, recovery
 from haplan._numeric import check_range
 from haplan.metrics import metrics
 from haplan.scenario import Scenario
@@ -83,6 +92,7 @@ __all__ = [
 YEAR_H = 8766.0
 #: The metrics a simulation estimates, in the shared vocabulary.
 METRICS = (
+    "slo_unavailability",
     "service_unavailability",
     "capacity_unavailability",
     "outage_frequency_per_year",
@@ -457,8 +467,8 @@ class _Model:
     instance_lifetime: Distribution | None
     instance_repair: Distribution | None
     repair_crews: int | None
-    recovery_h: np.ndarray | None
-    failures_tolerated: int
+    recovery_time: Distribution | None  # pipeline time [h]; None: no rescheduling
+    max_per_node: int  # M, capped at C (as much room as inf)
     warmup_h: float
     horizon_h: float
 
@@ -486,7 +496,7 @@ class _Model:
             self.repair_crews is None
             and self.zone_lifetime is None
             and self.instance_lifetime is None
-            and self.recovery_h is None
+            and self.recovery_time is None
         )
 
     def elements_per_replication(self) -> float:
@@ -502,11 +512,21 @@ class _Model:
             count += (
                 self.nodes * 2.0 * _cycles_needed(self.zone_lifetime, self.zone_repair, total, 2.0)
             )
-        if self.recovery_h is not None:
-            count += self.nodes * count
+        per_instance = 0.0
         if self.instance_lifetime is not None:
-            per = 2.0 * _cycles_needed(self.instance_lifetime, self.instance_repair, total, 2.0)
-            count = self.instances * (per + count / self.nodes)
+            per_instance = 2.0 * _cycles_needed(
+                self.instance_lifetime, self.instance_repair, total, 2.0
+            )
+        if self.recovery_time is not None:
+            events = 2.0 * count  # reachability and eviction events, merged
+            if self.instance_lifetime is None:
+                return max(events, 1.0)
+            # Node states (int8) and instances running (bool) per event, then per-instance
+            # timelines; small types, so about half an element each.
+            count = events * (self.nodes + self.instances) / 2.0
+            return max(count + 3.0 * self.instances * per_instance, 1.0)
+        if self.instance_lifetime is not None:
+            count = self.instances * (per_instance + count / self.nodes)
         return max(count, 1.0)
 
 
@@ -542,31 +562,166 @@ def _node_timelines(model: _Model, rng: np.random.Generator, replications: int):
     return nodes
 
 
-def _rescheduled(model: _Model, nodes) -> tuple[np.ndarray, np.ndarray]:
-    """Timeline of "a down node's instances run elsewhere" (0/1, starts at 0).
+def _evictions(model: _Model, rng, reach) -> tuple[np.ndarray, np.ndarray]:
+    """Timeline of "the node's home instances are evicted" (0/1, 0 before time 0).
 
-    True once the node has been down for its recovery time, while the survivors have room
-    (at most ``failures_tolerated`` nodes down).
+    ``reach`` is the nodes' reachability timeline. For each maximal unreachable interval
+    [a, b) a pipeline time d is drawn from ``model.recovery_time``; the instances are evicted
+    during [a + d, b) when a + d < b. Intervals still open at the end (b = inf) evict too.
     """
-    times, deltas = _compact(*nodes)  # alternating -1, +1, ... from the first down
-    replications = times.shape[0]
-    flat = times.reshape(replications, -1)
-    order = np.argsort(flat, axis=1, kind="stable")
-    flat = np.take_along_axis(flat, order, axis=1)
-    down = -np.cumsum(np.take_along_axis(deltas.reshape(replications, -1), order, axis=1), axis=1)
-    room = (down <= model.failures_tolerated).astype(np.int8)
-    room = _compact(flat, np.diff(room, axis=1, prepend=1))
+    times, _ = _compact(*reach)  # alternating -1, +1, ... from the first time unreachable
     if times.shape[-1] % 2:
         times = np.concatenate([times, np.full(times.shape[:-1] + (1,), np.inf)], axis=-1)
     went_down, came_back = times[..., 0::2], times[..., 1::2]
-    moved_at = went_down + model.recovery_h[None, :, None]
-    valid = (moved_at < came_back).astype(np.int8)
-    aged = (
-        np.concatenate([moved_at, came_back], axis=-1),
-        np.concatenate([valid, -valid], axis=-1),
+    evicted_at = went_down + model.recovery_time.sample(rng, went_down.shape)
+    valid = evicted_at < came_back  # never for the inf padding
+    return (
+        np.concatenate(
+            [np.where(valid, evicted_at, np.inf), np.where(valid, came_back, np.inf)], axis=-1
+        ),
+        np.concatenate([valid, -valid.astype(np.int8)], axis=-1).astype(np.int8),
     )
-    room = tuple(x[:, None, :] for x in room)
-    return _combine([aged, room], [0, 1], np.multiply)
+
+
+def _group_ends(times: np.ndarray) -> np.ndarray:
+    """Index of the last event at the same time as each event (``times`` sorted, 2-D)."""
+    width = times.shape[1]
+    last = np.ones(times.shape, bool)
+    last[:, :-1] = times[:, 1:] != times[:, :-1]
+    index = np.where(last, np.arange(width), width)
+    return np.minimum.accumulate(index[:, ::-1], axis=1)[:, ::-1]
+
+
+def _node_events(reach, evict):
+    """Merge the nodes' reachability and eviction timelines of each replication.
+
+    Returns ``(times, node, reach_delta, evict_delta, ends)``, each (replications, events):
+    event times [h] in order (events at inf dropped), the node each concerns, its change in
+    reachability and in eviction (one of the two is 0), and ``_group_ends`` of the times.
+    """
+    replications, nodes = reach[0].shape[:2]
+    parts = [tuple(np.broadcast_to(x, reach[0].shape) for x in reach), evict]
+    times = np.concatenate([t.reshape(replications, -1) for t, _ in parts], axis=1)
+    order = np.argsort(times, axis=1, kind="stable")
+    times = np.take_along_axis(times, order, axis=1)
+    width = max(int(np.isfinite(times).sum(axis=1).max(initial=0)), 1)
+    order, times = order[:, :width], times[:, :width]
+    node = np.concatenate([np.repeat(np.arange(nodes), t.shape[-1]) for t, _ in parts])[order]
+    zero = [np.zeros((replications, nodes * t.shape[-1]), np.int8) for t, _ in parts]
+    deltas = [d.reshape(replications, -1) for _, d in parts]
+    reach_delta = np.take_along_axis(np.concatenate([deltas[0], zero[1]], axis=1), order, axis=1)
+    evict_delta = np.take_along_axis(np.concatenate([zero[0], deltas[1]], axis=1), order, axis=1)
+    return times, node, reach_delta, evict_delta, _group_ends(times)
+
+
+def _rescheduled(model: _Model, rng, replications: int) -> np.ndarray:
+    """Rescheduling, the mechanism of the module docstring: rows of _level_metrics.
+
+    Without container crashes the instances serving after each node event are
+    H + min(E, F): H the home instances of reachable nodes, E the evicted instances and F
+    the free slots on reachable nodes, each a cumulative sum over the merged events. With
+    crashes, instance j of node i runs while node i is reachable, or while it is evicted and
+    its rank among the evicted (evicted instances of nodes before i, plus its place on node
+    i) is below F; each instance's running timeline is then combined with its container's.
+    (So a newly evicted instance with a lower index takes the slot of a running one with a
+    higher index: the rule decides which instances run, never how many.)
+    """
+    reach = _node_timelines(model, rng, replications)
+    evict = _evictions(model, rng, reach)
+    times, node, reach_delta, evict_delta, ends = _node_events(reach, evict)
+    counts = model.instances_per_node.astype(np.int32)
+    nodes, instances, room = model.nodes, model.instances, model.max_per_node
+    home = instances + np.cumsum(reach_delta * counts[node], axis=1, dtype=np.int32)
+    evicted = np.cumsum(evict_delta * counts[node], axis=1, dtype=np.int32)
+    free = nodes * room - instances + np.cumsum(reach_delta * (room - counts[node]), axis=1)
+    if model.instance_lifetime is None:
+        levels = home + np.minimum(evicted, free)
+        return _level_metrics(times, np.take_along_axis(levels, ends, axis=1), model)
+    # Per-node states after each event (node 0 .. N-1), read at the end of each group of
+    # simultaneous events so that no instance blinks.
+    rows = np.arange(replications)[:, None]
+    columns = np.arange(times.shape[1])[None, :]
+    states = np.zeros((2,) + times.shape + (nodes,), np.int8)
+    states[0][rows, columns, node] = reach_delta
+    states[1][rows, columns, node] = evict_delta
+    np.cumsum(states, axis=2, out=states)
+    states[0] += 1
+    states = np.take_along_axis(states, ends[None, :, :, None], axis=2)
+    free = np.take_along_axis(free, ends, axis=1)
+    node_of_instance = np.repeat(np.arange(nodes), counts)
+    place = np.arange(instances) - np.repeat(np.cumsum(counts) - counts, counts)
+    before = np.cumsum(states[1] * counts, axis=2, dtype=np.int32) - states[1] * counts
+    rank = before[..., node_of_instance] + place
+    running = states[0][..., node_of_instance].astype(bool)
+    running |= states[1][..., node_of_instance].astype(bool) & (rank < free[..., None])
+    changes = np.diff(running.view(np.int8), axis=1, prepend=np.int8(1)).transpose(0, 2, 1)
+    running_timeline = _pack(times, changes)
+    total = model.warmup_h + model.horizon_h
+    containers = _renewal_timeline(
+        rng, model.instance_lifetime, model.instance_repair, (replications, instances), total
+    )
+    serving = _combine([running_timeline, containers], [1, 1], np.multiply)
+    # One sort of int64 keys: a time's bits (times >= 0 sort as their bits do) with the
+    # change (-1 / +1 as 0 / 2) in the two lowest, which moves a time by at most 3 units in
+    # the last place; clearing them again gives the times, equal where they were.
+    keys = serving[0].reshape(replications, -1).view(np.int64) & ~np.int64(3)
+    keys |= serving[1].reshape(replications, -1) + 1
+    keys.sort(axis=1)
+    levels = instances + np.cumsum(keys & 3, axis=1) - np.arange(1, keys.shape[1] + 1)
+    keys &= ~np.int64(3)
+    serving_times = keys.view(np.float64)
+    ends = _group_ends(serving_times)
+    return _level_metrics(serving_times, np.take_along_axis(levels, ends, axis=1), model)
+
+
+def _pack(times: np.ndarray, changes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Timelines (replications × units × events) of the nonzero ``changes`` at ``times``.
+
+    ``times`` (replications × events) are sorted and shared by every unit, so keeping each
+    unit's nonzero changes in order needs no sort.
+    """
+    keep = changes != 0
+    slot = np.cumsum(keep, axis=-1, dtype=np.int32)
+    width = max(int(slot[..., -1].max(initial=0)), 1)
+    replication, unit, event = np.nonzero(keep)
+    out_t = np.full(changes.shape[:2] + (width,), np.inf)
+    out_d = np.zeros(changes.shape[:2] + (width,), np.int8)
+    position = slot[replication, unit, event] - 1
+    out_t[replication, unit, position] = times[replication, event]
+    out_d[replication, unit, position] = changes[replication, unit, event]
+    return out_t, out_d
+
+
+def _level_metrics(times: np.ndarray, levels: np.ndarray, model: _Model) -> np.ndarray:
+    """Downtime [h], capacity shortfall [h] and outages in the window, per replication.
+
+    ``times`` are sorted event times [h] from the start of the warm-up (replications ×
+    events, inf allowed) and ``levels`` the instances serving after each event, equal within
+    each group of simultaneous events; before the first event all C serve. An outage starts
+    at an event strictly inside the window taking the service from up to down.
+    """
+    horizon = model.horizon_h
+    window = times - model.warmup_h
+    np.clip(window, 0.0, horizon, out=window)
+    lengths = np.empty_like(window)
+    np.subtract(window[:, 1:], window[:, :-1], out=lengths[:, :-1])
+    np.subtract(horizon, window[:, -1], out=lengths[:, -1])
+    head = window[:, 0]  # before the first event
+    down = levels < model.min_instances
+    downtime = np.einsum("ij,ij->i", lengths, down)
+    short = levels < model.instances_needed
+    shortfall = np.einsum("ij,ij->i", lengths, short)
+    if model.instances < model.instances_needed:
+        shortfall += head
+    if model.instances < model.min_instances:
+        downtime += head
+    starts = down.copy()
+    starts[:, 1:] &= ~down[:, :-1]
+    if model.instances < model.min_instances:
+        starts[:, 0] = False
+    starts &= (window > 0.0) & (window < horizon)
+    outages = np.count_nonzero(starts, axis=1)
+    return np.stack([downtime, shortfall, outages.astype(float)], axis=1)
 
 
 # The fast path (independent repairs, see _independent_nodes) runs on an integer clock: the
@@ -896,10 +1051,9 @@ def _run_chunk(model: _Model, seed: np.random.SeedSequence, replications: int) -
         if not model.nodes_fail:
             return np.zeros((replications, 3))
         return _independent_nodes(model, rng, replications)
+    if model.recovery_time is not None:
+        return _rescheduled(model, rng, replications)
     nodes = _node_timelines(model, rng, replications)
-    if model.recovery_h is not None:
-        moved = _rescheduled(model, nodes)
-        nodes = _combine([nodes, moved], [1, 0], np.add)
     if model.instance_lifetime is None:
         classes, counts = _node_classes(model)
         times, deltas = nodes
@@ -980,6 +1134,9 @@ class SimulationResult:
     ----------
     service_unavailability, capacity_unavailability : float
         Share of time the service is down / short of capacity [fraction].
+    slo_unavailability : float
+        Share of time fewer instances serve than max(``min_instances``, instances needed)
+        [fraction]: the two sets nest, so per replication it is the larger of the two.
     outage_frequency_per_year : float
         Service outages starting per year [1/yr] (year = 8766 h).
     mean_outage_duration_min : float
@@ -994,13 +1151,15 @@ class SimulationResult:
         With ``per_replication=True``: one row per replication (``replication``,
         ``service_downtime_h``, ``capacity_downtime_h``, ``outages``,
         ``service_unavailability``, ``capacity_unavailability``,
-        ``outage_frequency_per_year``).
+        ``outage_frequency_per_year``, ``slo_downtime_h``, ``slo_unavailability``).
     """
 
     service_unavailability: float
     service_unavailability_se: float
     capacity_unavailability: float
     capacity_unavailability_se: float
+    slo_unavailability: float
+    slo_unavailability_se: float
     outage_frequency_per_year: float
     outage_frequency_per_year_se: float
     mean_outage_duration_min: float
@@ -1031,7 +1190,7 @@ class SimulationResult:
         quantile = stats.t.ppf(0.5 + level / 2.0, self.n_replications - 1)
         estimate = np.array([getattr(self, name) for name in METRICS])
         se = np.array([getattr(self, name + "_se") for name in METRICS])
-        upper = np.array([1.0, 1.0, np.inf, np.inf])
+        upper = np.array([1.0, 1.0, 1.0, np.inf, np.inf])
         return pd.DataFrame(
             {
                 "simulated": estimate,
@@ -1050,8 +1209,13 @@ def _estimates(rows: np.ndarray, horizon_h: float, per_replication: bool) -> Sim
     def mean_se(values: np.ndarray) -> tuple[float, float]:
         return float(values.mean()), float(values.std(ddof=1) / math.sqrt(n))
 
+    # Fewer than max(k, needed) serve iff fewer than k or fewer than needed serve, and the
+    # two sets of times nest (one threshold is below the other): the SLO's downtime is the
+    # larger of the two, exactly.
+    slo_down = np.maximum(downtime, short)
     service, service_se = mean_se(downtime / horizon_h)
     capacity, capacity_se = mean_se(short / horizon_h)
+    slo, slo_se = mean_se(slo_down / horizon_h)
     frequency, frequency_se = mean_se(outages / horizon_h * YEAR_H)
     total_outages = int(outages.sum())
     if total_outages:
@@ -1073,6 +1237,8 @@ def _estimates(rows: np.ndarray, horizon_h: float, per_replication: bool) -> Sim
                 "service_unavailability": downtime / horizon_h,
                 "capacity_unavailability": short / horizon_h,
                 "outage_frequency_per_year": outages / horizon_h * YEAR_H,
+                "slo_downtime_h": slo_down,
+                "slo_unavailability": slo_down / horizon_h,
             }
         )
     return SimulationResult(
@@ -1080,6 +1246,8 @@ def _estimates(rows: np.ndarray, horizon_h: float, per_replication: bool) -> Sim
         service_unavailability_se=service_se,
         capacity_unavailability=capacity,
         capacity_unavailability_se=capacity_se,
+        slo_unavailability=slo,
+        slo_unavailability_se=slo_se,
         outage_frequency_per_year=frequency,
         outage_frequency_per_year_se=frequency_se,
         mean_outage_duration_min=duration,
@@ -1094,7 +1262,7 @@ def _estimates(rows: np.ndarray, horizon_h: float, per_replication: bool) -> Sim
 # --------------------------------------------------------------------------------------------
 # The public entry points
 # --------------------------------------------------------------------------------------------
-def _check_distribution(name: str, value, default: Distribution) -> Distribution:
+def _check_distribution(name: str, value, default: Distribution | None) -> Distribution | None:
     if value is None:
         return default
     if not isinstance(value, _DISTRIBUTIONS):
@@ -1111,11 +1279,20 @@ def _placement(nodes: int, instances: int, zones: int) -> tuple[np.ndarray, np.n
     return per_node, np.arange(nodes) % zones
 
 
+def _default_recovery_time(scenario: Scenario) -> Deterministic:
+    """The orchestrator's recovery time [h] for ⌈C/N⌉ instances, as a fixed duration."""
+    moved = math.ceil(scenario.instances / scenario.nodes)
+    return Deterministic(
+        float(recovery.node_failure_recovery_s(scenario.orchestrator, moved)) / 3600
+    )
+
+
 def _build_model(
     scenario: Scenario,
     horizon_h: float,
     node_lifetime: Distribution,
     node_repair: Distribution,
+    recovery_time: Distribution | None = None,
 ) -> _Model:
     per_node, zone_of_node = _placement(scenario.nodes, scenario.instances, scenario.zones)
     needed = float(
@@ -1133,27 +1310,19 @@ def _build_model(
     if math.isfinite(scenario.instance_mttf_h) and scenario.instance_mttr_h > 0:
         instance_life = Exponential(scenario.instance_mttf_h)
         instance_repair = Exponential(scenario.instance_mttr_h)
-    recovery_h = None
-    tolerated = 0
+    pipeline = None
     warmup = 0.0
     if scenario.reschedule:
-        recovery_h = np.array(
-            [
-                float(recovery.node_failure_recovery_s(scenario.orchestrator, max(int(c), 1)))
-                / 3600.0
-                for c in per_node
-            ]
-        )
-        # -1 (overloaded even with every node up) behaves like 0: nothing can move.
-        tolerated = load.failures_tolerated(
-            scenario.nodes,
-            scenario.replicas,
-            scenario.request_rate_rps,
-            scenario.instance_capacity_rps,
-            scenario.max_utilization,
-        )
-        tolerated = int(min(max(tolerated, 0), scenario.nodes - 1))
-        warmup = float(recovery_h.max())
+        pipeline = recovery_time if recovery_time is not None else _default_recovery_time(scenario)
+        # An unreachable interval in progress at time 0 looks as if it began at 0, so its
+        # eviction comes late. At the end of the warm-up W the simulated eviction state is
+        # still right unless that interval is still open and its drawn pipeline time exceeds
+        # W: W covers 10 (mean + sd) of the pipeline time, or 20 mean repairs (intervals
+        # still open after that are negligible), whichever is shorter.
+        repairs = [node_repair.mean if math.isfinite(node_lifetime.mean) else 0.0]
+        repairs += [zone_repair.mean] if zone_repair is not None else []
+        pipeline_span = 10.0 * (pipeline.mean + math.sqrt(pipeline.variance))
+        warmup = min(pipeline_span, 20.0 * max(repairs))
     if scenario.repair_crews is not None:
         # All nodes start up; let the crew queue settle first (generous: the bias decays
         # within a few repair times).
@@ -1172,8 +1341,8 @@ def _build_model(
         instance_lifetime=instance_life,
         instance_repair=instance_repair,
         repair_crews=scenario.repair_crews,
-        recovery_h=recovery_h,
-        failures_tolerated=tolerated,
+        recovery_time=pipeline,
+        max_per_node=int(min(scenario.max_instances_per_node, scenario.instances)),
         warmup_h=warmup,
         horizon_h=horizon_h,
     )
@@ -1237,6 +1406,7 @@ def simulate(
     progress: bool = False,
     per_replication: bool = False,
     chunk_size: int | None = None,
+    recovery_time: Distribution | None = None,
 ) -> SimulationResult:
     """Simulate the scenario's cluster and estimate its availability metrics.
 
@@ -1268,13 +1438,19 @@ def simulate(
         (``SeedSequence.spawn``), so the chunking is part of what a seed reproduces. The
         default depends only on the scenario and horizon: chunks of about 6e4 array elements
         (2.5e5 with only node failures), which keeps the arrays in cache.
+    recovery_time : distribution, optional
+        Time [h] from a node becoming unreachable until its instances are evicted and can be
+        placed elsewhere (the recovery pipeline), drawn for each unreachable interval; used
+        only with ``scenario.reschedule``. Default: fixed at
+        ``haplan.recovery.node_failure_recovery_s(orchestrator, ⌈C/N⌉)`` / 3600.
 
     Returns
     -------
     SimulationResult
-        ``service_unavailability``, ``capacity_unavailability`` [fraction],
-        ``outage_frequency_per_year`` [1/yr], ``mean_outage_duration_min`` [min], each with a
-        ``_se`` standard error; ``summary()`` adds confidence intervals.
+        ``service_unavailability``, ``capacity_unavailability``, ``slo_unavailability``
+        [fraction], ``outage_frequency_per_year`` [1/yr], ``mean_outage_duration_min`` [min],
+        each with a ``_se`` standard error; ``summary()`` adds confidence intervals for
+        :data:`METRICS`.
 
     Raises
     ------
@@ -1300,7 +1476,8 @@ def simulate(
     repair = _check_distribution("node_repair", node_repair, Exponential(scenario.node_mttr_h))
     if lifetime.mean == 0:
         raise ValueError("node_lifetime has mean 0: node lifetimes must have a mean > 0")
-    model = _build_model(scenario, horizon, lifetime, repair)
+    pipeline = _check_distribution("recovery_time", recovery_time, None)
+    model = _build_model(scenario, horizon, lifetime, repair, pipeline)
     if chunk_size is None:
         budget = _FAST_CHUNK_ELEMENTS if model.independent_nodes_only else _CHUNK_ELEMENTS
         size = int(max(1, min(count, budget // model.elements_per_replication())))
@@ -1355,7 +1532,7 @@ def compare_with_analytic(
     seed: int | None = None,
     **options,
 ) -> pd.DataFrame:
-    """Simulate the scenario (exponential lifetimes) beside haplan's analytic values.
+    """Simulate the scenario (exponential durations) beside haplan's analytic values.
 
     Parameters
     ----------
@@ -1368,39 +1545,36 @@ def compare_with_analytic(
     seed : int, optional
         Seed for the simulation.
     **options
-        Passed to :func:`simulate`: ``rng``, ``client``, ``progress``, ``chunk_size``.
+        Passed to :func:`simulate`: ``rng``, ``client``, ``progress``, ``chunk_size``. The
+        pipeline time is exponential with the orchestrator's mean recovery time for ⌈C/N⌉
+        instances (the analytic models assume it), so ``recovery_time`` is refused.
 
     Returns
     -------
     pandas.DataFrame
         Index ``metric`` (:data:`METRICS`); columns ``simulated``, ``se``, ``ci_low``,
         ``ci_high`` (95 %), ``analytic``, ``z`` = (simulated − analytic) / se and
-        ``analytic_model`` (the haplan function behind ``analytic``; "(worst-case
-        placement)" marks node-count chains that are approximate because C is not a multiple
-        of N). ``analytic`` is NaN where haplan has no closed form for the scenario (see
-        Notes). z is 0 where the two agree exactly and NaN where se = 0 (nothing happened in
-        the simulation) but they differ.
+        ``analytic_model`` (``haplan.service`` and the model it chose for the scenario:
+        exact placement convolution, exact CTMC, or a named approximation). z is 0 where
+        the two agree exactly and NaN where se = 0 (nothing happened in the simulation) but
+        they differ.
 
     Notes
     -----
-    * ``service_unavailability``: ``availability.service_unavailability`` (placement, container
-      crashes, zones); with ``reschedule``, ``recovery.rescheduling_service_unavailability``
-      (no zones or crews; recovery time for ⌈C/N⌉ moved instances); with ``repair_crews``,
-      ``markov.BirthDeath`` over the nodes (no zones or crashes).
-    * ``capacity_unavailability``: ``load.capacity_unavailability``, or the same rescheduling /
-      crew models with k = ``load.instances_needed``.
-    * ``outage_frequency_per_year``, ``mean_outage_duration_min``:
-      ``markov.service_outage_metrics`` (node failures only: no zones, crashes or
-      rescheduling). Node-count chains take the worst-case placement, so when C is not a
-      multiple of N they overstate outages and z shows it.
+    Every analytic value is the row of :func:`haplan.metrics`, i.e. ``haplan.service``:
+    the simulator shares none of its code (it moves instances as events happen), so a z
+    beyond a few units points at the model, not at arithmetic.
     """
-    for name in ("node_lifetime", "node_repair", "per_replication"):
+    for name in ("node_lifetime", "node_repair", "recovery_time", "per_replication"):
         if name in options:
             raise ValueError(
                 f"{name} is not accepted here: the analytic models assume exponential "
-                "lifetimes and repairs; call simulate() directly"
+                "lifetimes, repairs and recovery times; call simulate() directly"
             )
-    result = simulate(scenario, horizon_h, replications, seed=seed, **options)
+    recovery_time = Exponential(_default_recovery_time(scenario).mean)
+    result = simulate(
+        scenario, horizon_h, replications, seed=seed, recovery_time=recovery_time, **options
+    )
     table = result.summary()
     analytic = _analytic(scenario)
     table["analytic"] = [analytic[name][0] for name in METRICS]
@@ -1415,100 +1589,7 @@ def compare_with_analytic(
 
 
 def _analytic(s: Scenario) -> dict[str, tuple[float, str]]:
-    """haplan's closed-form value of each metric for ``s`` and the function behind it."""
-    zones_fail = math.isfinite(s.zone_mttf_h) and s.zone_mttr_h > 0
-    containers_fail = math.isfinite(s.instance_mttf_h) and s.instance_mttr_h > 0
-    nodes_fail = math.isfinite(s.node_mttf_h) and s.node_mttr_h > 0
-    node_q = availability.steady_state_unavailability(s.node_mttf_h, s.node_mttr_h)
-    zone_q = availability.steady_state_unavailability(s.zone_mttf_h, s.zone_mttr_h)
-    instance_q = availability.steady_state_unavailability(s.instance_mttf_h, s.instance_mttr_h)
-    needed = float(
-        load.instances_needed(s.request_rate_rps, s.instance_capacity_rps, s.max_utilization)
-    )
-    out = {name: (math.nan, "none") for name in METRICS}
-    # Node-count chains assume the worst placement when nodes carry unequal instance counts.
-    worst_case = " (worst-case placement)" if s.instances % s.nodes else ""
-
-    def per_threshold(name: str, compute) -> None:
-        service = compute(s.min_instances)
-        capacity = 1.0 if needed > s.instances else compute(int(needed))
-        out["service_unavailability"] = (float(service), name)
-        out["capacity_unavailability"] = (float(capacity), name)
-
-    if s.reschedule:
-        if not zones_fail and s.repair_crews is None:
-            moved = math.ceil(s.instances / s.nodes)
-            recovery_s = recovery.node_failure_recovery_s(s.orchestrator, moved)
-            tolerated = load.failures_tolerated(
-                s.nodes,
-                s.replicas,
-                s.request_rate_rps,
-                s.instance_capacity_rps,
-                s.max_utilization,
-            )
-            per_threshold(
-                "recovery.rescheduling_service_unavailability",
-                lambda k: recovery.rescheduling_service_unavailability(
-                    s.nodes,
-                    s.instances,
-                    k,
-                    s.node_mttf_h,
-                    s.node_mttr_h,
-                    recovery_s,
-                    max(float(tolerated), 0.0),
-                    instance_q,
-                ),
-            )
-    elif s.repair_crews is not None:
-        # Exact with queued repairs, placement, containers and zones.
-        per_threshold(
-            "markov.crew_service_unavailability",
-            lambda k: markov.crew_service_unavailability(
-                s.nodes,
-                s.instances,
-                k,
-                s.node_mttf_h,
-                s.node_mttr_h,
-                s.repair_crews,
-                instance_q,
-                s.zones,
-                zone_q,
-            ),
-        )
-    else:
-        out["service_unavailability"] = (
-            float(
-                availability.service_unavailability(
-                    s.nodes, s.instances, s.min_instances, node_q, instance_q, s.zones, zone_q
-                )
-            ),
-            "availability.service_unavailability",
-        )
-        out["capacity_unavailability"] = (
-            float(
-                load.capacity_unavailability(
-                    s.nodes,
-                    s.instances,
-                    s.request_rate_rps,
-                    s.instance_capacity_rps,
-                    s.max_utilization,
-                    node_q,
-                    instance_q,
-                    s.zones,
-                    zone_q,
-                )
-            ),
-            "load.capacity_unavailability",
-        )
-    # Outages: the columns of haplan.metrics where a closed form fills them. With rescheduling
-    # the table's frequency is an approximation, so nothing is claimed here.
-    if s.repair_crews is not None and s.repair_crews < s.nodes:
-        if nodes_fail and not (zones_fail or containers_fail or s.reschedule):
-            row = metrics(s).iloc[0]
-            for name in ("outage_frequency_per_year", "mean_outage_duration_min"):
-                out[name] = (float(row[name]), "markov.service_outage_metrics" + worst_case)
-    elif not s.reschedule:
-        row = metrics(s).iloc[0]
-        for name in ("outage_frequency_per_year", "mean_outage_duration_min"):
-            out[name] = (float(row[name]), "availability.service_outages")
-    return out
+    """The service model's value of each metric for ``s`` and the model behind it."""
+    row = metrics(s).iloc[0]
+    model = f"haplan.service ({row['service_model']})"
+    return {name: (float(row[name]), model) for name in METRICS}

@@ -220,11 +220,17 @@ def test_result_summary_and_per_replication_frame():
             request_rate_rps=400.0,
             **NODES_ONLY,
         ),
-        # rescheduling after Kubernetes' recovery time; with P = 0 the survivors have room
-        # while one node is up, with P = 280 req/s (4 of 6 instances needed) only while at
-        # most one node is down (failures_tolerated = 1)
+        # rescheduling after Kubernetes' recovery time; unlimited room, then room for one
+        # node's instances only (3 per node, 2 at home), with 4 of 6 needed for the load
         Scenario(nodes=3, instances=6, min_instances=5, request_rate_rps=0.0, **RESCHEDULE),
-        Scenario(nodes=3, instances=6, min_instances=5, request_rate_rps=280.0, **RESCHEDULE),
+        Scenario(
+            nodes=3,
+            instances=6,
+            min_instances=5,
+            request_rate_rps=280.0,
+            max_instances_per_node=3,
+            **RESCHEDULE,
+        ),
     ],
     ids=["even", "uneven", "crashes", "zones", "one-crew", "reschedule", "reschedule-room"],
 )
@@ -288,7 +294,7 @@ def test_integer_clock_is_fine_enough_and_agrees_with_theory(horizon_h, narrow):
         assert clock.tick_h == pytest.approx(horizon_h * 2.0**-40, rel=1e-9)
     table = compare_with_analytic(scenario, horizon_h, int(3e6 // horizon_h), seed=31)
     checked = table[table["se"] > 0]
-    assert len(checked) == 4
+    assert len(checked) == len(simulation.METRICS)
     assert (checked["z"].abs() < Z_LIMIT).all(), table.to_string()
 
 
@@ -313,16 +319,17 @@ def test_integer_clock_reads_a_hand_made_timeline_exactly():
     assert outages == 2
 
 
-def test_worst_case_placement_chain_is_flagged_and_pessimistic():
-    # 7 instances on 3 nodes (3, 2, 2), 5 needed, one repair crew (so the node-count chain
-    # is used): only the heavy node's failure is an outage, but the chain assumes the worst
-    # (any failure is one). The simulation shows its outage frequency is too high, and the
-    # table says it is approximate.
+def test_queued_repairs_over_uneven_placement_are_exact_not_worst_case():
+    # 7 instances on 3 nodes (3, 2, 2), 5 needed, one repair crew: only the heavy node's
+    # failure (or two failures) is an outage. The old node-count chain assumed any failure
+    # was one; the service model's chain knows the placement and agrees with the simulator.
     scenario = Scenario(nodes=3, instances=7, min_instances=5, repair_crews=1, **NODES_ONLY)
     table = compare_with_analytic(scenario, 2000.0, 150, seed=5)
     row = table.loc["outage_frequency_per_year"]
-    assert "worst-case placement" in row["analytic_model"]
-    assert row["simulated"] + 3 * row["se"] < row["analytic"]
+    assert row["analytic_model"] == "haplan.service (exact: CTMC)"
+    assert abs(row["z"]) < Z_LIMIT
+    worst = markov.service_outage_metrics(3, 7, 5, 100.0, 10.0, 1)["outage_frequency_per_year"]
+    assert row["simulated"] + 3 * row["se"] < worst
 
 
 def test_exact_outage_frequency_over_uneven_placement_agrees_with_simulation():
@@ -331,7 +338,7 @@ def test_exact_outage_frequency_over_uneven_placement_agrees_with_simulation():
     scenario = Scenario(nodes=3, instances=7, min_instances=5, **NODES_ONLY)
     table = compare_with_analytic(scenario, 2000.0, 150, seed=5)
     row = table.loc["outage_frequency_per_year"]
-    assert row["analytic_model"] == "availability.service_outages"
+    assert row["analytic_model"] == "haplan.service (exact: placement convolution)"
     assert abs(row["z"]) < Z_LIMIT
 
 
@@ -519,8 +526,8 @@ def test_dask_gives_the_same_result_as_local(scenario):
 
 
 def test_queued_repairs_with_crashes_and_zones_match_the_crew_model():
-    # One crew for 4 nodes in 2 zones, container crashes on: the exact crew model
-    # (markov.crew_service_unavailability) is the analytic value, within Z_LIMIT standard errors.
+    # One crew for 4 nodes in 2 zones, container crashes on: the service model's exact chain,
+    # within Z_LIMIT standard errors, and equal to the crew model (other code) to rounding.
     scenario = Scenario(
         nodes=4,
         instances=6,
@@ -536,5 +543,9 @@ def test_queued_repairs_with_crashes_and_zones_match_the_crew_model():
     )
     table = compare_with_analytic(scenario, 2000.0, 200, seed=17)
     row = table.loc["service_unavailability"]
-    assert row["analytic_model"] == "markov.crew_service_unavailability"
+    assert row["analytic_model"] == "haplan.service (exact: CTMC)"
     assert abs(row["z"]) < Z_LIMIT, table.to_string()
+    q_instance = availability.steady_state_unavailability(50.0, 1.0)
+    q_zone = availability.steady_state_unavailability(500.0, 5.0)
+    crew = markov.crew_service_unavailability(4, 6, 4, 100.0, 10.0, 1, q_instance, 2, q_zone)
+    assert row["analytic"] == pytest.approx(crew, rel=1e-12)
