@@ -23,9 +23,8 @@ Conventions
   are summed as if sequential (scheduling and image pulls of different instances overlap in
   practice, so the sum is slightly pessimistic when many instances move).
 
-:func:`rescheduling_service_unavailability` feeds the recovery time into the availability
-model: a failed node's instances are back on the survivors after the recovery time, if the
-survivors have room, instead of after the node's repair.
+The node-failure recovery time is what :mod:`haplan.service` waits before a failed node's
+instances are evicted and restarted on the survivors (where they have room).
 """
 
 from __future__ import annotations
@@ -37,12 +36,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.special import bdtrc
 
 from haplan._data import data_path
 from haplan._numeric import check_range, restore
-from haplan.availability import steady_state_unavailability
 
 __all__ = [
     "PRESETS",
@@ -59,7 +55,6 @@ __all__ = [
     "container_crash_recovery_s",
     "stages_table",
     "effective_repair_h",
-    "rescheduling_service_unavailability",
     "document_recovery_note",
 ]
 
@@ -783,169 +778,6 @@ def effective_repair_h(recovery_s, node_mttr_h, node_repair="exponential"):
     m = check_range("node_mttr_h", node_mttr_h, low=0)
     result = m * _still_down_fraction(d, m, node_repair)
     return restore(np.where(m > 0, result, 0.0), recovery_s, node_mttr_h)
-
-
-def _binomial_tail(trials, at_least, q):
-    """P(Binomial(trials, q) >= at_least), exact small-side sum (scipy bdtrc)."""
-    trials, at_least = np.broadcast_arrays(trials, at_least)
-    inside = (at_least >= 1) & (at_least <= trials)
-    safe_k = np.where(inside, at_least - 1, 0).astype(np.int64)
-    safe_n = np.where(inside, trials, 1).astype(np.int64)
-    tail = bdtrc(safe_k, safe_n, q)
-    return np.where(at_least <= 0, 1.0, np.where(inside, tail, 0.0))
-
-
-def _rescheduled_unavailability(nodes, instances, k, q, still_down, tolerated, q_instance):
-    """Exact value of the two-regime model for one scenario (see the public docstring)."""
-    if k <= 0:
-        return 0.0
-    out_at = instances - k + 1  # the service is down when this many instances are down
-    per_node, heavy = divmod(instances, nodes)
-    down_nodes = np.arange(nodes + 1)
-    # g[i] = P(service down | i nodes, chosen at random, have their instances down)
-    if heavy == 0:
-        lost = down_nodes * per_node
-        g = _binomial_tail(instances - lost, out_at - lost, q_instance)
-    else:
-        heavy_down = np.arange(heavy + 1)
-        weight = stats.hypergeom.pmf(heavy_down[None, :], nodes, heavy, down_nodes[:, None])
-        lost = down_nodes[:, None] * per_node + heavy_down[None, :]
-        tail = _binomial_tail(instances - lost, out_at - lost, q_instance)
-        g = (weight * tail).sum(axis=1)
-    p_down = stats.binom.pmf(down_nodes, nodes, q)
-    room = int(min(tolerated, nodes - 1))
-    # j <= room nodes down: each one's instances are still down with probability `still_down`.
-    j = down_nodes[: room + 1]
-    thinned = stats.binom.pmf(j[None, :], j[:, None], still_down)  # [j, i] = B(i; j, p)
-    weight_room = (p_down[: room + 1, None] * thinned).sum(axis=0)
-    return float(np.dot(weight_room, g[: room + 1]) + np.dot(p_down[room + 1 :], g[room + 1 :]))
-
-
-def rescheduling_service_unavailability(
-    nodes,
-    instances,
-    min_instances,
-    node_mttf_h,
-    node_mttr_h,
-    recovery_s,
-    failures_tolerated=None,
-    instance_unavailability=0.0,
-    node_repair="exponential",
-):
-    r"""Service unavailability when a failed node's instances restart on the survivors.
-
-    Parameters
-    ----------
-    nodes : numeric
-        Nodes N [count], a whole number ≥ 1.
-    instances : numeric
-        Instances C [count], a whole number ≥ 1, spread evenly (⌈C/N⌉ or ⌊C/N⌋ per node, as
-        in :func:`haplan.availability.service_unavailability`).
-    min_instances : numeric
-        Instances k the service needs [count], a whole number ≤ C; k ≤ 0 means always up.
-    node_mttf_h, node_mttr_h : numeric
-        Node mean time to failure [h] (> 0, may be inf) and to repair [h] (≥ 0).
-    recovery_s : numeric
-        Time for a failed node's instances to be ready elsewhere [s], ≥ 0 — the orchestrator's
-        pipeline, :func:`node_failure_recovery_s`.
-    failures_tolerated : numeric or None
-        F, the most nodes that may be down at once with all their instances still fitting on
-        the survivors [count], a whole number ≥ −1 (e.g. the metric ``failures_tolerated``,
-        :func:`haplan.load.failures_tolerated`, whose −1 for an overloaded service means no
-        room, like 0). None (or ≥ N) means the survivors always have room; F is capped at
-        N − 1 (with every node down nothing can run).
-    instance_unavailability : numeric, default 0
-        Probability that an instance is down on its own (crash, restart) [probability].
-    node_repair : {"exponential", "fixed"}
-        Distribution of a node's repair time, which decides how often the node comes back
-        before its instances would (see :func:`effective_repair_h`).
-
-    Returns
-    -------
-    numeric
-        Service unavailability [probability]; same kind as the numeric inputs.
-
-    Notes
-    -----
-    Each node alternates independently between up and down (unavailability
-    :math:`q = \mathrm{MTTR}/(\mathrm{MTTF}+\mathrm{MTTR})`,
-    :func:`haplan.availability.steady_state_unavailability`). A failed node's instances are
-    down until the recovery time d has passed or the node is repaired, whichever is first: a
-    down node is in the first part of its outage with probability
-    :math:`p = E[\min(X, d)]/\mathrm{MTTR}` (``1 − e^{−d/MTTR}`` for exponential repair,
-    ``min(d/MTTR, 1)`` for fixed), independently of the other nodes. Let J be the number of
-    nodes down, :math:`J \sim \mathrm{Bin}(N, q)`, and :math:`g(i)` the probability that
-    fewer than k instances are up when i nodes, chosen at random, have their instances down
-    (hypergeometric over the ⌈C/N⌉- and ⌊C/N⌋-nodes, then Binomial instance failures on the
-    rest). Two regimes, decided by J:
-
-    * J ≤ F: the survivors absorb the moved instances; the nodes whose instances are still
-      down are a Bin(J, p) subset of the down ones;
-    * J > F: no room; every down node's instances wait for its repair.
-
-    .. math::
-
-        U = \sum_{j=0}^{F} b_N(j; q) \sum_{i=0}^{j} b_j(i; p)\, g(i)
-            + \sum_{j=F+1}^{N} b_N(j; q)\, g(j)
-
-    Approximations: the regime follows the current J (a snapshot: instances already moved
-    are counted down again when J exceeds F, and come back at once when J falls to F —
-    pessimistic in the first case, optimistic in the second, both of probability
-    :math:`O(q^{F+1})`); with no room, none of the down nodes' instances move (pessimistic:
-    the survivors could host some). Zones are not modelled here. Limits: F = 0, or
-    d ≥ MTTR with fixed repair, gives exactly the plain node model
-    ``service_unavailability(N, C, k, q)``; with room always (F = N − 1) it is
-    ``service_unavailability(N, C, k, p·q)`` up to the all-nodes-down term (≤ q^N).
-    Cost O(N · (C mod N) + F²) per scenario.
-
-    References
-    ----------
-    .. [1] K. S. Trivedi, *Probability and Statistics with Reliability, Queuing, and Computer
-       Science Applications*, 2nd ed., Wiley, 2016 (k-of-n, alternating renewal processes).
-    .. [2] Kubernetes documentation, "Taints and Tolerations" (pods move after the
-       toleration); the recovery pipeline of this module.
-    """
-    node_repair = _check_node_repair(node_repair)
-    n = check_range("nodes", nodes, low=1, integer=True)
-    c = check_range("instances", instances, low=1, integer=True)
-    k = check_range("min_instances", min_instances, integer=True)
-    mttf = check_range("node_mttf_h", node_mttf_h, low=0, low_open=True, allow_inf=True)
-    mttr = check_range("node_mttr_h", node_mttr_h, low=0)
-    rec = check_range("recovery_s", recovery_s, low=0)
-    if failures_tolerated is None:
-        tolerated = np.array(np.inf)
-    else:
-        tolerated = check_range(
-            "failures_tolerated", failures_tolerated, low=-1, integer=True, allow_inf=True
-        )
-        tolerated = np.maximum(tolerated, 0.0)
-    qi = check_range("instance_unavailability", instance_unavailability, low=0, high=1)
-    n, c, k, mttf, mttr, rec, tolerated, qi = np.broadcast_arrays(
-        n, c, k, mttf, mttr, rec, tolerated, qi
-    )
-    too_many = k > c
-    if too_many.any():
-        first = np.flatnonzero(too_many.ravel())[0]
-        raise ValueError(
-            f"min_instances={k.flat[first]:.0f} is out of range: must be <= "
-            f"instances={c.flat[first]:.0f}"
-        )
-    q = np.asarray(steady_state_unavailability(mttf, mttr), dtype=float)
-    still_down = _still_down_fraction(rec / 3600.0, mttr, node_repair)
-    result = np.empty(n.shape)
-    for index in np.ndindex(n.shape):
-        result[index] = _rescheduled_unavailability(
-            int(n[index]),
-            int(c[index]),
-            int(k[index]),
-            float(q[index]),
-            float(still_down[index]),
-            float(tolerated[index]),
-            float(qi[index]),
-        )
-    inputs = [nodes, instances, min_instances, node_mttf_h, node_mttr_h, recovery_s]
-    inputs += [failures_tolerated] if failures_tolerated is not None else []
-    return restore(result, *inputs, instance_unavailability)
 
 
 # -- the article's T = N/R × S beside the pipeline ------------------------------------------

@@ -9,18 +9,14 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from haplan import recovery
-from haplan.availability import service_unavailability, steady_state_unavailability
 from haplan.recovery import (
     container_crash_recovery_s,
     container_crash_stages,
     node_failure_recovery_s,
     node_failure_stages,
     preset,
-    rescheduling_service_unavailability,
     restart_delay_s,
 )
 
@@ -276,128 +272,6 @@ def test_stages_table_adds_up():
 
 
 # -- recovery feeding availability ----------------------------------------------------------
-
-MTTF_H, MTTR_H = 2000.0, 6.0
-Q_NODE = steady_state_unavailability(MTTF_H, MTTR_H)
-LAYOUTS = [(5, 5, 3), (5, 7, 3), (3, 7, 5), (10, 3, 2), (7, 20, 15)]
-
-
-@pytest.mark.parametrize(("nodes", "instances", "k"), LAYOUTS)
-@pytest.mark.parametrize("q_instance", [0.0, 0.01])
-def test_no_room_is_the_plain_node_model(nodes, instances, k, q_instance):
-    # F = 0: every failed node's instances wait for its repair, whatever the recovery time.
-    plain = service_unavailability(nodes, instances, k, Q_NODE, q_instance)
-    got = rescheduling_service_unavailability(
-        nodes, instances, k, MTTF_H, MTTR_H, 120.0, 0, q_instance
-    )
-    assert got == pytest.approx(plain, rel=1e-12)  # same sum, different order: rounding only
-
-
-@pytest.mark.parametrize(("nodes", "instances", "k"), LAYOUTS)
-def test_recovery_as_slow_as_repair_is_the_plain_node_model(nodes, instances, k):
-    # Fixed repair: a recovery of MTTR or more never beats the repair.
-    plain = service_unavailability(nodes, instances, k, Q_NODE, 0.01)
-    got = rescheduling_service_unavailability(
-        nodes, instances, k, MTTF_H, MTTR_H, MTTR_H * 3600, None, 0.01, node_repair="fixed"
-    )
-    assert got == pytest.approx(plain, rel=1e-12)
-    # Exponential repair: the plain model is the limit of a recovery much longer than MTTR.
-    slow = rescheduling_service_unavailability(
-        nodes, instances, k, MTTF_H, MTTR_H, 50 * MTTR_H * 3600, None, 0.01
-    )
-    assert slow == pytest.approx(plain, rel=1e-12)  # e^-50 ~ 2e-22 of the node outages left
-
-
-@pytest.mark.parametrize(("nodes", "instances", "k"), LAYOUTS)
-def test_room_always_is_the_thinned_node_model(nodes, instances, k):
-    # With room for every failure the node-induced outage has unavailability p * q with
-    # p = 1 - exp(-d / MTTR); the models differ only when all N nodes are down (prob q^N).
-    recovery_s = 360.0
-    p = -math.expm1(-recovery_s / 3600 / MTTR_H)
-    thinned = service_unavailability(nodes, instances, k, p * Q_NODE, 0.01)
-    got = rescheduling_service_unavailability(
-        nodes, instances, k, MTTF_H, MTTR_H, recovery_s, None, 0.01
-    )
-    assert got >= thinned * (1 - 1e-12)
-    assert got - thinned <= Q_NODE**nodes * (1 + 1e-9)
-
-
-def test_three_nodes_all_needed_hand_derivation():
-    # N = 3, C = 3, k = 3, no crashes: the service is down as soon as one instance is down.
-    # J nodes down ~ Bin(3, q); a down node's instance is still down with probability p.
-    # F = 1: J = 1 -> down w.p. p; J >= 2 -> no room, down.
-    # F = 2: J = 2 -> down unless both moved, 1 - (1 - p)^2; J = 3 -> down.
-    q, p = Q_NODE, -math.expm1(-0.1 / MTTR_H)
-    one = 3 * q * (1 - q) ** 2
-    two = 3 * q**2 * (1 - q)
-    expected_f1 = one * p + two + q**3
-    expected_f2 = one * p + two * (1 - (1 - p) ** 2) + q**3
-    got = rescheduling_service_unavailability(3, 3, 3, MTTF_H, MTTR_H, 360, [1, 2])
-    np.testing.assert_allclose(got, [expected_f1, expected_f2], rtol=1e-12)
-
-
-def test_monotone_in_recovery_time_and_headroom():
-    recovery_s = np.array([0, 30, 120, 360, 1800, 7200, 21600, 86400], dtype=float)
-    for repair in ("exponential", "fixed"):
-        u = rescheduling_service_unavailability(
-            7, 14, 9, MTTF_H, MTTR_H, recovery_s, 2, 0.001, node_repair=repair
-        )
-        assert np.all(np.diff(u) >= -1e-15 * u[1:])
-        plain = service_unavailability(7, 14, 9, Q_NODE, 0.001)
-        assert u[-1] <= plain * (1 + 1e-12)
-    # Fixed repair: recoveries of MTTR (21600 s) and longer give the plain model exactly.
-    assert u[-2] == pytest.approx(plain, rel=1e-12) and u[-1] == pytest.approx(plain, rel=1e-12)
-    headroom = rescheduling_service_unavailability(7, 14, 9, MTTF_H, MTTR_H, 360, range(7), 0.0)
-    assert np.all(np.diff(headroom) <= 1e-15 * headroom[:-1])
-    assert headroom[0] > 10 * headroom[-1]  # rescheduling is worth an order of magnitude here
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    nodes=st.integers(1, 12),
-    extra=st.integers(0, 25),
-    k_share=st.floats(0, 1),
-    tolerated=st.integers(0, 12),
-    recovery_s=st.floats(0, 1e5),
-    mttr_h=st.floats(0.01, 100),
-    q_instance=st.floats(0, 0.2),
-)
-def test_between_thinned_and_plain(
-    nodes, extra, k_share, tolerated, recovery_s, mttr_h, q_instance
-):
-    instances = nodes + extra
-    k = int(round(k_share * instances))
-    u = rescheduling_service_unavailability(
-        nodes, instances, k, 500.0, mttr_h, recovery_s, tolerated, q_instance
-    )
-    q = steady_state_unavailability(500.0, mttr_h)
-    p = -math.expm1(-recovery_s / 3600 / mttr_h)
-    plain = service_unavailability(nodes, instances, k, q, q_instance)
-    thinned = service_unavailability(nodes, instances, k, p * q, q_instance)
-    assert 0.0 <= u <= 1.0
-    assert thinned * (1 - 1e-9) - 1e-300 <= u <= plain * (1 + 1e-9) + 1e-300
-
-
-def test_rescheduling_input_kinds_and_errors():
-    series = pd.Series([60.0, 600.0], index=["fast", "slow"])
-    out = rescheduling_service_unavailability(5, 5, 3, MTTF_H, MTTR_H, series, 2)
-    assert isinstance(out, pd.Series) and list(out.index) == ["fast", "slow"]
-    assert isinstance(rescheduling_service_unavailability(5, 5, 3, MTTF_H, MTTR_H, 60), float)
-    as_list = rescheduling_service_unavailability(5, 5, 3, MTTF_H, MTTR_H, [60, 600])
-    assert isinstance(as_list, np.ndarray)
-    assert rescheduling_service_unavailability(5, 5, 0, MTTF_H, MTTR_H, 60) == 0.0
-    assert rescheduling_service_unavailability(5, 5, 3, math.inf, MTTR_H, 60) == 0.0
-    with pytest.raises(ValueError, match="min_instances=6 is out of range"):
-        rescheduling_service_unavailability(5, 5, 6, MTTF_H, MTTR_H, 60)
-    with pytest.raises(ValueError, match="failures_tolerated=-2 is out of range"):
-        rescheduling_service_unavailability(5, 5, 3, MTTF_H, MTTR_H, 60, -2)
-    # -1 (haplan.load's "overloaded even with all nodes up") means no room, like 0.
-    no_room = rescheduling_service_unavailability(5, 5, 3, MTTF_H, MTTR_H, 60, [-1, 0])
-    assert no_room[0] == no_room[1]
-    with pytest.raises(ValueError, match="node_repair='weibull' is not valid"):
-        rescheduling_service_unavailability(5, 5, 3, MTTF_H, MTTR_H, 60, node_repair="weibull")
-    with pytest.raises(ValueError, match="recovery_s=-1 is out of range"):
-        rescheduling_service_unavailability(5, 5, 3, MTTF_H, MTTR_H, -1)
 
 
 def test_effective_repair():
