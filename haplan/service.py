@@ -88,7 +88,7 @@ __all__ = [
     "min_stable_instances",
 ]
 
-#: Hours in a mean Gregorian year (365.2425 days), the calendar of every per-year figure.
+#: Hours in a 365.25-day year, the calendar of every per-year figure.
 HOURS_PER_YEAR = markov.HOURS_PER_YEAR
 #: The SLO's rolling window [days]: error budgets and the headline downtime are per 30 days.
 SLO_PERIOD_DAYS = 30.0
