@@ -1,12 +1,14 @@
 """The ``haplan`` command line: a thin shell over the public API.
 
 Every error a user can cause (a bad flag, an out-of-range input, an unreadable file) ends as
-one line on stderr and exit status 2, never a traceback.
+one line on stderr and exit status 2, never a traceback. ``haplan report --check`` exits 1
+when a verdict line fails; every other report exits 0 whatever its verdict.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 from pathlib import Path
 
@@ -19,6 +21,8 @@ from haplan.scenario import BALANCERS, ORCHESTRATORS, Scenario
 __all__ = ["cli", "main"]
 
 EXIT_USAGE = 2
+#: ``haplan report --check`` when a verdict line fails.
+EXIT_FAILED_CHECK = 1
 
 
 def parse_setting(item: str) -> tuple[str, object]:
@@ -52,6 +56,17 @@ def scenario_options(function):
         click.option("--balancer", type=click.Choice(BALANCERS), help="Balancing strategy."),
         click.option("--workload", help="Which workload of the manifests to plan for."),
         click.option(
+            "--target-availability",
+            type=float,
+            metavar="PERCENT",
+            help="SLO availability target in percent, e.g. 99.95 (the input "
+            "target_availability is the fraction 0.9995).",
+        ),
+        click.option("--target-p99-ms", type=float, help="SLO p99 response-time target [ms]."),
+        click.option(
+            "--target-recovery-s", type=float, help="SLO node-failure recovery target [s]."
+        ),
+        click.option(
             "--set",
             "settings",
             multiple=True,
@@ -73,7 +88,26 @@ _FLAG_NAMES = {
     "min_instances": "min_instances",
     "orchestrator": "orchestrator",
     "balancer": "balancer",
+    "target_availability": "target_availability",
+    "target_p99_ms": "target_p99_ms",
+    "target_recovery_s": "target_recovery_s",
 }
+
+
+def availability_fraction(percent: float, flag: str = "--target-availability") -> float:
+    """A percentage from the command line as the fraction the scenario holds.
+
+    Every availability flag takes a percentage in [1, 100), like ``plan --target``: 99.95
+    means 99.95 %. A value below 1 is refused rather than guessed at (0.9995 % is never
+    meant); ``--set target_availability=0.9995`` takes the fraction. The decimal point is
+    shifted in the text, so 99.95 becomes exactly the float nearest 0.9995.
+    """
+    if not 1 <= percent < 100:
+        raise ValueError(
+            f"{flag}={percent:g} is out of range: must be a percentage in [1, 100), e.g. 99.95 "
+            "(or --set target_availability=0.9995 as a fraction)"
+        )
+    return float(f"{percent!r}e-2")
 
 
 def load_inputs(inputs=(), workload=None, settings=(), **flags):
@@ -81,6 +115,11 @@ def load_inputs(inputs=(), workload=None, settings=(), **flags):
     nothing for the built-in default) with flag overrides; and the manifests read, if any.
     """
     overrides = dict(parse_setting(item) for item in settings)
+    if flags.get("target_availability") is not None:
+        flags = {
+            **flags,
+            "target_availability": availability_fraction(flags["target_availability"]),
+        }
     overrides.update(
         {_FLAG_NAMES[k]: v for k, v in flags.items() if k in _FLAG_NAMES and v is not None}
     )
@@ -153,9 +192,15 @@ def cli():
     "--target",
     "target_percent",
     type=float,
-    default=99.99,
-    show_default=True,
-    help="Availability target [%] for the planner's recommendation.",
+    default=None,
+    help="Availability target [%] for the planner's recommendation (default: the "
+    "scenario's target_availability, else 99.99).",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Exit with status 1 when a verdict line fails (a target missed, or the service "
+    "never up at its load); the report is written either way.",
 )
 @click.option(
     "--simulate",
@@ -166,19 +211,36 @@ def cli():
     help="Add a Monte Carlo cross-check: this many seeded one-year replications.",
 )
 def report(
-    inputs, output_format, csv_path, out_path, target_percent, simulate_replications, **flags
+    inputs,
+    output_format,
+    csv_path,
+    out_path,
+    target_percent,
+    check,
+    simulate_replications,
+    **flags,
 ):
     """Report on INPUTS, or on the built-in default scenario.
 
     INPUTS is one TOML scenario, or Kubernetes / compose YAML manifests (Deployment,
     StatefulSet, PodDisruptionBudget, Service; docker stack files). Flags override them: the
     article's N, R, P, S as -N, -R, -P, -S, anything else with --set NAME=VALUE.
+
+    The report leads with the SLO verdict: the load-aware headline, then one pass/fail line
+    per target set (--target-availability, --target-p99-ms, --target-recovery-s). The exit
+    status is 0 whatever the verdict, unless --check is given.
     """
-    if not 0 < target_percent < 100:
+    if target_percent is not None and not 0 < target_percent < 100:
         raise ValueError(
             f"--target={target_percent:g} is out of range: must be a percentage in (0, 100)"
         )
     scenario, manifest = load_inputs(inputs, **flags)
+    if target_percent is not None:
+        planner_target = target_percent / 100
+    elif scenario.target_availability is not None and not math.isnan(scenario.target_availability):
+        planner_target = float(scenario.target_availability)
+    else:
+        planner_target = 0.9999
     if output_format == "html" and out_path is None:
         raise ValueError("--format html needs --out PATH (a single self-contained page)")
     for path in (out_path, csv_path):
@@ -189,7 +251,7 @@ def report(
     data = build_report(
         scenario,
         manifest=manifest,
-        target_availability=target_percent / 100,
+        target_availability=planner_target,
         simulation_replications=simulate_replications,
     )
     if output_format == "markdown" and out_path is not None:
@@ -216,6 +278,8 @@ def report(
     if csv_path is not None:  # last: a report that failed leaves no CSV behind
         write_csv(data.row.to_frame().T, csv_path)
     click.echo(message, nl=False)
+    if check and not data.checks_passed:
+        raise click.exceptions.Exit(EXIT_FAILED_CHECK)
 
 
 @cli.command("sweep")
@@ -414,7 +478,8 @@ def simulate_command(
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; usage and input errors become one line on stderr and exit status 2."""
     try:
-        cli.main(args=argv, prog_name="haplan", standalone_mode=False)
+        # Without standalone mode click returns an Exit's code (e.g. --check) as the result.
+        result = cli.main(args=argv, prog_name="haplan", standalone_mode=False)
     except click.exceptions.Exit as stop:
         return stop.exit_code
     except click.exceptions.Abort:
@@ -426,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as error:
         click.echo(f"haplan: error: {error}", err=True)
         return EXIT_USAGE
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,8 +1,9 @@
 """Reports with figures: a self-contained HTML page, and Markdown with PNG files beside it.
 
-Thin over the public API: the figures come from ``haplan.plots`` on small sweeps around the
-scenario (``haplan.sweep``), the recommendation from ``haplan.plan``. The HTML page embeds
-every figure as a PNG data URI and loads nothing from the network.
+Thin over the public API: the page leads with ``haplan.service.verdict`` (through
+``ReportData.verdict``) and the SLO headline; the figures come from ``haplan.plots`` on small
+sweeps around the scenario (``haplan.sweep``), the recommendation from ``haplan.plan``. The
+HTML page embeds every figure as a PNG data URI and loads nothing from the network.
 """
 
 from __future__ import annotations
@@ -16,17 +17,19 @@ from pathlib import Path
 import pandas as pd
 
 from haplan import plots, recovery
-from haplan.availability import nines
 from haplan.export import write_bytes, write_text
 from haplan.metrics import metrics
 from haplan.plan import pareto
 from haplan.report import (
+    NO_TARGET_HINT,
     ReportData,
     format_input,
+    format_nines,
     format_number,
     format_row,
     render_markdown,
     report_sections,
+    verdict_lines,
 )
 from haplan.scenario import INPUT_NAMES
 from haplan.sweep import grid, undescribable
@@ -52,8 +55,12 @@ def report_figures(data: ReportData) -> dict[str, object]:
     figures: dict[str, object] = {}
     replicas = sorted({1.0, 2.0, 3.0, 4.0, float(max(1, math.ceil(s.replicas)))})
     table = _describable(base, nodes=_around(s.nodes, low=s.zones), replicas=replicas)
-    figures["Availability against replicas per node"] = plots.availability_vs_replicas(table)
-    figures["Availability over nodes and replicas"] = plots.heatmap(table, value="nines")
+    figures["SLO availability (load-aware) against replicas per node"] = (
+        plots.availability_vs_replicas(table, value="slo_nines")
+    )
+    figures["SLO availability (load-aware) over nodes and replicas"] = plots.heatmap(
+        table, value="slo_nines"
+    )
     sized = _describable(base, nodes=range(s.zones, max(2 * s.nodes, 6) + 1))
     figures["Load and latency against nodes"] = plots.load_and_latency(
         sized, max_utilization=s.max_utilization
@@ -67,11 +74,10 @@ def report_figures(data: ReportData) -> dict[str, object]:
         pd.concat(tables, ignore_index=True), article_time_s=float(data.row["doc_recovery_time_s"])
     )
     if data.plan is not None:
-        candidates = data.plan.candidates.dropna(subset=["planned_unavailability"])
-        candidates = candidates.assign(planned_nines=nines(candidates["planned_unavailability"]))
-        front = pareto(candidates, {"cost": "min", "planned_nines": "max"})
-        figures["Cost against availability: the planner's candidates"] = plots.pareto_frontier(
-            candidates, front, y="planned_nines"
+        candidates = data.plan.candidates.dropna(subset=["slo_nines"])
+        front = pareto(candidates, {"cost": "min", "slo_nines": "max"})
+        figures["Cost against SLO availability: the planner's candidates"] = plots.pareto_frontier(
+            candidates, front, y="slo_nines"
         )
     if data.simulation is not None:
         figures["Monte Carlo against the analytic models"] = plots.simulation_vs_analytic(
@@ -114,7 +120,7 @@ def _plan_html(data: ReportData) -> str:
             f"{target:.6g} %: <strong>{int(best['nodes'])} nodes × "
             f"{format_number(best['replicas'])} instances per node = "
             f"{int(best['instances'])} instances</strong> (cost {format_number(best['cost'])}, "
-            f"{format_number(nines(best['planned_unavailability']))} nines, p99 "
+            f"{format_nines(best['slo_nines'])} SLO nines, p99 "
             f"{format_number(best['p99_response_ms'])} ms).</p>"
         )
         others = result.runners_up(3)
@@ -124,14 +130,16 @@ def _plan_html(data: ReportData) -> str:
                     str(int(r["nodes"])),
                     format_number(r["replicas"]),
                     format_number(r["cost"]),
-                    format_number(nines(r["planned_unavailability"])),
+                    format_nines(r["slo_nines"]),
                     format_number(r["p99_response_ms"]),
                 ]
                 for _, r in others.iterrows()
             ]
             parts.append("<h3>Runners-up</h3>")
             parts.append(
-                _table(["nodes", "replicas", "cost", "nines", "p99 [ms]"], rows, {0, 1, 2, 3, 4})
+                _table(
+                    ["nodes", "replicas", "cost", "SLO nines", "p99 [ms]"], rows, {0, 1, 2, 3, 4}
+                )
             )
     rejected = result.cheaper_rejected()
     if len(rejected):
@@ -220,11 +228,31 @@ figcaption { font-size: .9rem; color: #555; }
 .answer { background: #eef6fc; border-left: 4px solid #0072B2; padding: .6rem .9rem; }
 .note { color: #444; font-size: .93rem; }
 code { background: #f3f6f9; padding: 0 .2rem; }
+ul.verdict { list-style: none; padding-left: 0; }
+ul.verdict li { padding: .3rem .6rem; margin: .2rem 0; border-left: 4px solid #999; }
+ul.verdict li.pass { border-color: #009E73; background: #eef8f4; }
+ul.verdict li.fail { border-color: #D55E00; background: #fcf0ea; }
+.status { font-weight: 700; margin-right: .4rem; }
 """
 
 
+def _section_html(section, rows) -> list[str]:
+    parts = [f"<h2>{html.escape(section.title)}</h2>"]
+    parts.append(
+        _table(
+            ["metric", "meaning", "value", "unit"],
+            [[i.name, i.label, format_row(i, v), i.unit] for i, v in rows],
+            {2},
+        )
+    )
+    if section.note:
+        parts.append(f'<p class="note">{html.escape(section.note)}</p>')
+    return parts
+
+
 def render_html(data: ReportData, figures: dict[str, object] | None = None) -> str:
-    """The report as one self-contained HTML page (figures as PNG data URIs)."""
+    """The report as one self-contained HTML page (figures as PNG data URIs): the verdict and
+    the SLO headline first."""
     figures = report_figures(data) if figures is None else figures
     row = data.row
     title = f"haplan report — {data.name}" if data.name else "haplan report"
@@ -235,16 +263,30 @@ def render_html(data: ReportData, figures: dict[str, object] | None = None) -> s
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
     ]
-    u = row["service_unavailability"]
+    lines = verdict_lines(data.verdict)
+    parts.append("<h2>Verdict</h2>")
+    parts.append(f'<p class="answer">{html.escape(lines[0][1])}</p>')
+    items = [
+        f'<li class="{status.lower()}"><span class="status">{status}</span>'
+        f"{html.escape(message)}</li>"
+        for status, message in lines[1:]
+    ]
+    if not items:
+        items = [f"<li>{html.escape(NO_TARGET_HINT)}</li>"]
+    parts.append('<ul class="verdict">' + "".join(items) + "</ul>")
     parts.append(
-        f'<p class="answer">{int(row["nodes"])} nodes running {int(row["instances"])} '
+        f'<p class="note">{int(row["nodes"])} nodes running {int(row["instances"])} '
         f"instances ({format_number(row['replicas'])} per node), needing "
-        f"{int(row['min_instances'])} up: {format_number(nines(u))} nines of availability, "
-        f"{format_number(row['downtime_min_per_year'])} min of downtime a year; p99 "
-        f"{format_number(row['p99_response_ms'])} ms at {format_number(row['request_rate_rps'])} "
-        f"req/s; {format_number(row['recovery_node_failure_s'])} s to recover from a node "
-        f"failure on {html.escape(str(row['orchestrator']))}.</p>"
+        f"{int(row['min_instances'])} up for the service and "
+        f"{format_number(row['instances_needed'])} to carry "
+        f"{format_number(row['request_rate_rps'])} req/s; p99 "
+        f"{format_number(row['p99_response_ms'])} ms; "
+        f"{format_number(row['recovery_node_failure_s'])} s to recover from a node failure on "
+        f"{html.escape(str(row['orchestrator']))}. Model: "
+        f"{html.escape(str(row['service_model']))}.</p>"
     )
+    sections = report_sections(row, data.slo)
+    parts += _section_html(*sections[0])
     if data.plan is not None:
         parts.append(_plan_html(data))
     parts.append("<h2>Inputs</h2>")
@@ -253,17 +295,8 @@ def render_html(data: ReportData, figures: dict[str, object] | None = None) -> s
     )
     if data.manifest is not None:
         parts.append(_manifest_html(data.manifest))
-    for section, rows in report_sections(row):
-        parts.append(f"<h2>{html.escape(section.title)}</h2>")
-        parts.append(
-            _table(
-                ["metric", "meaning", "value", "unit"],
-                [[i.name, i.label, format_row(i, v), i.unit] for i, v in rows],
-                {2},
-            )
-        )
-        if section.note:
-            parts.append(f'<p class="note">{html.escape(section.note)}</p>')
+    for section, rows in sections[1:]:
+        parts += _section_html(section, rows)
     stages = data.stages
     parts.append("<h2>Recovery stages</h2>")
     parts.append(

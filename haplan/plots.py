@@ -80,10 +80,15 @@ _LABELS = {
     "per_node_load_rps": "per-node load [requests/s]",
     "per_instance_load_rps": "per-instance load [requests/s]",
     "utilization": "utilisation [fraction]",
-    "service_availability": "service availability [fraction]",
-    "nines": "availability [nines = −log10 U]",
+    "slo_availability": "SLO availability (load-aware) [fraction]",
+    "slo_unavailability": "SLO unavailability (load-aware) [probability]",
+    "slo_nines": "SLO nines (load-aware) [−log10 U]",
+    "slo_downtime_min_per_30d": "SLO downtime [min per 30 days]",
+    "slo_downtime_min_per_year": "SLO downtime [min/yr]",
+    "service_availability": "service-only availability, a component [fraction]",
+    "nines": "service-only nines, a component [−log10 U]",
     "planned_nines": "planned availability [nines = −log10 U]",
-    "downtime_min_per_year": "downtime [min/yr]",
+    "downtime_min_per_year": "service-only downtime, a component [min/yr]",
     "service_mttf_h": "service MTTF [h]",
     "outage_frequency_per_year": "outages [1/yr]",
     "mean_outage_duration_min": "mean outage duration [min]",
@@ -245,22 +250,28 @@ def _groups(frame: pd.DataFrame, keys: list[str]):
 # -- availability vs replicas ---------------------------------------------------------------
 
 
-def availability_vs_replicas(frame: pd.DataFrame, *, by: str | None = "nodes") -> Figure:
+def availability_vs_replicas(
+    frame: pd.DataFrame, *, by: str | None = "nodes", value: str = "slo_nines"
+) -> Figure:
     """Nines against replicas R, one line per value of ``by``.
 
     Parameters
     ----------
     frame : pandas.DataFrame
-        Metrics table with ``replicas``, ``nines`` and the ``by`` column, e.g.
+        Metrics table with ``replicas``, ``value`` and the ``by`` column, e.g.
         ``haplan.sweep(nodes=range(3, 8), replicas=[1, 2, 3])``; one row per
         (``by``, replicas) pair.
     by : str or None
         Column whose values get one line each (default ``"nodes"``); None draws one line.
+    value : str
+        The nines to draw: ``"slo_nines"`` (default), the load-aware headline, which reads 0
+        for a service too small for its load; ``"nines"`` draws the service-only component
+        (``min_instances`` up, whatever the load) and is labelled as such.
 
     Returns
     -------
     matplotlib.figure.Figure
-        One axes: x replicas [instances per node], y availability [nines]. Rows with
+        One axes: x replicas [instances per node], y ``value`` [nines]. Rows with
         infinite nines (U below float range) or NaN are left out, with a note.
 
     Raises
@@ -268,7 +279,7 @@ def availability_vs_replicas(frame: pd.DataFrame, *, by: str | None = "nodes") -
     ValueError
         When a column is missing or a (``by``, replicas) pair has several rows.
     """
-    columns = ["replicas", "nines"] + ([by] if by is not None else [])
+    columns = ["replicas", value] + ([by] if by is not None else [])
     _require(frame, columns)
     keys = [by] if by is not None else []
     if frame.duplicated(subset=[*keys, "replicas"]).any():
@@ -281,7 +292,7 @@ def availability_vs_replicas(frame: pd.DataFrame, *, by: str | None = "nodes") -
     hidden = 0
     for index, (_, part) in enumerate(_groups(frame.sort_values("replicas"), keys)):
         x = _numeric(part, "replicas")
-        y = _numeric(part, "nines")
+        y = _numeric(part, value)
         finite = np.isfinite(y)
         hidden += int((~finite).sum())
         ax.plot(
@@ -293,8 +304,8 @@ def availability_vs_replicas(frame: pd.DataFrame, *, by: str | None = "nodes") -
         )
     _integer_ticks(ax, _numeric(frame, "replicas"))
     ax.set_xlabel(axis_label("replicas"))
-    ax.set_ylabel(axis_label("nines"))
-    ax.set_title("Availability vs replicas" + (f", one line per {by}" if by else ""))
+    ax.set_ylabel(axis_label(value))
+    ax.set_title(f"{_short(value)} vs replicas" + (f", one line per {by}" if by else ""))
     ax.grid(True, alpha=0.3)
     if by is not None:
         ax.legend(title=axis_label(by), fontsize="small", ncols=1 + (len(ax.lines) > 8))
@@ -547,7 +558,7 @@ def _category_labels(values) -> list[str]:
 
 
 def heatmap(
-    frame: pd.DataFrame, *, value: str = "nines", x: str = "replicas", y: str = "nodes"
+    frame: pd.DataFrame, *, value: str = "slo_nines", x: str = "replicas", y: str = "nodes"
 ) -> Figure:
     """A grid of ``value`` over the values of ``x`` and ``y``, every cell annotated.
 
@@ -557,7 +568,8 @@ def heatmap(
         Metrics table (or a plan's candidates) with columns ``x``, ``y`` and ``value``, one
         row per (x, y) pair.
     value : str
-        Numeric column to colour by (``nines``, ``cost``, ``p99_response_ms``, ...).
+        Numeric column to colour by: ``slo_nines`` (default, the load-aware headline),
+        ``nines`` (the service-only component), ``cost``, ``p99_response_ms``, ...
     x, y : str
         Columns along the horizontal and vertical axes; numbers or categories (e.g.
         ``x="balancer"``).
@@ -653,7 +665,7 @@ def heatmap(
 
 
 def pareto_frontier(
-    frame: pd.DataFrame, front: pd.DataFrame, *, x: str = "cost", y: str = "nines"
+    frame: pd.DataFrame, front: pd.DataFrame, *, x: str = "cost", y: str = "slo_nines"
 ) -> Figure:
     """Every candidate as a point and the Pareto frontier as a step line.
 
@@ -663,9 +675,9 @@ def pareto_frontier(
         All candidates (e.g. ``haplan.plan(...).candidates`` or a sweep with a ``cost``
         column). With a ``feasible`` column, rejected candidates are drawn as grey crosses.
     front : pandas.DataFrame
-        The frontier, e.g. ``haplan.pareto(frame, {"cost": "min", "nines": "max"})``.
+        The frontier, e.g. ``haplan.pareto(frame, {"cost": "min", "slo_nines": "max"})``.
     x, y : str
-        Columns on the axes.
+        Columns on the axes; ``y`` defaults to the load-aware headline, ``slo_nines``.
 
     Returns
     -------

@@ -1,7 +1,8 @@
 """Render a scenario's metrics as a report: terminal text, Markdown or JSON.
 
-The report is a thin shell over ``haplan.metrics``: it picks rows from the metrics table,
-labels them and formats numbers. Nothing here computes a model.
+The report is a thin shell over ``haplan.metrics`` and ``haplan.service.verdict``: it leads
+with the load-aware SLO headline and the verdict lines, then picks rows from the metrics
+table, labels them and formats numbers. Nothing here computes a model.
 """
 
 from __future__ import annotations
@@ -10,23 +11,29 @@ import io
 import json
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from haplan.availability import nines
+from haplan import service
+from haplan.availability import error_budget_minutes
 from haplan.scenario import INPUT_NAMES
 
 __all__ = [
     "ReportData",
     "build_report",
     "SECTIONS",
+    "SLO_SECTION",
+    "SLO_NAMES",
     "report_sections",
+    "verdict_lines",
     "render_text",
     "render_markdown",
     "render_json",
+    "verdict_json",
     "render_plan",
     "render_simulation_text",
     "render_simulation_json",
@@ -39,6 +46,7 @@ class Row:
     label: str
     unit: str
     kind: str = "number"  # "number" or "percent" (a probability shown as a percentage)
+    optional: bool = False  # left out when the value is missing (a target not set)
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,37 @@ class Section:
     note: str = ""
 
 
+#: The SLO headline's section; it leads every report, right after the verdict lines.
+SLO_SECTION = Section(
+    "SLO headline (load-aware)",
+    (
+        Row("slo_availability", "P(enough instances up for k and for the load)", "%", "percent"),
+        Row("slo_nines", "SLO nines, -log10(SLO unavailability)", "nines"),
+        Row("slo_downtime_min_per_30d", "expected downtime per 30 days", "min/30 d"),
+        Row("slo_downtime_min_per_year", "expected downtime per 365.25-day year", "min/yr"),
+        Row("target_availability", "availability target", "%", "percent", optional=True),
+        Row("error_budget_min_per_30d", "error budget per 30 days", "min/30 d", optional=True),
+        Row(
+            "availability_margin_min_per_30d",
+            "budget left (negative: over budget)",
+            "min/30 d",
+            optional=True,
+        ),
+        Row("target_p99_ms", "p99 target", "ms", optional=True),
+        Row("p99_margin_ms", "p99 margin (negative: missed)", "ms", optional=True),
+        Row("target_recovery_s", "recovery target", "s", optional=True),
+        Row("recovery_margin_s", "recovery margin (negative: missed)", "s", optional=True),
+        Row("slo_met", "every target set is met", "flag"),
+        Row("service_model", "model", "—"),
+    ),
+    "SLO availability is the probability that at least max(k, instances needed) instances "
+    "are up: min_instances for the service and enough to carry the request rate under "
+    "max_utilization. Its two components, service-only and capacity, are in the "
+    "availability section. The error budget is (1 - target) x 30 days.",
+)
+
 SECTIONS: tuple[Section, ...] = (
+    SLO_SECTION,
     Section(
         "The article's formulas (verbatim)",
         (
@@ -68,24 +106,36 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section(
-        "Availability (k-of-C over the placement)",
+        "Availability components (service-only and capacity)",
         (
             Row("node_unavailability", "node unavailability, MTTR/(MTTF+MTTR)", "probability"),
             Row("instance_unavailability", "container unavailability", "probability"),
             Row("zone_unavailability", "zone unavailability", "probability"),
-            Row("service_unavailability", "P(fewer than k instances up)", "probability"),
-            Row("service_availability", "service availability", "%", "percent"),
-            Row("nines", "nines, -log10(unavailability)", "nines"),
-            Row("downtime_min_per_year", "expected downtime per 365.25-day year", "min/yr"),
-            Row("service_mttf_h", "mean up time between outages", "h"),
-            Row("outage_frequency_per_year", "outages per year", "1/yr"),
-            Row("mean_outage_duration_min", "mean outage length", "min"),
+            Row("service_unavailability", "service-only: P(fewer than k up)", "probability"),
+            Row(
+                "capacity_unavailability",
+                "capacity: P(too few up to carry P)",
+                "probability",
+            ),
+            Row("slo_unavailability", "SLO: P(either), the headline", "probability"),
+            Row("service_availability", "service-only availability", "%", "percent"),
+            Row("nines", "service-only nines", "nines"),
+            Row("downtime_min_per_year", "service-only downtime per year", "min/yr"),
+            Row("service_mttf_h", "service-only: mean up time between outages", "h"),
+            Row("outage_frequency_per_year", "service-only: outages per year", "1/yr"),
+            Row("mean_outage_duration_min", "service-only: mean outage length", "min"),
+            Row("service_model", "model", "—"),
         ),
-        "Nodes, containers and zones fail independently (with fewer repair crews than "
-        "nodes, failed nodes queue for repair); instances are spread as evenly as an "
-        "anti-affinity scheduler would. With independent repairs, outages per year x mean "
-        "length = unavailability exactly; with queued repairs or rescheduling they come from "
-        "a birth-death chain over node failures only, the most loaded nodes failing first.",
+        "Nodes, containers and zones fail and are repaired independently (exponential, "
+        "steady state); with fewer repair crews than nodes, failed nodes wait for a crew. "
+        "Instances are spread as evenly as an anti-affinity scheduler would. With reschedule, "
+        "a node unreachable for the recovery pipeline's time (recovery_node_failure_s) has "
+        "its instances evicted onto the reachable nodes' free slots, at most "
+        "max_instances_per_node per node, until it is back. The model row names the model: "
+        "'exact: placement convolution' (independent repairs, no rescheduling), 'exact: "
+        "CTMC' (crews or rescheduling, a Markov chain small enough to solve) or "
+        "'approximate: ...' (larger clusters; see haplan.service). Outages per year x mean "
+        "length = the service-only unavailability.",
     ),
     Section(
         "Latency behind the balancer",
@@ -99,13 +149,14 @@ SECTIONS: tuple[Section, ...] = (
         "the scenario's balancing strategy; an overloaded queue shows ∞.",
     ),
     Section(
-        "Headroom and availability at load",
+        "Headroom under the utilisation ceiling",
         (
+            Row("instances_needed", "instances that carry P under the ceiling", "count"),
             Row("failures_tolerated", "node failures the survivors absorb", "nodes"),
-            Row("capacity_unavailability", "P(too few instances up to carry P)", "probability"),
         ),
         "Both under the max_utilization ceiling; -1 failures tolerated means the cluster "
-        "is overloaded with every node up.",
+        "is overloaded with every node up. Headroom does not limit rescheduling: evicted "
+        "instances find room up to max_instances_per_node on each reachable node.",
     ),
     Section(
         "Recovery (the orchestrator's pipeline)",
@@ -115,6 +166,25 @@ SECTIONS: tuple[Section, ...] = (
             Row("doc_recovery_time_s", "the article's T = N/R × S, for comparison", "s"),
         ),
     ),
+)
+
+
+#: The ``"slo"`` object of a JSON report, in order: the headline, the targets and margins.
+SLO_NAMES: tuple[str, ...] = (
+    "slo_availability",
+    "slo_unavailability",
+    "slo_nines",
+    "slo_downtime_min_per_30d",
+    "slo_downtime_min_per_year",
+    "target_availability",
+    "error_budget_min_per_30d",
+    "availability_margin_min_per_30d",
+    "target_p99_ms",
+    "p99_margin_ms",
+    "target_recovery_s",
+    "recovery_margin_s",
+    "slo_met",
+    "service_model",
 )
 
 
@@ -158,6 +228,29 @@ class ReportData:
     def name(self) -> str:
         return self.scenario.name
 
+    @cached_property
+    def verdict(self) -> tuple[service.Verdict, ...]:
+        """``haplan.service.verdict`` of the row: the headline, then one line per target."""
+        return tuple(service.verdict(self.row))
+
+    @cached_property
+    def slo(self) -> dict[str, object]:
+        """The SLO headline's figures by vocabulary name, with the 30-day error budget
+        (``haplan.availability.error_budget_minutes``; NaN when no availability target)."""
+        values = {name: self.row[name] for name in SLO_NAMES if name in self.row.index}
+        target = values.get("target_availability", math.nan)
+        values["error_budget_min_per_30d"] = (
+            math.nan
+            if target is None or pd.isna(target)
+            else float(error_budget_minutes(float(target), service.SLO_PERIOD_DAYS))
+        )
+        return {name: values[name] for name in SLO_NAMES if name in values}
+
+    @property
+    def checks_passed(self) -> bool:
+        """True when every verdict line passes (the headline fails only at 0 % available)."""
+        return all(bool(v.passed) for v in self.verdict)
+
 
 def build_report(
     scenario, *, manifest=None, target_availability=None, simulation_replications=None
@@ -178,12 +271,18 @@ def build_report(
         scenario.orchestrator, scenario.nodes, scenario.replicas, scenario.recovery_speed_s
     )
     notes = [comparison]
-    if row["nines"] > 5:
+    if row["slo_nines"] > 5:
         notes.append(
-            f"{row['nines']:.3g} nines assume independent failures. Real clusters see "
+            f"{row['slo_nines']:.3g} SLO nines assume independent failures. Real clusters see "
             "correlated ones (37 % of node failures arrive in bursts, Ford et al., OSDI 2010; "
             "racks, PDUs, zones, bad rollouts), which cap availability well below that: "
             "model zones (zones, zone_mttf_h) before trusting more than about five nines."
+        )
+    if str(row["service_model"]).startswith("approximate"):
+        notes.append(
+            f"The availability figures come from an approximation ({row['service_model']}): "
+            "the cluster is too large for the exact Markov chain. haplan.service's docstring "
+            "says which way each approximation errs; haplan simulate checks it."
         )
     notes += list(manifest.notes) if manifest is not None else []
     recommendation = None
@@ -223,17 +322,24 @@ def format_percent(probability) -> str:
     return f"{100 * value:.{digits}f} %"
 
 
+def format_nines(value) -> str:
+    """Nines to three significant digits, as the verdict's headline writes them."""
+    value = float(value)
+    return format_number(value) if not math.isfinite(value) else f"{value:.3g}"
+
+
 def format_row(item: Row, value) -> str:
     """Format one report row's value by its kind."""
     return format_percent(value) if item.kind == "percent" else format_number(value)
 
 
 def format_input(name: str, value) -> str:
-    """Format an input value; an unset ``repair_crews`` reads "unlimited"."""
-    if name == "repair_crews" and (
-        value is None or (isinstance(value, float) and math.isnan(value))
-    ):
+    """Format an input value; an unset ``repair_crews`` reads "unlimited", an unset target
+    "none"."""
+    if _missing(value) and name == "repair_crews":
         return "unlimited"
+    if _missing(value) and name.startswith("target_"):
+        return "none"
     return format_number(value)
 
 
@@ -257,15 +363,41 @@ def format_number(value) -> str:
     return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.1f}"
 
 
-def report_sections(row: pd.Series) -> list[tuple[Section, list[tuple[Row, object]]]]:
-    """The sections whose metrics are present in ``row``, with each row's value."""
-    values = row.to_dict()
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, (float, np.floating)) and math.isnan(value))
+
+
+def report_sections(
+    row: pd.Series, extra: dict | None = None
+) -> list[tuple[Section, list[tuple[Row, object]]]]:
+    """The sections whose metrics are present in ``row`` (and ``extra``, e.g.
+    ``ReportData.slo``), with each row's value; optional rows without a value are left out."""
+    values = {**(row.to_dict() if isinstance(row, pd.Series) else dict(row)), **(extra or {})}
     out = []
     for section in SECTIONS:
-        present = [(r, values[r.name]) for r in section.rows if r.name in values]
+        present = [
+            (r, values[r.name])
+            for r in section.rows
+            if r.name in values and not (r.optional and _missing(values[r.name]))
+        ]
         if present:
             out.append((section, present))
     return out
+
+
+#: Shown under the headline when no target is set.
+NO_TARGET_HINT = (
+    "No target set: give --target-availability, --target-p99-ms or --target-recovery-s "
+    "(or target_* inputs) for pass/fail lines."
+)
+
+
+def verdict_lines(verdicts) -> list[tuple[str, str]]:
+    """(status, message) per verdict line: "" for the headline, then "PASS" or "FAIL"."""
+    return [
+        ("" if v.name == "headline" else ("PASS" if v.passed else "FAIL"), v.message)
+        for v in verdicts
+    ]
 
 
 def _title(name: str) -> str:
@@ -300,29 +432,43 @@ def _stage_lines(data: ReportData, event: str) -> list[tuple[str, float]]:
     return list(zip(part["stage"], part["seconds"], strict=True))
 
 
+def _print_section(console: Console, section: Section, rows) -> None:
+    table = Table(title=section.title, title_justify="left", show_header=True)
+    table.add_column("metric", no_wrap=True)
+    table.add_column("meaning")
+    table.add_column("value", justify="right")
+    table.add_column("unit")
+    for item, value in rows:
+        table.add_row(item.name, item.label, format_row(item, value), item.unit)
+    console.print(table)
+    if section.note:
+        console.print(section.note)
+
+
 def render_text(data: ReportData, *, width: int = 100) -> str:
-    """Terminal report: an inputs table, then one table per section (rich, no colour)."""
+    """Terminal report: the verdict lines and the SLO headline first, then the inputs and
+    one table per section (rich, no colour)."""
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, no_color=True, highlight=False, emoji=False)
     row = data.row
     console.print(_title(data.name))
+    console.print("Verdict")
+    lines = verdict_lines(data.verdict)
+    for status, message in lines:
+        text = f"  {status}  {message}" if status else f"  {message}"
+        console.print(text, markup=False, soft_wrap=True)
+    if len(lines) == 1:
+        console.print(f"  {NO_TARGET_HINT}", markup=False, soft_wrap=True)
     inputs = Table(title="Inputs", title_justify="left", show_header=True)
     inputs.add_column("input")
     inputs.add_column("value", justify="right")
     for name in INPUT_NAMES:
         inputs.add_row(name, format_input(name, row[name]))
+    sections = report_sections(row, data.slo)
+    _print_section(console, *sections[0])
     console.print(inputs)
-    for section, rows in report_sections(row):
-        table = Table(title=section.title, title_justify="left", show_header=True)
-        table.add_column("metric")
-        table.add_column("meaning")
-        table.add_column("value", justify="right")
-        table.add_column("unit")
-        for item, value in rows:
-            table.add_row(item.name, item.label, format_row(item, value), item.unit)
-        console.print(table)
-        if section.note:
-            console.print(section.note)
+    for section, rows in sections[1:]:
+        _print_section(console, section, rows)
     stages = Table(title="Recovery stages", title_justify="left", show_header=True)
     stages.add_column("event")
     stages.add_column("stage")
@@ -344,22 +490,34 @@ def render_text(data: ReportData, *, width: int = 100) -> str:
 
 
 def render_markdown(data: ReportData, *, figures: dict[str, str] | None = None) -> str:
-    """Markdown report with the same sections as the terminal one.
+    """Markdown report with the same sections as the terminal one, the verdict first.
 
     ``figures`` maps a figure's title to an image path to link under the tables.
     """
     row = data.row
-    lines = [f"# {_title(data.name)}", "", "## Inputs", "", "| input | value |", "|---|---:|"]
+    lines = [f"# {_title(data.name)}", "", "## Verdict", ""]
+    verdicts = verdict_lines(data.verdict)
+    lines += [
+        f"- **{status}** {message}" if status else f"- {message}" for status, message in verdicts
+    ]
+    if len(verdicts) == 1:
+        lines.append(f"- {NO_TARGET_HINT}")
+    sections = report_sections(row, data.slo)
+
+    def section_lines(section: Section, rows) -> list[str]:
+        out = ["", f"## {section.title}", "", "| metric | meaning | value | unit |"]
+        out += ["|---|---|---:|---|"]
+        out += [
+            f"| `{item.name}` | {item.label} | {format_row(item, value)} | {item.unit} |"
+            for item, value in rows
+        ]
+        return out + (["", section.note] if section.note else [])
+
+    lines += section_lines(*sections[0])
+    lines += ["", "## Inputs", "", "| input | value |", "|---|---:|"]
     lines += [f"| `{name}` | {format_input(name, row[name])} |" for name in INPUT_NAMES]
-    for section, rows in report_sections(row):
-        lines += ["", f"## {section.title}", "", "| metric | meaning | value | unit |"]
-        lines += ["|---|---|---:|---|"]
-        for item, value in rows:
-            lines.append(
-                f"| `{item.name}` | {item.label} | {format_row(item, value)} | {item.unit} |"
-            )
-        if section.note:
-            lines += ["", section.note]
+    for section, rows in sections[1:]:
+        lines += section_lines(section, rows)
     lines += ["", "## Recovery stages", "", "| event | stage | seconds |", "|---|---|---:|"]
     for event in ("node_failure", "container_crash"):
         lines += [
@@ -401,13 +559,28 @@ def json_value(value):
     return str(value)  # strings, and a tuned RecoveryPipeline shown by its name
 
 
+def verdict_json(verdicts) -> list[dict[str, object]]:
+    """Verdict lines as JSON-safe objects (name, value, target, unit, passed, margin,
+    message)."""
+    fields = ("name", "value", "target", "unit", "passed", "margin", "message")
+    return [{f: json_value(getattr(v, f)) for f in fields} for v in verdicts]
+
+
 def render_json(data: ReportData) -> str:
-    """One JSON object ``{"inputs": {...}, "metrics": {...}}`` with vocabulary names."""
+    """One JSON object ``{"verdict": [...], "slo": {...}, "inputs": {...}, "metrics":
+    {...}}`` with vocabulary names: the verdict lines, the SLO headline with the 30-day error
+    budget, then every input and metric of the row."""
     row = data.row
     inputs = {name: json_value(row[name]) for name in INPUT_NAMES}
     metric_names = [c for c in row.index if c not in INPUT_NAMES]
     metrics = {name: json_value(row[name]) for name in metric_names}
-    return json.dumps({"inputs": inputs, "metrics": metrics}, indent=2, allow_nan=False) + "\n"
+    document = {
+        "verdict": verdict_json(data.verdict),
+        "slo": {name: json_value(value) for name, value in data.slo.items()},
+        "inputs": inputs,
+        "metrics": metrics,
+    }
+    return json.dumps(document, indent=2, allow_nan=False) + "\n"
 
 
 def _candidate_line(row: pd.Series) -> str:
@@ -416,9 +589,9 @@ def _candidate_line(row: pd.Series) -> str:
         f"= {int(row['instances'])} instances",
         f"cost {format_number(row['cost'])}",
     ]
-    planned = row.get("planned_unavailability", math.nan)
-    if not pd.isna(planned):
-        parts.append(f"nines {format_number(nines(planned))}")
+    slo_nines = row.get("slo_nines", math.nan)
+    if not pd.isna(slo_nines):
+        parts.append(f"SLO nines {format_nines(slo_nines)}")
     if "p99_response_ms" in row and not pd.isna(row["p99_response_ms"]):
         parts.append(f"p99 {format_number(row['p99_response_ms'])} ms")
     if "recovery_node_failure_s" in row and not pd.isna(row["recovery_node_failure_s"]):

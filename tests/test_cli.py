@@ -1,12 +1,15 @@
 """The haplan CLI, driven in-process; json and csv outputs compared exactly."""
 
 import json
+import math
 
 import click
 import pytest
 
 from haplan.cli import main
 from haplan.scenario import INPUT_NAMES
+
+VERDICT_FIELDS = ("name", "value", "target", "unit", "passed", "margin", "message")
 
 DEFAULT_INPUTS = {
     "nodes": 3,
@@ -28,6 +31,10 @@ DEFAULT_INPUTS = {
     "orchestrator": "kubernetes",
     "balancer": "random",
     "reschedule": False,
+    "max_instances_per_node": "inf",
+    "target_availability": None,
+    "target_p99_ms": None,
+    "target_recovery_s": None,
 }
 
 
@@ -42,7 +49,7 @@ def test_report_json_inputs_exact(capsys):
     assert (code, err) == (0, "")
     document = json.loads(out)
     assert document["inputs"] == DEFAULT_INPUTS
-    assert list(document) == ["inputs", "metrics"]
+    assert list(document) == ["verdict", "slo", "inputs", "metrics"]
 
 
 def test_report_json_article_metrics_exact(capsys):
@@ -208,7 +215,7 @@ def test_plan_prints_the_answer_runners_up_and_rejects_exactly(capsys):
     assert out == render_plan(expected)
     lines = out.splitlines()
     assert lines[0] == "Cheapest cluster meeting 99.9 % availability:"
-    assert lines[1].startswith("  4 nodes x 2 replicas = 8 instances, cost 4, nines ")
+    assert lines[1].startswith("  4 nodes x 2 replicas = 8 instances, cost 4, SLO nines ")
     # 3 x 2 carries 300 req/s with all nodes up (50 % busy) but not with one node down:
     # it needs 300 / (100 x 0.7) -> 5 instances and a node holds 2 of the 6.
     assert lines[-5:] == [
@@ -283,8 +290,8 @@ def test_failed_report_writes_no_csv(capsys, tmp_path):
 
 def test_report_json_equals_the_metrics_row_exactly(capsys):
     # The whole document, not a sample: every input and metric of the API's row, JSON-safe.
-    from haplan import metrics
-    from haplan.report import json_value
+    from haplan import metrics, service
+    from haplan.report import SLO_NAMES, json_value
     from haplan.scenario import Scenario
 
     code, out, _ = run(
@@ -293,10 +300,17 @@ def test_report_json_equals_the_metrics_row_exactly(capsys):
     assert code == 0
     row = metrics(Scenario.default().with_overrides(nodes=5, instances=7, min_instances=3)).iloc[0]
     expected = {
+        "verdict": [
+            {f: json_value(getattr(v, f)) for f in VERDICT_FIELDS} for v in service.verdict(row)
+        ],
+        "slo": {name: json_value(row[name]) for name in SLO_NAMES if name in row.index}
+        | {"error_budget_min_per_30d": None},
         "inputs": {name: json_value(row[name]) for name in INPUT_NAMES},
         "metrics": {name: json_value(row[name]) for name in row.index if name not in INPUT_NAMES},
     }
-    assert json.loads(out) == expected
+    document = json.loads(out)
+    assert document == expected
+    assert list(document["slo"]) == list(SLO_NAMES)
 
 
 def test_report_csv_equals_the_metrics_row_exactly(capsys, tmp_path):
@@ -339,6 +353,7 @@ def test_simulate_json_and_same_seed_same_numbers(capsys):
     assert first == second and first[0] == 0
     document = json.loads(first[1])
     assert set(document) == {
+        "slo_unavailability",
         "service_unavailability",
         "capacity_unavailability",
         "outage_frequency_per_year",
@@ -376,3 +391,193 @@ def test_every_command_has_help(capsys):
         for parameter in command.params:
             if isinstance(parameter, click.Option) and parameter.name not in ("help",):
                 assert parameter.help or parameter.show_default, (name, parameter.name)
+
+
+# -- the SLO headline and the verdict ---------------------------------------------------------
+
+# 6 pods of 150 req/s at 2,000 req/s: overloaded (it needs 14 to be stable, 20 under 70 %).
+OVERLOADED = ("--instances", "6", "--set", "instance_capacity_rps=150")
+OVERLOADED += ("--set", "request_rate_rps=2000")
+TARGETS = ("--target-availability", "99.95", "--target-p99-ms", "200")
+HEADLINE_OVERLOADED = (
+    "SLO availability 0.00 % (0 nines, 43,200 min down per 30 days) — 6 instances cannot "
+    "carry 2,000 req/s under 70% utilisation: 20 are needed"
+)
+FAIL_AVAILABILITY = (
+    "availability 0.00 % misses the 99.950 % target: 43,178 min per 30 days over budget"
+)
+FAIL_P99 = (
+    "p99 ∞ ms: the service is overloaded at 2,000 req/s — it needs at least 14 instances to "
+    "be stable, 20 to stay under 70% utilisation"
+)
+
+
+def test_text_report_leads_with_the_failing_verdict(capsys):
+    code, out, err = run(capsys, "report", *OVERLOADED, *TARGETS)
+    assert (code, err) == (0, "")  # a report exits 0 whatever its verdict
+    assert [line.rstrip() for line in out.splitlines()[:6]] == [
+        "haplan report — article-example",
+        "Verdict",
+        f"  {HEADLINE_OVERLOADED}",
+        f"  FAIL  {FAIL_AVAILABILITY}",
+        f"  FAIL  {FAIL_P99}",
+        "SLO headline (load-aware)",
+    ]
+    assert out.index("SLO headline (load-aware)") < out.index("Inputs")
+    assert "│ slo_nines " in out and "│ error_budget_min_per_30d " in out
+    assert "│ service_model " in out and "exact: placement" in out
+
+
+def test_text_report_without_targets_says_how_to_set_them(capsys):
+    code, out, _ = run(capsys, "report")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1] == "Verdict"
+    assert lines[2].startswith("  SLO availability 99.99992")
+    assert lines[3].startswith("  No target set: give --target-availability")
+    assert "error_budget_min_per_30d" not in out and "p99_margin_ms" not in out
+
+
+def test_markdown_report_leads_with_the_verdict(capsys):
+    code, out, _ = run(capsys, "report", *OVERLOADED, *TARGETS, "--format", "markdown")
+    assert code == 0
+    assert out.split("\n")[:8] == [
+        "# haplan report — article-example",
+        "",
+        "## Verdict",
+        "",
+        f"- {HEADLINE_OVERLOADED}",
+        f"- **FAIL** {FAIL_AVAILABILITY}",
+        f"- **FAIL** {FAIL_P99}",
+        "",
+    ]
+    assert out.index("## SLO headline (load-aware)") < out.index("## Inputs")
+    assert "| `error_budget_min_per_30d` | error budget per 30 days | 21.6 | min/30 d |" in out
+    assert "| `service_model` | model | exact: placement convolution | — |" in out
+
+
+def test_json_report_leads_with_the_verdict_and_the_slo(capsys):
+    code, out, _ = run(capsys, "report", *OVERLOADED, *TARGETS, "--format", "json")
+    assert code == 0
+    document = json.loads(out)
+    assert list(document) == ["verdict", "slo", "inputs", "metrics"]
+    assert [(v["name"], v["passed"], v["message"]) for v in document["verdict"]] == [
+        ("headline", False, HEADLINE_OVERLOADED),
+        ("availability", False, FAIL_AVAILABILITY),
+        ("p99", False, FAIL_P99),
+    ]
+    p99 = document["verdict"][2]
+    assert (p99["value"], p99["target"], p99["unit"], p99["margin"]) == ("inf", 200.0, "ms", "-inf")
+    slo = document["slo"]
+    assert (slo["slo_unavailability"], slo["slo_nines"], slo["slo_met"]) == (1.0, 0.0, False)
+    assert slo["error_budget_min_per_30d"] == pytest.approx(21.6, rel=1e-12)
+    assert slo["service_model"] == "exact: placement convolution"
+    assert document["inputs"]["target_availability"] == 0.9995  # 99.95 % as a fraction
+
+
+def test_passing_targets_and_check(capsys):
+    args = ("report", "--target-availability", "99.9", "--target-recovery-s", "600")
+    code, out, _ = run(capsys, *args, "--check")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[3].startswith("  PASS  availability 99.99992")
+    assert lines[3].endswith("per 30 days to spare")
+    assert lines[4] == (
+        "  PASS  recovery after a node failure 361.5 s meets the 600 s target by 238 s"
+    )
+
+
+def test_check_exits_1_on_a_failed_verdict_and_still_reports(capsys, tmp_path):
+    path = tmp_path / "r.json"
+    args = ("report", *OVERLOADED, *TARGETS, "--format", "json", "--out", str(path))
+    code, out, err = run(capsys, *args, "--check")
+    assert (code, out, err) == (1, f"wrote json report to {path}\n", "")
+    assert json.loads(path.read_text())["slo"]["slo_met"] is False
+    assert run(capsys, *args)[0] == 0  # without --check: 0
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("0.9995", "--target-availability=0.9995 is out of range: must be a percentage in "),
+        ("100", "--target-availability=100 is out of range: must be a percentage in [1, 100)"),
+    ],
+)
+def test_target_availability_is_a_percentage(capsys, value, message):
+    code, out, err = run(capsys, "report", "--target-availability", value)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"haplan: error: {message}") and err.count("\n") == 1
+
+
+def test_target_flags_set_the_scenario_inputs(capsys):
+    flags = ("--target-availability", "99.999", "--target-p99-ms", "80")
+    flags += ("--target-recovery-s", "90")
+    by_flag = json.loads(run(capsys, "report", *flags, "--format", "json")[1])
+    by_set = ("--set", "target_availability=0.99999", "--set", "target_p99_ms=80")
+    by_set += ("--set", "target_recovery_s=90")
+    assert json.loads(run(capsys, "report", *by_set, "--format", "json")[1]) == by_flag
+    assert by_flag["inputs"]["target_availability"] == 0.99999
+
+
+def test_planner_target_follows_the_availability_target(capsys):
+    code, out, _ = run(capsys, "report", "--target-availability", "99.95", "--format", "markdown")
+    assert code == 0 and "## Recommendation for 99.95 % availability" in out
+    out = run(capsys, "report", "--target-availability", "99.95", "--target", "99.9",
+              "--format", "markdown")[1]  # fmt: skip
+    assert "## Recommendation for 99.9 % availability" in out
+    assert (
+        "## Recommendation for 99.99 % availability"
+        in run(capsys, "report", "--format", "markdown")[1]
+    )
+
+
+@pytest.mark.parametrize("request_rate", [2000.0, 500.0])  # overloaded, and carried
+def test_api_report_sweep_and_plan_give_the_same_numbers(capsys, tmp_path, request_rate):
+    import haplan
+    from haplan.report import render_plan
+
+    scenario = haplan.Scenario.default().with_overrides(
+        nodes=3, instances=6, instance_capacity_rps=150.0, request_rate_rps=request_rate
+    )
+    names = ("slo_unavailability", "service_unavailability", "p99_response_ms")
+    api = haplan.metrics(scenario).iloc[0]
+    expected = {name: float(api[name]) for name in names}
+    flags = ("-N", "3", "--instances", "6", "--set", "instance_capacity_rps=150")
+    flags += ("--set", f"request_rate_rps={request_rate:g}")
+    metrics = json.loads(run(capsys, "report", *flags, "--format", "json")[1])["metrics"]
+    assert {name: float(metrics[name]) for name in names} == expected
+    path = tmp_path / "one.csv"
+    assert run(capsys, "sweep", *flags, "--csv", str(path))[0] == 0
+    header, row, *rest = path.read_text().split("\n")
+    assert rest == [""]
+    values = dict(zip(header.split(","), row.split(","), strict=True))
+    assert {name: float(values[name]) for name in names} == expected
+    toml = tmp_path / "s.toml"
+    toml.write_text("nodes = 3\ninstances = 6\ninstance_capacity_rps = 150\n")
+    args = ("plan", str(toml), "--target", "99", "-P", f"{request_rate:g}", "-N", "3")
+    code, out, _ = run(capsys, *args, "-R", "2")
+    result = haplan.plan(
+        0.99, request_rate, search={"nodes": [3], "replicas": [2.0]},
+        base=haplan.Scenario.from_toml(toml),
+    )  # fmt: skip
+    assert code == 0 and out == render_plan(result)
+    (candidate,) = [r for _, r in result.candidates.iterrows() if r["instances"] == 6]
+    assert {name: float(candidate[name]) for name in names} == expected
+    if request_rate == 2000.0:
+        assert expected["slo_unavailability"] == 1.0 and expected["p99_response_ms"] == math.inf
+        assert "  3 x 2 (cost 3): utilisation 222% > ceiling 70%" in out
+    else:
+        assert f"SLO nines {api['slo_nines']:.3g}" in out
+
+
+def test_api_and_cli_sweeps_share_their_defaults(capsys):
+    import haplan
+
+    code, out, _ = run(capsys, "sweep", "-N", "3", "-R", "1")
+    assert code == 0
+    header, row = out.splitlines()
+    values = dict(zip(header.split(","), row.split(","), strict=True))
+    api = haplan.sweep(nodes=[3], replicas=[1]).iloc[0]
+    assert float(values["p99_response_ms"]) == api["p99_response_ms"]
+    assert values["balancer"] == api["balancer"] == "random"
+    assert float(values["slo_unavailability"]) == api["slo_unavailability"]

@@ -18,14 +18,17 @@ from haplan.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT / "data" / "manifests" / "article-deployment.yaml"
-SECTIONS = (
+SECTIONS = (  # in page order
+    "Verdict",
+    "SLO headline (load-aware)",
     "Recommendation for 99.99 % availability",
     "Inputs",
     "From the manifests",
     "The article&#x27;s formulas (verbatim)",
-    "Availability (k-of-C over the placement)",
+    "Load under even balancing",
+    "Availability components (service-only and capacity)",
     "Latency behind the balancer",
-    "Headroom and availability at load",
+    "Headroom under the utilisation ceiling",
     "Recovery (the orchestrator&#x27;s pipeline)",
     "Recovery stages",
     "Figures",
@@ -52,6 +55,9 @@ def test_html_has_every_section_and_embedded_pngs(article_html):
     text = article_html.read_text(encoding="utf-8")
     for title in SECTIONS:
         assert f">{title}</h2>" in text, title
+    positions = [text.index(f">{title}</h2>") for title in SECTIONS]
+    assert positions == sorted(positions)
+    assert text.index("<h2>") == text.index("<h2>Verdict</h2>")  # the verdict leads
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', text)
     assert len(images) == 5
     from matplotlib.image import imread
@@ -196,3 +202,72 @@ def test_render_html_is_thin_over_build_report():
     assert page.startswith("<!DOCTYPE html>")
     assert "Recommendation for 99.9 % availability" in page
     assert "<figure>" not in page
+
+
+def test_html_leads_with_the_failing_verdict_of_an_overloaded_service():
+    # 6 pods of 150 req/s at 2,000 req/s, targets 99.95 % and p99 200 ms.
+    scenario = Scenario.default().with_overrides(
+        instances=6,
+        instance_capacity_rps=150.0,
+        request_rate_rps=2000.0,
+        target_availability=0.9995,
+        target_p99_ms=200.0,
+    )
+    page = render_html(build_report(scenario), figures={})
+    body = page[page.index("<body>") :]
+    verdict = body[body.index("<h2>Verdict</h2>") : body.index("<h2>SLO headline")]
+    assert body.index("<h2>Verdict</h2>") == body.index("<h2>")
+    assert (
+        '<p class="answer">SLO availability 0.00 % (0 nines, 43,200 min down per 30 days) '
+        "— 6 instances cannot carry 2,000 req/s under 70% utilisation: 20 are needed</p>"
+    ) in verdict
+    assert verdict.count('<li class="fail"><span class="status">FAIL</span>') == 2
+    assert (
+        "p99 ∞ ms: the service is overloaded at 2,000 req/s — it needs at least 14 instances "
+        "to be stable, 20 to stay under 70% utilisation</li>"
+    ) in verdict
+    assert "<td>service_model</td><td>model</td>" in body
+    assert '<td class="num">exact: placement convolution</td>' in body
+
+
+def test_report_figures_plot_the_load_aware_headline():
+    from haplan.htmlreport import report_figures
+
+    scenario = Scenario.default().with_overrides(
+        instances=6, instance_capacity_rps=150.0, request_rate_rps=2000.0
+    )
+    figures = report_figures(build_report(scenario))
+    first, second = list(figures)[:2]
+    (ax,) = figures[first].axes
+    assert ax.get_ylabel() == "SLO nines (load-aware) [−log10 U]"
+    # Only 5 x 4 and 6 x 4 instances reach the 20 that carry 2,000 req/s under 70 %; every
+    # other cell is 0 SLO nines, never the service-only component's ten-odd nines.
+    three = ax.lines[[t.get_text() for t in ax.get_legend().get_texts()].index("3")]
+    assert list(three.get_ydata()) == [0.0, 0.0, 0.0, 0.0]
+    assert max(max(line.get_ydata()) for line in ax.lines) < 6
+    heat_ax = figures[second].axes[0]
+    assert heat_ax.get_title().startswith("SLO nines (load-aware)")
+
+
+def test_notes_follow_the_headline_and_the_model():
+    # The five-nines caution keys on the load-aware headline: an overloaded service has
+    # about ten service-only nines but 0 SLO nines, so no caution.
+    overloaded = build_report(
+        Scenario.default().with_overrides(
+            instances=6, instance_capacity_rps=150.0, request_rate_rps=2000.0
+        )
+    )
+    assert overloaded.row["nines"] > 9 and overloaded.row["slo_nines"] == 0
+    assert not any("nines assume independent failures" in n for n in overloaded.notes)
+    default = build_report(Scenario.default())
+    assert any(n.startswith("6.11 SLO nines assume independent failures") for n in default.notes)
+    # Beyond the exact chain: the report says the figures are approximate.
+    big = build_report(
+        Scenario.default().with_overrides(
+            nodes=12, instances=12, zones=3, zone_mttf_h=8766.0, reschedule=True, repair_crews=1
+        )
+    )
+    assert big.row["service_model"].startswith("approximate: ")
+    assert any(
+        n.startswith("The availability figures come from an approximation") for n in big.notes
+    )
