@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 from haplan.manifests import (
     ManifestError,
     ManifestInputs,
-    _pdb_min_instances,
     parse_compose_memory,
     parse_duration_s,
     parse_quantity,
     read_manifests,
     scenario_from_manifests,
 )
+from haplan.manifests.kubernetes import _pdb_min_instances
 from haplan.recovery import preset
 from haplan.scenario import Scenario
 

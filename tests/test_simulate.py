@@ -29,6 +29,8 @@ from haplan.simulate import (
     compare_with_analytic,
     simulate,
 )
+from haplan.simulate.fastpath import _window_metrics
+from haplan.simulate.model import build_model
 
 INF = math.inf
 # Only node failures, frequent enough for tight estimates in 2000 h.
@@ -285,7 +287,7 @@ def test_integer_clock_is_fine_enough_and_agrees_with_theory(horizon_h, narrow):
     # 40 000 h that fails (2^29 ticks of 7.5e-5 h x 3 nodes > 1e-4 h), so 64-bit keys with
     # 2^40 ticks take over. Both must agree with the closed forms.
     scenario = Scenario(nodes=3, instances=6, min_instances=4, request_rate_rps=350.0, **NODES_ONLY)
-    model = simulation._build_model(scenario, horizon_h, Exponential(100.0), Exponential(10.0))
+    model = build_model(scenario, horizon_h, Exponential(100.0), Exponential(10.0))
     clock = model.fast.clock
     assert clock.narrow == narrow
     if narrow:
@@ -304,7 +306,7 @@ def test_integer_clock_reads_a_hand_made_timeline_exactly():
     # at 300, A fails again at 500 (thousandths of the window). Service down 100-300 and
     # from 500 on (two outages), capacity short 120-150.
     scenario = Scenario(nodes=2, instances=2, min_instances=2, request_rate_rps=70.0, **NODES_ONLY)
-    model = simulation._build_model(scenario, 1000.0, Exponential(100.0), Exponential(10.0))
+    model = build_model(scenario, 1000.0, Exponential(100.0), Exponential(10.0))
     clock = model.fast.clock
     unit = clock.window // 1000
     repair, failure = 0, 2  # c_max -/+ 1 instance
@@ -312,7 +314,7 @@ def test_integer_clock_reads_a_hand_made_timeline_exactly():
     events += [(300, repair), (500, failure)]
     keys = [((t * unit) << clock.code_bits) + code for t, code in events]
     keys = np.array([keys + [model.fast.pad] * 3], dtype=clock.dtype)
-    downtime_h, shortfall_h, outages = simulation._window_metrics(keys, model)[0]
+    downtime_h, shortfall_h, outages = _window_metrics(keys, model)[0]
     hours_per_tick = 1000.0 / clock.window
     assert downtime_h == pytest.approx((200 * unit + clock.window - 500 * unit) * hours_per_tick)
     assert shortfall_h == pytest.approx(30 * unit * hours_per_tick)

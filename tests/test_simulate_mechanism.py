@@ -22,15 +22,16 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from haplan import simulate as simulation
 from haplan.scenario import Scenario
 from haplan.simulate import (
     YEAR_H,
     Deterministic,
     Exponential,
     compare_with_analytic,
+    rescheduling,
     simulate,
 )
+from haplan.simulate.model import build_model, default_recovery_time
 
 INF = math.inf
 Z_LIMIT = 4.0
@@ -169,17 +170,15 @@ def test_hand_made_timeline_is_read_as_the_mechanism_says(monkeypatch, crashes):
     )
     if crashes:
         scenario = scenario.with_overrides(min_instances=2, request_rate_rps=210.0)
-    model = simulation._build_model(
-        scenario, 100.0, Exponential(100.0), Exponential(1.0), Deterministic(1.0)
-    )
+    model = build_model(scenario, 100.0, Exponential(100.0), Exponential(1.0), Deterministic(1.0))
     model = dataclasses.replace(model, warmup_h=0.0)
-    monkeypatch.setattr(simulation, "_node_timelines", lambda *_: timeline(*NODES_DOWN))
+    monkeypatch.setattr(rescheduling, "node_timelines", lambda *_: timeline(*NODES_DOWN))
     # Instance 1 (node 1's) crashes 37-40 h. While nodes 1 and 2 are both evicted (36-45)
     # the one free slot goes to the lower instance index, 1: so 1 serves 37-40 h.
     containers = timeline([], [(37.0, 40.0)], [])
-    monkeypatch.setattr(simulation, "_renewal_timeline", lambda *_: containers)
+    monkeypatch.setattr(rescheduling, "renewal_timeline", lambda *_: containers)
     rng = np.random.default_rng(0)
-    downtime, shortfall, outages = simulation._rescheduled(model, rng, 1)[0]
+    downtime, shortfall, outages = rescheduling.rescheduled(model, rng, 1)[0]
     if crashes:  # k = 2, 3 needed
         assert (downtime, outages) == (3.0, 1)
         assert shortfall == pytest.approx(1.0 + 1.0 + 10.0)
@@ -505,12 +504,12 @@ def test_default_pipeline_time_is_the_orchestrators_recovery_time():
     from haplan import recovery
 
     scenario = Scenario(nodes=3, instances=7, min_instances=5, **BASE)
-    model = simulation._build_model(scenario, 100.0, Exponential(100.0), Exponential(1.0))
+    model = build_model(scenario, 100.0, Exponential(100.0), Exponential(1.0))
     expected = recovery.node_failure_recovery_s("kubernetes", 3) / 3600.0  # ⌈7/3⌉
     assert model.recovery_time == Deterministic(expected)
     assert model.max_per_node == 7  # inf: as much room as C
     assert 0 < model.warmup_h <= 20.0
-    plain = simulation._build_model(
+    plain = build_model(
         scenario.with_overrides(reschedule=False), 100.0, Exponential(100.0), Exponential(1.0)
     )
     assert plain.recovery_time is None and plain.independent_nodes_only
@@ -531,7 +530,7 @@ def test_compare_with_analytic_simulates_an_exponential_pipeline():
         nodes=3, instances=6, min_instances=5, node_mttf_h=5.0, node_mttr_h=1.0, **BASE
     )
     table = compare_with_analytic(scenario, 500.0, 20, seed=13)
-    mean = simulation._default_recovery_time(scenario).mean
+    mean = default_recovery_time(scenario).mean
     direct = simulate(scenario, 500.0, 20, seed=13, recovery_time=Exponential(mean))
     assert table.loc["service_unavailability", "simulated"] == direct.service_unavailability
     assert table.loc["outage_frequency_per_year", "simulated"] == direct.outage_frequency_per_year

@@ -1,0 +1,235 @@
+"""Manifest documents: loading the YAML, classifying each document, choosing the workload.
+
+Every document of the files given is loaded with ``yaml.safe_load_all`` and classified: a
+Kubernetes workload (``WORKLOAD_KINDS``), an object read for what it says about a workload
+(``SUPPORTING_KINDS``), an object skipped with a note (``IGNORED_KINDS``), or a compose / swarm
+stack file, each of whose ``services`` is a workload. One workload is then chosen by name.
+
+This module also holds what the other modules of :mod:`haplan.manifests` share: the error
+(:class:`ManifestError`), the result (:class:`ManifestInputs`), the records of the documents
+read, and the checks of mappings and whole numbers behind their one-line messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+#: Kubernetes kinds that become a workload (instances, probes, placement).
+WORKLOAD_KINDS = ("Deployment", "StatefulSet")
+#: Kubernetes kinds read and reported that give no inputs of their own.
+SUPPORTING_KINDS = ("PodDisruptionBudget", "Service")
+#: Kubernetes kinds that commonly sit beside a workload; accepted and ignored with a note.
+IGNORED_KINDS = (
+    "ConfigMap",
+    "Secret",
+    "Namespace",
+    "ServiceAccount",
+    "Ingress",
+    "NetworkPolicy",
+    "HorizontalPodAutoscaler",
+    "PersistentVolumeClaim",
+)
+
+
+class ManifestError(ValueError):
+    """A manifest that cannot be read or mapped; the message is one line naming the file."""
+
+
+@dataclass(frozen=True)
+class ManifestInputs:
+    """What a set of manifests says about one workload, in haplan's vocabulary.
+
+    Attributes
+    ----------
+    scenario_values : dict
+        Scenario inputs the manifests determine: ``instances`` [count], ``orchestrator``, and
+        when given ``min_instances`` [count] and ``zones`` [count].
+    recovery_overrides : dict
+        :class:`haplan.recovery.RecoveryPipeline` fields the manifests determine (times [s]).
+    recovery_details : dict
+        Recovery-related settings reported but not modelled (liveness probe, probe timeouts and
+        failure thresholds, termination grace period, restart condition and window) [s, count].
+    placement : list of dict
+        Spread rules of the workload's own pods: ``over`` (``nodes``, ``zones`` or the
+        topology key), ``rule``, ``required``, ``max_skew`` / ``max_per_domain`` when known.
+    resources : list of dict
+        One dict per container: ``cpu_request_cores``, ``cpu_limit_cores`` [cores],
+        ``memory_request_bytes``, ``memory_limit_bytes`` [bytes]; None where not set.
+    services : list of dict
+        Kubernetes Services: name, type, ports, selector and the workloads they select.
+    workload_name, workload_kind, source : str
+        The workload the inputs describe and the file it came from.
+    notes : list of str
+        Assumptions made, one human-readable sentence each.
+    """
+
+    scenario_values: dict[str, Any]
+    recovery_overrides: dict[str, Any]
+    recovery_details: dict[str, Any]
+    placement: list[dict[str, Any]]
+    resources: list[dict[str, Any]]
+    services: list[dict[str, Any]]
+    workload_name: str
+    workload_kind: str
+    source: str
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Workload:
+    name: str
+    kind: str  # "Deployment", "StatefulSet" or "compose service"
+    where: str  # "web.yaml (document 2)" for messages
+    path: Path
+    namespace: str
+    body: dict[str, Any]  # the whole Kubernetes object, or the compose service mapping
+    pod_labels: dict[str, str]
+
+
+@dataclass
+class _Parsed:
+    workloads: list[_Workload] = field(default_factory=list)
+    pdbs: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    services: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+# -- loading and classifying -------------------------------------------------------------------
+
+
+def _load_documents(path: Path) -> list[tuple[int, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ManifestError(f"{path}: file not found; check the path") from None
+    except IsADirectoryError:
+        raise ManifestError(f"{path}: is a directory; pass the YAML files in it") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ManifestError(f"{path}: cannot be read ({error}); pass a UTF-8 YAML file") from None
+    try:
+        documents = list(yaml.safe_load_all(text))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or "syntax error"
+        raise ManifestError(
+            f"{path}: is not valid YAML{where}: {problem}; fix the indentation or quoting there"
+        ) from None
+    return [(i, doc) for i, doc in enumerate(documents, start=1) if doc is not None]
+
+
+def _where(path: Path, index: int) -> str:
+    return f"{path} (document {index})"
+
+
+def _classify(parsed: _Parsed, path: Path, index: int, document: Any) -> None:
+    where = _where(path, index)
+    if not isinstance(document, dict):
+        raise ManifestError(
+            f"{where}: is a {type(document).__name__}, not a mapping; a manifest document "
+            "starts with 'apiVersion:' and 'kind:', a stack file with 'services:'"
+        )
+    kind = document.get("kind")
+    if kind is None:
+        if isinstance(document.get("services"), dict):
+            _add_compose_services(parsed, path, where, document["services"])
+            return
+        raise ManifestError(
+            f"{where}: has no 'kind' and no 'services' mapping; add the Kubernetes kind "
+            "(e.g. 'kind: Deployment') or use a compose file with 'services:'"
+        )
+    name = _metadata(document).get("name")
+    if kind in WORKLOAD_KINDS:
+        parsed.workloads.append(_kubernetes_workload(path, where, document))
+    elif kind == "PodDisruptionBudget":
+        parsed.pdbs.append((where, document))
+    elif kind == "Service":
+        parsed.services.append((where, document))
+    elif kind in IGNORED_KINDS:
+        parsed.notes.append(f"{where}: {kind} {name!r} ignored: it gives no planning inputs.")
+    else:
+        raise ManifestError(
+            f"{where}: kind {kind!r} is not supported; haplan reads "
+            f"{', '.join(WORKLOAD_KINDS + SUPPORTING_KINDS)} (and skips "
+            f"{', '.join(IGNORED_KINDS)}); remove that document or describe the workload as a "
+            "Deployment"
+        )
+
+
+def _metadata(document: dict[str, Any]) -> dict[str, Any]:
+    metadata = document.get("metadata")
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def _mapping(value: Any, where: str, what: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ManifestError(f"{where}: {what} is not a mapping; indent its fields under it")
+    return value
+
+
+def _whole(value: Any, where: str, what: str, low: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ManifestError(
+            f"{where}: {what}={value!r} is not valid; write a whole number >= {low}"
+        )
+    return value
+
+
+def _kubernetes_workload(path: Path, where: str, document: dict[str, Any]) -> _Workload:
+    kind = document["kind"]
+    name = _metadata(document).get("name")
+    if not isinstance(name, str) or not name:
+        raise ManifestError(f"{where}: {kind} has no metadata.name; give it a name")
+    spec = _mapping(document.get("spec"), where, f"{kind} {name!r} spec")
+    template = _mapping(spec.get("template"), where, f"{kind} {name!r} spec.template")
+    labels = _mapping(_metadata(template).get("labels"), where, "spec.template.metadata.labels")
+    pod_spec = _mapping(template.get("spec"), where, f"{kind} {name!r} spec.template.spec")
+    containers = pod_spec.get("containers")
+    if not isinstance(containers, list) or not containers:
+        raise ManifestError(
+            f"{where}: {kind} {name!r} has no spec.template.spec.containers; "
+            "list at least one container"
+        )
+    namespace = _metadata(document).get("namespace") or "default"
+    return _Workload(name, kind, where, path, str(namespace), document, dict(labels))
+
+
+def _add_compose_services(parsed: _Parsed, path: Path, where: str, services: dict) -> None:
+    for name, service in services.items():
+        service = _mapping(service, where, f"compose service {name!r}")
+        parsed.workloads.append(
+            _Workload(str(name), "compose service", where, path, "", service, {})
+        )
+
+
+def _select_workload(
+    workloads: list[_Workload], paths: list[Path], wanted: str | None
+) -> _Workload:
+    files = ", ".join(str(p) for p in paths)
+    if not workloads:
+        raise ManifestError(
+            f"{files}: no workload found; add a Deployment, StatefulSet or a compose file "
+            "with 'services:'"
+        )
+    listed = ", ".join(f"{w.name} ({w.kind}, {w.path})" for w in workloads)
+    if wanted is not None:
+        matches = [w for w in workloads if w.name == wanted]
+        if len(matches) != 1:
+            problem = "no workload" if not matches else "several workloads"
+            raise ManifestError(f"{files}: {problem} named {wanted!r}; the files define {listed}")
+        return matches[0]
+    if len(workloads) > 1:
+        raise ManifestError(
+            f"{files}: {len(workloads)} workloads found ({listed}); choose one by name "
+            "(--workload NAME on the command line, workload= in Python)"
+        )
+    return workloads[0]
+
+
+# -- label selectors ---------------------------------------------------------------------------
