@@ -13,10 +13,10 @@ The public API:
 
 from haplan import availability, balancing, document, load, markov, queueing, recovery
 from haplan.export import write_csv
-from haplan.metrics import METRIC_NAMES, metrics
-from haplan.plan import pareto, plan
+from haplan.planner import pareto, plan
 from haplan.scenario import INPUT_NAMES, Scenario
-from haplan.sweep import sweep
+from haplan.sweeps import sweep
+from haplan.table import METRIC_NAMES, metrics
 
 __version__ = "0.1.0"
 

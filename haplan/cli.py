@@ -315,7 +315,7 @@ def sweep_command(inputs, workload, csv_path, dask_address, progress, extra_axes
 
     Inputs not swept come from INPUTS (a TOML scenario or YAML manifests) or the default.
     """
-    from haplan.sweep import parse_axis, sweep
+    from haplan.sweeps import parse_axis, sweep
 
     integer_inputs = {"nodes", "instances", "min_instances", "zones", "repair_crews"}
     axes = {}
@@ -389,9 +389,9 @@ def plan_command(
     runners_up,
 ):
     """The cheapest (nodes, replicas) meeting an availability target at a load."""
-    from haplan.plan import plan
+    from haplan.planner import plan
     from haplan.report import render_plan
-    from haplan.sweep import parse_axis
+    from haplan.sweeps import parse_axis
 
     if not 0 < target_percent < 100:
         raise ValueError(

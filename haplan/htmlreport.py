@@ -18,8 +18,7 @@ import pandas as pd
 
 from haplan import plots, recovery
 from haplan.export import write_bytes, write_text
-from haplan.metrics import metrics
-from haplan.plan import pareto
+from haplan.planner import pareto
 from haplan.report import (
     NO_TARGET_HINT,
     ReportData,
@@ -32,7 +31,8 @@ from haplan.report import (
     verdict_lines,
 )
 from haplan.scenario import INPUT_NAMES
-from haplan.sweep import grid, undescribable
+from haplan.sweeps import grid, undescribable
+from haplan.table import metrics
 
 __all__ = ["report_figures", "render_html", "write_markdown_report"]
 
@@ -43,7 +43,7 @@ def _around(value: int, low: int = 1, span: int = 3) -> list[int]:
 
 def _describable(base, **axes) -> pd.DataFrame:
     """Metrics over a grid around ``base``, without the scenarios the inputs cannot describe
-    (``haplan.sweep.undescribable``)."""
+    (``haplan.sweeps.undescribable``)."""
     frame = grid(base=base, **axes)
     return metrics(frame[undescribable(frame) == ""])
 

@@ -261,8 +261,8 @@ def build_report(
     one-year replications.
     """
     from haplan import recovery
-    from haplan.metrics import metrics
-    from haplan.plan import plan
+    from haplan.planner import plan
+    from haplan.table import metrics
 
     row = metrics(scenario).iloc[0]
     moved = math.ceil(scenario.instances / scenario.nodes)

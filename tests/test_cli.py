@@ -155,7 +155,7 @@ def test_help_and_version(capsys):
 
 def test_sweep_csv_to_stdout_matches_the_api_exactly(capsys):
     from haplan.scenario import Scenario
-    from haplan.sweep import sweep
+    from haplan.sweeps import sweep
 
     code, out, err = run(capsys, "sweep", "-N", "3:5", "-R", "1,2", "-P", "100,1000", "-S", "30")
     assert (code, err) == (0, "")
@@ -203,7 +203,7 @@ def test_sweep_errors_are_one_line(capsys, args, message):
 
 
 def test_plan_prints_the_answer_runners_up_and_rejects_exactly(capsys):
-    from haplan.plan import plan
+    from haplan.planner import plan
     from haplan.report import render_plan
     from haplan.scenario import Scenario
 

@@ -112,7 +112,7 @@ def api_problems(code: str) -> list[str]:
         "import haplan._numeric",
         "from haplan._numeric import check_range",
         "from haplan import _numeric",
-        "from haplan.metrics import metrics",
+        "from haplan.table import metrics",
         "from haplan.scenario import validate_inputs",
         "import haplan\nhaplan._numeric.restore(1.0)",
         "import haplan\nhaplan.scenario.validate_inputs",

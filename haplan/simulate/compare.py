@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from haplan.metrics import metrics
 from haplan.scenario import Scenario
 from haplan.simulate.distributions import Exponential
 from haplan.simulate.estimates import METRICS
 from haplan.simulate.model import default_recovery_time
 from haplan.simulate.runner import simulate
+from haplan.table import metrics
 
 
 def compare_with_analytic(

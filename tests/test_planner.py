@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import haplan
-from haplan.plan import pareto, plan
+from haplan.planner import pareto, plan
 from haplan.scenario import Scenario
 
 BASE = Scenario(

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from haplan.export import write_csv
-from haplan.metrics import metrics
 from haplan.scenario import INPUT_NAMES, Scenario, check_input_values
+from haplan.table import metrics
 
 __all__ = ["sweep", "grid", "grid_size", "grid_instances", "undescribable"]
 

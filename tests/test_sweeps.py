@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 import haplan
-from haplan.sweep import grid, grid_size, parse_axis, sweep
+from haplan.sweeps import grid, grid_size, parse_axis, sweep
 
-metrics_module = importlib.import_module("haplan.metrics")
+metrics_module = importlib.import_module("haplan.table")
 
 
 def test_grid_is_cartesian_first_axis_slowest():

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from haplan.metrics import metrics
 from haplan.scenario import Scenario, check_input_values
-from haplan.sweep import grid, grid_instances, undescribable
+from haplan.sweeps import grid, grid_instances, undescribable
+from haplan.table import metrics
 
 __all__ = ["plan", "pareto", "Plan", "DEFAULT_SEARCH"]
 
