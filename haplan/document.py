@@ -1,7 +1,7 @@
 """The article's three formulas, implemented verbatim and vectorised.
 
 Source: the article "Docker 集群与高可用性" ("Docker cluster and high availability"), sections
-3.1–3.3, kept in ``shared/seed/``. Its symbols:
+3.1–3.3 (quoted in ``notebooks/01_article_formulas.ipynb``). Its symbols:
 
 - N — number of nodes ("节点数量");
 - R — replication factor, "how many container instances each node runs"

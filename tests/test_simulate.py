@@ -345,7 +345,9 @@ def test_exact_outage_frequency_over_uneven_placement_agrees_with_simulation():
 
 
 def test_crew_simulation_matches_birth_death_directly():
-    # Two nodes, one crew (reference textbook case, shared/reference/failure-rates.md):
+    # Two nodes, one crew (two-unit parallel system with one repair crew: K. S. Trivedi,
+    # Probability and Statistics with Reliability, Queuing and Computer Science
+    # Applications, 2nd ed., 2016, ch. 8):
     # availability (mu^2 + 2 lambda mu) / (mu^2 + 2 lambda mu + 2 lambda^2) for "1 of 2 up".
     lam, mu = 1 / 20.0, 1 / 10.0
     scenario = Scenario(
