@@ -29,7 +29,7 @@ from scipy import special
 
 from haplan import queueing
 from haplan._numeric import check_range, restore
-from haplan.queueing import _exponential_quantile, _sojourn_quantile, _solve_decreasing
+from haplan.queueing import exponential_quantile, sojourn_quantile, solve_decreasing
 
 __all__ = ["STRATEGIES", "wait_probability", "mean_response_time", "response_time_quantile"]
 
@@ -91,7 +91,7 @@ def _round_robin_log_sigma(lam, mu, c):
         slope = c[rows] * ratio * np.exp(-u) / (1.0 + ratio * tau) - 1.0
         return value, slope
 
-    return _solve_decreasing(residual, lower, upper)
+    return solve_decreasing(residual, lower, upper)
 
 
 def _round_robin_sigma(pool):
@@ -121,7 +121,7 @@ def _round_robin_rate(pool):
 def _jsq_wait_parameters(pool):
     """(P(wait), 1 − P(wait), conditional wait rate) of the Nelson–Philips JSQ model."""
     lam, mu, c, rho = (x[pool.ok] for x in (pool.lam, pool.mu, pool.c, pool.rho))
-    _, wait, no_wait = queueing._erlang_b_and_c(c, lam / mu)
+    _, wait, no_wait = queueing.erlang_b_and_c(c, lam / mu)
     with np.errstate(divide="ignore"):
         one_minus_rho_c = -np.expm1(c * np.log(rho))  # 1 − ρ^c, = 1 at ρ = 0
     return wait, no_wait, mu * one_minus_rho_c
@@ -169,8 +169,8 @@ def _power_of_two_quantile(q, rho, mu):
     levels = int(np.ceil(np.log2(1.0 + needed / (2.0 * -np.log(rho))).max())) + 2
     probabilities = _power_of_two_queue_probabilities(rho, levels)
     shapes = np.arange(1, levels + 1, dtype=float)
-    lower = _exponential_quantile(q, mu)  # T ≥ one service time
-    upper = _exponential_quantile(q, mu * (1.0 - rho))  # T ≤st random balancing's M/M/1
+    lower = exponential_quantile(q, mu)  # T ≥ one service time
+    upper = exponential_quantile(q, mu * (1.0 - rho))  # T ≤st random balancing's M/M/1
 
     def residual(t, rows):
         x = (mu[rows] * t)[:, None]
@@ -181,7 +181,7 @@ def _power_of_two_quantile(q, rho, mu):
         with np.errstate(divide="ignore", invalid="ignore"):  # sf underflows far right: bisect
             return np.log(sf) - log_target[rows], -pdf / sf
 
-    return _solve_decreasing(residual, lower, upper)
+    return solve_decreasing(residual, lower, upper)
 
 
 # --------------------------------------------------------------------------------------------
@@ -222,8 +222,8 @@ def _weighted_quantile(q, share, drain):
     with np.errstate(divide="ignore"):
         log_share = np.log(share)
     positive = np.where(share > 0, share, np.nan)
-    lower = _exponential_quantile(q, np.nanmax(positive, axis=1) * drain)
-    upper = _exponential_quantile(q, np.nanmin(positive, axis=1) * drain)
+    lower = exponential_quantile(q, np.nanmax(positive, axis=1) * drain)
+    upper = exponential_quantile(q, np.nanmin(positive, axis=1) * drain)
 
     def residual(t, rows):
         rates = share[rows] * drain[rows, None]
@@ -233,7 +233,7 @@ def _weighted_quantile(q, share, drain):
             log_pdf = special.logsumexp(exponent + np.log(rates), axis=1)
         return log_sf - log_target[rows], -np.exp(log_pdf - log_sf)
 
-    return _solve_decreasing(residual, lower, upper)
+    return solve_decreasing(residual, lower, upper)
 
 
 # --------------------------------------------------------------------------------------------
@@ -468,17 +468,17 @@ def response_time_quantile(strategy, q, arrival_rate, service_rate, servers, wei
     ok = pool.ok
     lam, mu, c, rho, qk = (x[ok] for x in (pool.lam, pool.mu, pool.c, pool.rho, level_rows))
     if strategy == "random" or (strategy == "weighted" and share is None):
-        value = _exponential_quantile(qk, mu - lam / c)
+        value = exponential_quantile(qk, mu - lam / c)
     elif strategy == "weighted":
         value = _weighted_quantile(qk, share[ok], c * mu - lam)
     elif strategy == "round_robin":
-        value = _exponential_quantile(qk, _round_robin_rate(pool))
+        value = exponential_quantile(qk, _round_robin_rate(pool))
     elif strategy == "least_connections":
         wait, no_wait, wait_rate = _jsq_wait_parameters(pool)
-        value = _sojourn_quantile(qk, wait, no_wait, wait_rate, mu)
+        value = sojourn_quantile(qk, wait, no_wait, wait_rate, mu)
     else:  # power_of_two
         wait, no_wait, wait_rate = _jsq_wait_parameters(pool)
-        value = _sojourn_quantile(qk, wait, no_wait, wait_rate, mu)
+        value = sojourn_quantile(qk, wait, no_wait, wait_rate, mu)
         busy = rho > 0  # ρ = 0 (λ = 0, or λ so small it underflows): T is Exp(μ)
         value[busy] = np.maximum(value[busy], _power_of_two_quantile(qk[busy], rho[busy], mu[busy]))
     result[ok] = value

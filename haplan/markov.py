@@ -26,17 +26,14 @@ from scipy import special
 from scipy.special import bdtrc, logsumexp
 
 from haplan._numeric import check_range, restore, to_float_array
-from haplan.availability import YEAR_DAYS, min_nodes_up
+from haplan.availability import HOURS_PER_YEAR, min_nodes_up
 
 __all__ = [
     "BirthDeath",
     "service_outage_metrics",
     "crew_service_unavailability",
-    "HOURS_PER_YEAR",
+    "HOURS_PER_YEAR",  # re-exported: the one definition is haplan.availability.HOURS_PER_YEAR
 ]
-
-#: Hours in a mean Gregorian year, 365.25 × 24 = 8766 [h].
-HOURS_PER_YEAR = YEAR_DAYS * 24.0
 
 # Below this, a scaled probability is no longer trusted to full relative precision and the
 # log-space path is used instead (normal doubles go down to 2.2e-308).

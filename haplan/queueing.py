@@ -40,6 +40,10 @@ __all__ = [
     "mmc_wait_quantile",
     "mmc_response_quantile",
     "mmc_summary",
+    "erlang_b_and_c",
+    "exponential_quantile",
+    "sojourn_quantile",
+    "solve_decreasing",
 ]
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -267,6 +271,42 @@ def erlang_c(servers, offered_load):
     return restore(wait.reshape(cb.shape), servers, offered_load)
 
 
+def erlang_b_and_c(servers, offered_load):
+    r"""Erlang B, Erlang C and 1 − C from one evaluation, the last without cancellation.
+
+    Parameters
+    ----------
+    servers : numeric
+        c, number of servers [count], a whole number ≥ 0.
+    offered_load : numeric
+        a = λ/μ, offered traffic [Erlang], ≥ 0.
+
+    Returns
+    -------
+    tuple of numeric
+        ``(B, C, 1 − C)`` [probabilities]: the blocking probability of :func:`erlang_b`, the
+        wait probability of :func:`erlang_c` and the probability of not waiting; C = 1 and
+        1 − C = 0 where a ≥ c. Each has the kind of the inputs.
+
+    Notes
+    -----
+    With ρ = a/c < 1 and d = 1 − ρ + ρB (every term positive):
+    :math:`C = B/d` and :math:`1 - C = (1 - \rho)(1 - B)/d`, so 1 − C keeps its digits when
+    C is close to 1 (a model that needs P(no wait), such as the join-the-shortest-queue
+    approximation in :mod:`haplan.balancing`, uses it directly).
+
+    References
+    ----------
+    .. [1] L. Kleinrock, *Queueing Systems, Vol. 1: Theory*, Wiley, 1975, sections 3.5 and
+       3.7 (M/M/m, M/M/m/m).
+    """
+    c = _servers(servers)
+    a = check_range("offered_load", offered_load, low=0)
+    cb, ab = np.broadcast_arrays(c, a)
+    b, wait, no_wait = _erlang_b_and_c(cb.ravel(), ab.ravel())
+    return tuple(restore(x.reshape(cb.shape), servers, offered_load) for x in (b, wait, no_wait))
+
+
 # --------------------------------------------------------------------------------------------
 # M/M/c
 # --------------------------------------------------------------------------------------------
@@ -481,7 +521,7 @@ def _sojourn_log_sf(t, wait_probability, wait_rate, service_rate, no_wait_probab
     return log_sf, -hazard
 
 
-def _solve_decreasing(
+def solve_decreasing(
     func: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
     lower: np.ndarray,
     upper: np.ndarray,
@@ -490,12 +530,43 @@ def _solve_decreasing(
     rtol: float = 1e-13,
     max_iter: int = 200,
 ) -> np.ndarray:
-    """Vectorised safeguarded Newton for g(x) = 0, g decreasing, g(lower) ≥ 0 ≥ g(upper).
+    """Root of a decreasing function per row: vectorised, safeguarded Newton in a bracket.
 
-    ``func(x, rows)`` returns g and g' at ``x`` for the given row indices. The iteration
-    starts at ``start`` (default ``lower``; clipped into the bracket). Newton steps that leave
-    the current bracket are replaced by bisection; each row stops on its own, and the
-    working arrays shrink to the rows still running.
+    A numerical kernel shared by this module's quantiles and :mod:`haplan.balancing`: it
+    works on flat float arrays the caller has validated (no range check, no kind restored).
+
+    Parameters
+    ----------
+    func : callable
+        ``func(x, rows) -> (g, g_prime)``: the function g and its derivative at ``x`` [any
+        unit] for the rows of the original arrays given by the integer index array ``rows``
+        (``x`` holds only those rows). g must be decreasing in x with g(lower) ≥ 0 ≥ g(upper).
+    lower, upper : numpy.ndarray
+        Bracket per row [unit of x], 1-D, lower ≤ upper.
+    start : numpy.ndarray, optional
+        First iterate per row [unit of x]; default ``lower``; clipped into the bracket.
+    rtol : float, default 1e-13
+        Relative tolerance on x [dimensionless]: a row stops when a step or its bracket is
+        below ``rtol`` times x.
+    max_iter : int, default 200
+        Iteration cap [count].
+
+    Returns
+    -------
+    numpy.ndarray
+        The root per row [unit of x].
+
+    Notes
+    -----
+    Newton steps that leave the current bracket are replaced by bisection, so each row
+    converges (quadratically near the root, never slower than bisection); each row stops on
+    its own, and the working arrays shrink to the rows still running. This is the safeguarded
+    Newton–bisection hybrid of [1]_ (``rtsafe``).
+
+    References
+    ----------
+    .. [1] W. H. Press, S. A. Teukolsky, W. T. Vetterling and B. P. Flannery, *Numerical
+       Recipes*, 3rd ed., Cambridge University Press, 2007, section 9.4.
     """
     lo = np.array(lower, dtype=float)
     hi = np.array(upper, dtype=float)
@@ -520,8 +591,30 @@ def _solve_decreasing(
     return result
 
 
-def _exponential_quantile(q, rate):
-    """Quantile of Exp(rate): −log(1 − q)/rate."""
+def exponential_quantile(q, rate):
+    r"""Quantile of an exponential distribution, −log(1 − q)/rate.
+
+    A numerical kernel (no range check, no kind restored), shared with
+    :mod:`haplan.balancing`.
+
+    Parameters
+    ----------
+    q : numpy.ndarray or float
+        Quantile level [probability], in [0, 1).
+    rate : numpy.ndarray or float
+        Rate of the exponential distribution [1/s, or 1/any time unit], > 0.
+
+    Returns
+    -------
+    numpy.ndarray or float
+        :math:`t_q = -\log(1 - q)/\text{rate}` [s, or the time unit of 1/rate], computed with
+        ``log1p`` so that small q keeps its digits.
+
+    References
+    ----------
+    .. [1] S. M. Ross, *Introduction to Probability Models*, 12th ed., Academic Press, 2019,
+       §5.2 (the exponential distribution).
+    """
     return -np.log1p(-q) / rate
 
 
@@ -532,15 +625,48 @@ def _wait_quantile(q, wait_probability, wait_rate):
     return np.maximum(value, 0.0)
 
 
-def _sojourn_quantile(q, wait_probability, no_wait_probability, wait_rate, service_rate):
-    """Quantile of T = W + S (see :func:`_sojourn_log_sf`), flat arrays, stable rows only.
+def sojourn_quantile(q, wait_probability, no_wait_probability, wait_rate, service_rate):
+    r"""Quantile of a response time T = W + S: a wait that is 0 or exponential, plus service.
 
-    Where C ≤ 2⁻⁵⁶ (1 − q) the wait moves the quantile of S by less than 2⁻⁵⁶ relative, so
-    the service quantile −log(1 − q)/μ is returned as it is. Elsewhere Newton starts from the
-    quantile of the dominant exponential term of P(T > t); most rows need 1–3 steps, rows with
-    θ ≈ μ up to 5.
+    The M/M/c response time has this form (W = 0 with probability 1 − C, else Exp(θ) with
+    θ = cμ − λ; S ~ Exp(μ)), and so do the dispatching models of :mod:`haplan.balancing`. A
+    numerical kernel on flat float arrays of equal length, for stable rows only (θ > 0); no
+    range check, no kind restored.
+
+    Parameters
+    ----------
+    q : numpy.ndarray
+        Quantile level [probability], in [0, 1).
+    wait_probability : numpy.ndarray
+        C = P(W > 0) [probability], in [0, 1].
+    no_wait_probability : numpy.ndarray
+        1 − C [probability], passed separately so that it keeps its digits when C ≈ 1.
+    wait_rate : numpy.ndarray
+        θ, rate of the exponential wait of a request that waits [1/s], > 0.
+    service_rate : numpy.ndarray
+        μ, service rate [1/s], > 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        t with P(T ≤ t) = q [s, or the time unit of 1/rate].
+
+    Notes
+    -----
+    P(T > t) = e^{−mt}(E + Y) with m = min(μ, θ) (see ``_sojourn_log_sf``), solved for
+    log P(T > t) = log(1 − q) by :func:`solve_decreasing` between the wait's and the sum of
+    the two halves' quantiles. Where C ≤ 2⁻⁵⁶ (1 − q) the wait moves the quantile of S by less
+    than 2⁻⁵⁶ relative, so the service quantile −log(1 − q)/μ is returned as it is. Elsewhere
+    Newton starts from the quantile of the dominant exponential term of P(T > t); most rows
+    need 1–3 steps, rows with θ ≈ μ up to 5.
+
+    References
+    ----------
+    .. [1] D. Gross, J. F. Shortle, J. M. Thompson and C. M. Harris, *Fundamentals of
+       Queueing Theory*, 4th ed., Wiley, 2008, section 2.3 (M/M/c waiting and response time
+       distributions).
     """
-    result = _exponential_quantile(q, service_rate)
+    result = exponential_quantile(q, service_rate)
     rows = np.flatnonzero(wait_probability > _NEGLIGIBLE_WAIT * (1.0 - q))
     if rows.size == 0:
         return result
@@ -550,7 +676,7 @@ def _sojourn_quantile(q, wait_probability, no_wait_probability, wait_rate, servi
     log_target = np.log1p(-q)
     half = 0.5 * (1.0 + q)  # P(W > w) ≤ (1−q)/2 and P(S > s) ≤ (1−q)/2 give T ≤ w + s
     lower = np.maximum(_wait_quantile(q, cw, theta), result[rows])
-    upper = _wait_quantile(half, cw, theta) + _exponential_quantile(half, mu)
+    upper = _wait_quantile(half, cw, theta) + exponential_quantile(half, mu)
     # P(T > t) → K e^{−mt}: K = Cμ/(μ − θ), m = θ if θ < μ; K = 1 + Cμ/(θ − μ), m = μ if θ > μ
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = cw * mu / (theta - mu)
@@ -563,7 +689,7 @@ def _sojourn_quantile(q, wait_probability, no_wait_probability, wait_rate, servi
         log_sf, slope = _sojourn_log_sf(t, cw[active], theta[active], mu[active], no_wait[active])
         return log_sf - log_target[active], slope
 
-    result[rows] = _solve_decreasing(residual, lower, upper, start=start)
+    result[rows] = solve_decreasing(residual, lower, upper, start=start)
     return result
 
 
@@ -579,7 +705,7 @@ def _response_quantile(queue: _Queue, level: np.ndarray) -> np.ndarray:
     """Response-time quantile per flat row at quantile levels ``level``; ``inf`` if overloaded."""
     result = np.full_like(level, np.inf)
     ok = ~queue.overloaded
-    result[ok] = _sojourn_quantile(
+    result[ok] = sojourn_quantile(
         level[ok],
         queue.wait_probability[ok],
         queue.no_wait_probability[ok],

@@ -15,6 +15,7 @@ from scipy.special import bdtrc
 
 from haplan import availability as av
 from haplan import markov
+from haplan.availability.outages import _outage_columns
 
 SETTINGS = settings(max_examples=60, deadline=None)
 
@@ -651,9 +652,9 @@ def test_outages_counted_up_equal_counted_down():
     # node and instance states matter for every k; two rows of different rates share a group.
     k = np.array([1, 2, 3, 7, 40, 200, 900, 1003])[:, None]
     args = (100, 1003, k, [10.0, 30.0], 5.0, [2.0, 8.0], 1.0, 3, 50.0, 5.0)
-    up = av._outage_columns(*args, count_up=True)
-    down = av._outage_columns(*args, count_up=False)
-    chosen = av._outage_columns(*args)
+    up = _outage_columns(*args, count_up=True)
+    down = _outage_columns(*args, count_up=False)
+    chosen = _outage_columns(*args)
     for got_up, got_down, got in zip(up, down, chosen, strict=True):
         assert (got_up > 0).all()
         np.testing.assert_allclose(got_up, got_down, rtol=1e-12, atol=0)
@@ -691,3 +692,24 @@ def test_outages_of_thousands_of_instances_small_k():
     assert (frequency > 0).all()
     np.testing.assert_allclose(frequency * got["mean_outage_duration"], u, rtol=1e-12, atol=0)
     np.testing.assert_allclose(frequency * got["mean_up_time"], a, rtol=1e-12, atol=0)
+
+
+# --------------------------------------------------------------------------- package layout
+
+
+def test_package_reexports_every_public_name_of_its_modules():
+    from haplan.availability import budgets, components, outages, placement
+
+    exported = set(av.__all__)
+    for module in (budgets, components, outages, placement):
+        assert set(module.__all__) <= exported
+        for name in module.__all__:
+            assert getattr(av, name) is getattr(module, name)
+    assert len(av.__all__) == len(exported)
+
+
+def test_one_calendar():
+    # One definition of the year: markov re-exports the very same object.
+    assert av.YEAR_DAYS == 365.25 and av.MONTH_DAYS == 30.0
+    assert av.HOURS_PER_YEAR == av.YEAR_DAYS * 24.0 == 8766.0
+    assert markov.HOURS_PER_YEAR is av.HOURS_PER_YEAR

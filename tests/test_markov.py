@@ -436,7 +436,9 @@ def test_crew_service_with_zones_against_enumeration(nodes, instances, needed, c
 
 @pytest.mark.parametrize(("lam", "mu"), [(0.01, 1.0), (1e-4, 0.25), (2.0, 3.0)])
 def test_crew_service_two_units_one_crew_textbook(lam, mu):
-    # 1-of-2 with one crew (reference/failure-rates.md): U = 2λ²/(μ²+2λμ+2λ²), rtol 1e-12
+    # 1-of-2 with one crew, the textbook two-unit repairable system (Trivedi, Probability and
+    # Statistics with Reliability, Queuing, and Computer Science Applications, 2nd ed., 2016,
+    # ch. 8): U = 2λ²/(μ²+2λμ+2λ²), rtol 1e-12
     u = crew_service_unavailability(2, 2, 1, 1 / lam, 1 / mu, repair_crews=1)
     assert u == pytest.approx(2 * lam**2 / (mu**2 + 2 * lam * mu + 2 * lam**2), rel=1e-12)
 

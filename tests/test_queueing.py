@@ -18,7 +18,8 @@ from haplan import queueing
 
 
 class TestCallCentre:
-    """/work/shared/reference/failure-rates.md: 360 calls per 30 min, 240 s handling time,
+    """The published Erlang C worked example ("The Erlang-C Formula", the call-centre example
+    reproduced by Erlang calculator sites): 360 calls per 30 min, 240 s handling time,
     55 agents (48 Erlang): P(wait) = 0.2387, mean wait 8.18 s, 0.8668 answered within 20 s.
     The source rounds to the digits shown, so each tolerance is half a unit in the last digit.
     """
@@ -451,3 +452,43 @@ def test_quantiles_monotone_and_ordered(c, rho, mu, q1, q2):
     assert wait[0] <= wait[1]
     assert np.all(response >= wait)  # T = W + S ≥ W
     assert np.all(response >= -np.log1p(-np.array([lo, hi])) / mu * (1 - 1e-12))  # T ≥ S
+
+
+# --------------------------------------------------------------------------- public kernels
+
+
+def test_erlang_b_and_c_is_erlang_b_erlang_c_and_its_complement():
+    c = np.array([0, 1, 5, 55, 55, 1000, 3])
+    a = np.array([2.0, 0.0, 4.9, 48.0, 60.0, 990.0, 3.0])
+    b, wait, no_wait = queueing.erlang_b_and_c(c, a)
+    np.testing.assert_array_equal(b, queueing.erlang_b(c, a))
+    np.testing.assert_array_equal(wait, queueing.erlang_c(c, a))
+    np.testing.assert_allclose(wait + no_wait, 1.0, rtol=1e-15)
+    assert no_wait[3] == pytest.approx(1 - 0.2387, abs=5e-5)  # the call-centre example
+    assert isinstance(queueing.erlang_b_and_c(55, 48.0)[2], float)
+    with pytest.raises(ValueError, match="servers"):
+        queueing.erlang_b_and_c(1.5, 1.0)
+
+
+def test_exponential_and_sojourn_quantiles_match_the_mmc_quantile():
+    q = np.array([0.5, 0.9, 0.99, 0.999])
+    np.testing.assert_allclose(
+        queueing.exponential_quantile(q, 2.0), -np.log(1 - q) / 2.0, rtol=1e-15
+    )
+    lam, mu, c = 40.0, 1.0, 48
+    _, wait, no_wait = queueing.erlang_b_and_c(c, lam / mu)
+    n = q.size
+    got = queueing.sojourn_quantile(
+        q, np.full(n, wait), np.full(n, no_wait), np.full(n, c * mu - lam), np.full(n, mu)
+    )
+    np.testing.assert_array_equal(got, queueing.mmc_response_quantile(q, lam, mu, c))
+
+
+def test_solve_decreasing_finds_each_row_root():
+    targets = np.array([0.5, 2.0, 10.0])
+
+    def func(x, rows):  # g(x) = target − x³, decreasing
+        return targets[rows] - x**3, -3.0 * x**2
+
+    roots = queueing.solve_decreasing(func, np.zeros(3), np.full(3, 10.0))
+    np.testing.assert_allclose(roots, np.cbrt(targets), rtol=1e-13)

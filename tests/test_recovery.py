@@ -312,3 +312,60 @@ def test_swarm_stops_restarting_after_max_attempts():
 def test_restart_exhausted_is_validated():
     with pytest.raises(ValueError, match=r"restart_exhausted='retry' is not valid"):
         preset("nomad", restart_exhausted="retry")
+
+
+# -- one rule, one layout -------------------------------------------------------------------
+
+
+def test_instances_to_move_is_the_most_loaded_node():
+    from haplan.availability import instances_per_node
+
+    for nodes in range(1, 8):
+        for instances in range(1, 30):
+            moved = recovery.instances_to_move(nodes, instances)
+            assert moved == instances_per_node(nodes, instances).max() == -(-instances // nodes)
+            assert isinstance(moved, float)
+    got = recovery.instances_to_move(np.array([3, 5, 4]), np.array([3, 3, 10]))
+    np.testing.assert_array_equal(got, [1.0, 1.0, 3.0])
+    series = recovery.instances_to_move(pd.Series([2, 4], index=["a", "b"]), 7)
+    assert list(series.index) == ["a", "b"] and list(series) == [4.0, 2.0]
+    for bad in ((0, 3), (2, 0), (2.5, 3), (2, 3.5)):
+        with pytest.raises(ValueError, match="nodes|instances"):
+            recovery.instances_to_move(*bad)
+
+
+def test_resolve_preset():
+    pipeline = recovery.preset("swarm")
+    assert recovery.resolve_preset("SWARM") is pipeline
+    assert recovery.resolve_preset(pipeline) is pipeline
+    with pytest.raises(ValueError, match="preset"):
+        recovery.resolve_preset(3)
+
+
+def test_package_reexports_every_public_name_of_its_modules():
+    from haplan.recovery import note, pipeline, presets, repair, stages
+
+    exported = set(recovery.__all__)
+    for module in (note, pipeline, presets, repair, stages):
+        assert set(module.__all__) <= exported
+        for name in module.__all__:
+            assert getattr(recovery, name) is getattr(module, name)
+    assert len(recovery.__all__) == len(exported)
+
+
+def test_csv_defines_its_columns_and_source_codes_in_its_header():
+    from haplan._data import data_path
+
+    lines = data_path("orchestrators.csv").read_text(encoding="utf-8").splitlines()
+    header = "\n".join(line for line in lines if line.startswith("#"))
+    body = [line for line in lines if not line.startswith("#")]
+    assert lines[0].startswith("#") and body[0].startswith("orchestrator,")
+    for column in body[0].split(","):
+        assert f"#   {column} " in header
+    table = recovery.orchestrator_defaults()
+    assert len(table) == len(body) - 1  # comment lines are skipped, data rows all kept
+    codes = {source.split()[0] for source in table["source"]}
+    for code in codes & {"K-API", "KUBELET", "K-WEB", "SWK", "NMD"}:
+        assert f"#   {code} " in header and "https://" in header
+    assert codes >= {"K-API", "KUBELET", "K-WEB", "SWK", "NMD", "assumption"}
+    assert "PR #126287" in " ".join(table["source"])  # a "#" inside a value survives
