@@ -26,9 +26,9 @@ from typing import Any
 from haplan.manifests.documents import (
     ManifestError,
     ManifestInputs,
-    _mapping,
-    _whole,
-    _Workload,
+    Workload,
+    mapping,
+    whole,
 )
 from haplan.manifests.units import parse_compose_memory, parse_duration_s, parse_quantity
 
@@ -45,9 +45,9 @@ def _duration(value: Any, where: str, what: str) -> float:
         raise ManifestError(f"{where}: {what}: {error}") from None
 
 
-def _compose_inputs(chosen: _Workload, notes: list[str]) -> ManifestInputs:
+def compose_inputs(chosen: Workload, notes: list[str]) -> ManifestInputs:
     where, name, service = chosen.where, chosen.name, chosen.body
-    deploy = _mapping(service.get("deploy"), where, f"service {name!r} deploy")
+    deploy = mapping(service.get("deploy"), where, f"service {name!r} deploy")
     what = f"service {name!r}"
     mode = deploy.get("mode", "replicated")
     if mode != "replicated":
@@ -56,9 +56,9 @@ def _compose_inputs(chosen: _Workload, notes: list[str]) -> ManifestInputs:
             "task per node); use mode: replicated with replicas"
         )
     if deploy.get("replicas") is not None:
-        replicas = _whole(deploy["replicas"], where, f"{what} deploy.replicas", low=1)
+        replicas = whole(deploy["replicas"], where, f"{what} deploy.replicas", low=1)
     elif service.get("scale") is not None:
-        replicas = _whole(service["scale"], where, f"{what} scale", low=1)
+        replicas = whole(service["scale"], where, f"{what} scale", low=1)
     else:
         replicas = 1
         notes.append(f"Compose {what} sets no deploy.replicas: the default of 1 is used.")
@@ -66,7 +66,7 @@ def _compose_inputs(chosen: _Workload, notes: list[str]) -> ManifestInputs:
 
     overrides: dict[str, Any] = {}
     details: dict[str, Any] = {}
-    policy = _mapping(deploy.get("restart_policy"), where, f"{what} deploy.restart_policy")
+    policy = mapping(deploy.get("restart_policy"), where, f"{what} deploy.restart_policy")
     condition = policy.get("condition", "any")
     if condition not in ("none", "on-failure", "any"):
         raise ManifestError(
@@ -89,13 +89,13 @@ def _compose_inputs(chosen: _Workload, notes: list[str]) -> ManifestInputs:
             f"{_SWARM_RESTART_DELAY_S:g} s applies."
         )
     if "max_attempts" in policy:
-        attempts = _whole(policy["max_attempts"], where, f"{what} restart_policy.max_attempts")
+        attempts = whole(policy["max_attempts"], where, f"{what} restart_policy.max_attempts")
         overrides["restart_attempts"] = math.inf if attempts == 0 else attempts
     details["restart_window_s"] = _duration(
         policy.get("window", 0), where, f"{what} restart_policy.window"
     )
 
-    health = _mapping(service.get("healthcheck"), where, f"{what} healthcheck")
+    health = mapping(service.get("healthcheck"), where, f"{what} healthcheck")
     test = health.get("test")
     disabled = health.get("disable") is True or test in ("NONE", ["NONE"])
     if health and not disabled:
@@ -106,7 +106,7 @@ def _compose_inputs(chosen: _Workload, notes: list[str]) -> ManifestInputs:
             for key, default in _HEALTHCHECK_DEFAULTS.items()
             if key != "retries"
         }
-        retries = _whole(
+        retries = whole(
             health.get("retries", _HEALTHCHECK_DEFAULTS["retries"]),
             where,
             f"{what} healthcheck.retries",
@@ -144,9 +144,9 @@ def _compose_inputs(chosen: _Workload, notes: list[str]) -> ManifestInputs:
     )
 
     placement = []
-    rules = _mapping(deploy.get("placement"), where, f"{what} deploy.placement")
+    rules = mapping(deploy.get("placement"), where, f"{what} deploy.placement")
     if rules.get("max_replicas_per_node") is not None:
-        per_node = _whole(rules["max_replicas_per_node"], where, "max_replicas_per_node", low=1)
+        per_node = whole(rules["max_replicas_per_node"], where, "max_replicas_per_node", low=1)
         placement.append(
             {
                 "over": "nodes",
@@ -157,7 +157,7 @@ def _compose_inputs(chosen: _Workload, notes: list[str]) -> ManifestInputs:
             }
         )
     for preference in rules.get("preferences") or []:
-        spread = _mapping(preference, where, "a placement preference").get("spread")
+        spread = mapping(preference, where, "a placement preference").get("spread")
         if spread:
             over = "zones" if "zone" in str(spread).lower() else str(spread)
             placement.append(
@@ -184,9 +184,9 @@ def _compose_inputs(chosen: _Workload, notes: list[str]) -> ManifestInputs:
 
 
 def _compose_resources(deploy: dict[str, Any], name: str, where: str) -> list[dict[str, Any]]:
-    resources = _mapping(deploy.get("resources"), where, "deploy.resources")
-    limits = _mapping(resources.get("limits"), where, "deploy.resources.limits")
-    reservations = _mapping(resources.get("reservations"), where, "deploy.resources.reservations")
+    resources = mapping(deploy.get("resources"), where, "deploy.resources")
+    limits = mapping(resources.get("limits"), where, "deploy.resources.limits")
+    reservations = mapping(resources.get("reservations"), where, "deploy.resources.reservations")
     row: dict[str, Any] = {"workload": name, "container": name}
     try:
         for column, table, key, parse in (

@@ -80,7 +80,7 @@ class ManifestInputs:
 
 
 @dataclass
-class _Workload:
+class Workload:
     name: str
     kind: str  # "Deployment", "StatefulSet" or "compose service"
     where: str  # "web.yaml (document 2)" for messages
@@ -91,8 +91,8 @@ class _Workload:
 
 
 @dataclass
-class _Parsed:
-    workloads: list[_Workload] = field(default_factory=list)
+class ParsedFiles:
+    workloads: list[Workload] = field(default_factory=list)
     pdbs: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     services: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -101,7 +101,7 @@ class _Parsed:
 # -- loading and classifying -------------------------------------------------------------------
 
 
-def _load_documents(path: Path) -> list[tuple[int, Any]]:
+def load_documents(path: Path) -> list[tuple[int, Any]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -126,7 +126,7 @@ def _where(path: Path, index: int) -> str:
     return f"{path} (document {index})"
 
 
-def _classify(parsed: _Parsed, path: Path, index: int, document: Any) -> None:
+def classify(parsed: ParsedFiles, path: Path, index: int, document: Any) -> None:
     where = _where(path, index)
     if not isinstance(document, dict):
         raise ManifestError(
@@ -142,7 +142,7 @@ def _classify(parsed: _Parsed, path: Path, index: int, document: Any) -> None:
             f"{where}: has no 'kind' and no 'services' mapping; add the Kubernetes kind "
             "(e.g. 'kind: Deployment') or use a compose file with 'services:'"
         )
-    name = _metadata(document).get("name")
+    name = metadata(document).get("name")
     if kind in WORKLOAD_KINDS:
         parsed.workloads.append(_kubernetes_workload(path, where, document))
     elif kind == "PodDisruptionBudget":
@@ -160,12 +160,12 @@ def _classify(parsed: _Parsed, path: Path, index: int, document: Any) -> None:
         )
 
 
-def _metadata(document: dict[str, Any]) -> dict[str, Any]:
+def metadata(document: dict[str, Any]) -> dict[str, Any]:
     metadata = document.get("metadata")
     return metadata if isinstance(metadata, dict) else {}
 
 
-def _mapping(value: Any, where: str, what: str) -> dict[str, Any]:
+def mapping(value: Any, where: str, what: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -173,7 +173,7 @@ def _mapping(value: Any, where: str, what: str) -> dict[str, Any]:
     return value
 
 
-def _whole(value: Any, where: str, what: str, low: int = 0) -> int:
+def whole(value: Any, where: str, what: str, low: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise ManifestError(
             f"{where}: {what}={value!r} is not valid; write a whole number >= {low}"
@@ -181,36 +181,34 @@ def _whole(value: Any, where: str, what: str, low: int = 0) -> int:
     return value
 
 
-def _kubernetes_workload(path: Path, where: str, document: dict[str, Any]) -> _Workload:
+def _kubernetes_workload(path: Path, where: str, document: dict[str, Any]) -> Workload:
     kind = document["kind"]
-    name = _metadata(document).get("name")
+    name = metadata(document).get("name")
     if not isinstance(name, str) or not name:
         raise ManifestError(f"{where}: {kind} has no metadata.name; give it a name")
-    spec = _mapping(document.get("spec"), where, f"{kind} {name!r} spec")
-    template = _mapping(spec.get("template"), where, f"{kind} {name!r} spec.template")
-    labels = _mapping(_metadata(template).get("labels"), where, "spec.template.metadata.labels")
-    pod_spec = _mapping(template.get("spec"), where, f"{kind} {name!r} spec.template.spec")
+    spec = mapping(document.get("spec"), where, f"{kind} {name!r} spec")
+    template = mapping(spec.get("template"), where, f"{kind} {name!r} spec.template")
+    labels = mapping(metadata(template).get("labels"), where, "spec.template.metadata.labels")
+    pod_spec = mapping(template.get("spec"), where, f"{kind} {name!r} spec.template.spec")
     containers = pod_spec.get("containers")
     if not isinstance(containers, list) or not containers:
         raise ManifestError(
             f"{where}: {kind} {name!r} has no spec.template.spec.containers; "
             "list at least one container"
         )
-    namespace = _metadata(document).get("namespace") or "default"
-    return _Workload(name, kind, where, path, str(namespace), document, dict(labels))
+    namespace = metadata(document).get("namespace") or "default"
+    return Workload(name, kind, where, path, str(namespace), document, dict(labels))
 
 
-def _add_compose_services(parsed: _Parsed, path: Path, where: str, services: dict) -> None:
+def _add_compose_services(parsed: ParsedFiles, path: Path, where: str, services: dict) -> None:
     for name, service in services.items():
-        service = _mapping(service, where, f"compose service {name!r}")
+        service = mapping(service, where, f"compose service {name!r}")
         parsed.workloads.append(
-            _Workload(str(name), "compose service", where, path, "", service, {})
+            Workload(str(name), "compose service", where, path, "", service, {})
         )
 
 
-def _select_workload(
-    workloads: list[_Workload], paths: list[Path], wanted: str | None
-) -> _Workload:
+def select_workload(workloads: list[Workload], paths: list[Path], wanted: str | None) -> Workload:
     files = ", ".join(str(p) for p in paths)
     if not workloads:
         raise ManifestError(

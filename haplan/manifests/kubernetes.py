@@ -1,6 +1,6 @@
 """Kubernetes workloads: a Deployment or StatefulSet, its PodDisruptionBudget and Services.
 
-:func:`_kubernetes_inputs` gathers a workload's :class:`~haplan.manifests.ManifestInputs`:
+:func:`kubernetes_inputs` gathers a workload's :class:`~haplan.manifests.ManifestInputs`:
 ``instances`` from ``spec.replicas``, ``min_instances`` from the PodDisruptionBudget that
 selects its pods, the Services; what its pod template says (probes, tolerations, placement,
 resources) is read by :mod:`haplan.manifests.kubernetes_pods`.
@@ -27,21 +27,21 @@ from typing import Any
 from haplan.manifests.documents import (
     ManifestError,
     ManifestInputs,
-    _mapping,
-    _metadata,
-    _Parsed,
-    _whole,
-    _Workload,
+    ParsedFiles,
+    Workload,
+    mapping,
+    metadata,
+    whole,
 )
 from haplan.manifests.kubernetes_pods import (
-    _kubernetes_placement,
-    _kubernetes_probes,
-    _kubernetes_resources,
+    kubernetes_placement,
+    kubernetes_probes,
+    kubernetes_resources,
 )
-from haplan.manifests.selectors import _pdb_selects
+from haplan.manifests.selectors import pdb_selects
 
 
-def _kubernetes_inputs(chosen: _Workload, parsed: _Parsed, notes: list[str]) -> ManifestInputs:
+def kubernetes_inputs(chosen: Workload, parsed: ParsedFiles, notes: list[str]) -> ManifestInputs:
     where, name, kind = chosen.where, chosen.name, chosen.kind
     spec = chosen.body["spec"]
     pod_spec = spec["template"]["spec"]
@@ -49,7 +49,7 @@ def _kubernetes_inputs(chosen: _Workload, parsed: _Parsed, notes: list[str]) -> 
         replicas = 1
         notes.append(f"{kind} {name!r} sets no replicas: Kubernetes' default of 1 is used.")
     else:
-        replicas = _whole(spec["replicas"], where, f"{kind} {name!r} spec.replicas")
+        replicas = whole(spec["replicas"], where, f"{kind} {name!r} spec.replicas")
         if replicas == 0:
             raise ManifestError(
                 f"{where}: {kind} {name!r} has replicas: 0 (scaled to zero); "
@@ -57,9 +57,9 @@ def _kubernetes_inputs(chosen: _Workload, parsed: _Parsed, notes: list[str]) -> 
             )
     values: dict[str, Any] = {"instances": replicas, "orchestrator": "kubernetes"}
 
-    matching = [(w, pdb) for w, pdb in parsed.pdbs if _pdb_selects(pdb, chosen, w)]
+    matching = [(w, pdb) for w, pdb in parsed.pdbs if pdb_selects(pdb, chosen, w)]
     if len(matching) > 1:
-        names = ", ".join(repr(_metadata(p).get("name")) for _, p in matching)
+        names = ", ".join(repr(metadata(p).get("name")) for _, p in matching)
         raise ManifestError(
             f"{where}: {kind} {name!r} is selected by several PodDisruptionBudgets ({names}); "
             "Kubernetes refuses to evict such pods, keep one"
@@ -76,8 +76,8 @@ def _kubernetes_inputs(chosen: _Workload, parsed: _Parsed, notes: list[str]) -> 
             "manifests (the base scenario's value is kept)."
         )
 
-    overrides, details = _kubernetes_probes(pod_spec, kind, name, where, notes)
-    placement, zones = _kubernetes_placement(pod_spec, chosen, replicas, notes)
+    overrides, details = kubernetes_probes(pod_spec, kind, name, where, notes)
+    placement, zones = kubernetes_placement(pod_spec, chosen, replicas, notes)
     if zones is not None:
         values["zones"] = zones
     if kind == "StatefulSet":
@@ -92,7 +92,7 @@ def _kubernetes_inputs(chosen: _Workload, parsed: _Parsed, notes: list[str]) -> 
         recovery_overrides=overrides,
         recovery_details=details,
         placement=placement,
-        resources=_kubernetes_resources(pod_spec, name, where),
+        resources=kubernetes_resources(pod_spec, name, where),
         services=services,
         workload_name=name,
         workload_kind=kind,
@@ -111,7 +111,7 @@ def _int_or_percent(value: Any, where: str, what: str) -> tuple[int, bool]:
                 "percentage such as '80%'"
             )
         return int(match[1]), True
-    return _whole(value, where, what), False
+    return whole(value, where, what), False
 
 
 _PDB_AS_K = (
@@ -122,7 +122,7 @@ _PDB_AS_K = (
 
 def _pdb_min_instances(pdb: dict[str, Any], replicas: int, where: str) -> tuple[int | None, str]:
     """min_instances from a PDB, rounding percentages up as the disruption controller does [2]."""
-    name = _metadata(pdb).get("name")
+    name = metadata(pdb).get("name")
     spec = pdb["spec"]
     has_min, has_max = "minAvailable" in spec, "maxUnavailable" in spec
     if has_min and has_max:
@@ -170,12 +170,12 @@ def _pdb_min_instances(pdb: dict[str, Any], replicas: int, where: str) -> tuple[
     )
 
 
-def _kubernetes_services(parsed: _Parsed, notes: list[str]) -> list[dict[str, Any]]:
+def _kubernetes_services(parsed: ParsedFiles, notes: list[str]) -> list[dict[str, Any]]:
     services = []
     for where, document in parsed.services:
-        spec = _mapping(document.get("spec"), where, "Service spec")
-        selector = _mapping(spec.get("selector"), where, "Service spec.selector")
-        namespace = _metadata(document).get("namespace") or "default"
+        spec = mapping(document.get("spec"), where, "Service spec")
+        selector = mapping(spec.get("selector"), where, "Service spec.selector")
+        namespace = metadata(document).get("namespace") or "default"
         selected = [
             w.name
             for w in parsed.workloads
@@ -189,7 +189,7 @@ def _kubernetes_services(parsed: _Parsed, notes: list[str]) -> list[dict[str, An
         ]
         ports = []
         for port in spec.get("ports") or []:
-            port = _mapping(port, where, "a Service port")
+            port = mapping(port, where, "a Service port")
             ports.append(
                 {
                     "port": port.get("port"),
@@ -198,7 +198,7 @@ def _kubernetes_services(parsed: _Parsed, notes: list[str]) -> list[dict[str, An
                     "node_port": port.get("nodePort"),
                 }
             )
-        name = _metadata(document).get("name")
+        name = metadata(document).get("name")
         services.append(
             {
                 "name": name,

@@ -25,8 +25,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from haplan.manifests.documents import ManifestError, _mapping, _whole, _Workload
-from haplan.manifests.selectors import _selector_matches
+from haplan.manifests.documents import ManifestError, Workload, mapping, whole
+from haplan.manifests.selectors import selector_matches
 from haplan.manifests.units import parse_quantity
 
 # Kubernetes defaults, core/v1 Probe and PodSpec [1].
@@ -45,22 +45,22 @@ _ZONE_KEYS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/
 
 
 def _probe_values(probe: Any, where: str, what: str) -> dict[str, int]:
-    probe = _mapping(probe, where, what)
+    probe = mapping(probe, where, what)
     values = {}
     for key, default in _PROBE_DEFAULTS.items():
         low = 0 if key == "initialDelaySeconds" else 1
-        values[key] = _whole(probe.get(key, default), where, f"{what}.{key}", low=low)
+        values[key] = whole(probe.get(key, default), where, f"{what}.{key}", low=low)
     return values
 
 
-def _kubernetes_probes(
+def kubernetes_probes(
     pod_spec: dict[str, Any], kind: str, name: str, where: str, notes: list[str]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     containers = pod_spec["containers"]
     readiness = []
     liveness = []
     for container in containers:
-        container = _mapping(container, where, "a container")
+        container = mapping(container, where, "a container")
         cname = container.get("name", "?")
         if container.get("readinessProbe") is not None:
             probe = _probe_values(container["readinessProbe"], where, f"{cname}.readinessProbe")
@@ -128,7 +128,7 @@ def _kubernetes_probes(
         details["termination_grace_period_s"] = _TERMINATION_GRACE_DEFAULT_S
     else:
         details["termination_grace_period_s"] = float(
-            _whole(grace, where, "terminationGracePeriodSeconds")
+            whole(grace, where, "terminationGracePeriodSeconds")
         )
     return overrides, details
 
@@ -147,7 +147,7 @@ def _toleration_overrides(pod_spec, where, name, overrides, notes) -> None:
     if not isinstance(tolerations, list):
         raise ManifestError(f"{where}: spec.template.spec.tolerations must be a list")
     for toleration in tolerations:
-        toleration = _mapping(toleration, where, "a toleration")
+        toleration = mapping(toleration, where, "a toleration")
         key, effect = toleration.get("key"), toleration.get("effect")
         if effect not in (None, "NoExecute"):
             continue
@@ -163,7 +163,7 @@ def _toleration_overrides(pod_spec, where, name, overrides, notes) -> None:
                 "are never evicted from a failed node, so they come back only with the node."
             )
         else:
-            overrides["eviction_s"] = float(_whole(seconds, where, "tolerationSeconds"))
+            overrides["eviction_s"] = float(whole(seconds, where, "tolerationSeconds"))
             notes.append(
                 f"{name!r} tolerates {_UNREACHABLE_TAINT} for {seconds} s: pods leave a failed "
                 "node after that instead of the default 300 s."
@@ -184,8 +184,8 @@ def _topology_target(key: Any, where: str) -> str:
     return key
 
 
-def _kubernetes_placement(
-    pod_spec: dict[str, Any], chosen: _Workload, replicas: int, notes: list[str]
+def kubernetes_placement(
+    pod_spec: dict[str, Any], chosen: Workload, replicas: int, notes: list[str]
 ) -> tuple[list[dict[str, Any]], int | None]:
     where, name = chosen.where, chosen.name
     rules: list[dict[str, Any]] = []
@@ -194,12 +194,10 @@ def _kubernetes_placement(
     def own_pods(selector: Any) -> bool:
         if selector is None:  # a null labelSelector selects no pods
             return False
-        return _selector_matches(
-            _mapping(selector, where, "labelSelector"), chosen.pod_labels, where
-        )
+        return selector_matches(mapping(selector, where, "labelSelector"), chosen.pod_labels, where)
 
     for constraint in pod_spec.get("topologySpreadConstraints") or []:
-        constraint = _mapping(constraint, where, "a topologySpreadConstraint")
+        constraint = mapping(constraint, where, "a topologySpreadConstraint")
         key = constraint.get("topologyKey")
         if not own_pods(constraint.get("labelSelector")):
             notes.append(f"A topologySpreadConstraint on {key!r} spreads other pods; ignored.")
@@ -210,26 +208,26 @@ def _kubernetes_placement(
             "topology_key": key,
             "rule": "topologySpreadConstraints",
             "required": required,
-            "max_skew": _whole(constraint.get("maxSkew"), where, "maxSkew", low=1),
+            "max_skew": whole(constraint.get("maxSkew"), where, "maxSkew", low=1),
         }
         if constraint.get("minDomains") is not None:
-            rule["min_domains"] = _whole(constraint["minDomains"], where, "minDomains", low=1)
+            rule["min_domains"] = whole(constraint["minDomains"], where, "minDomains", low=1)
             if required and rule["over"] == "zones":
                 zones_needed.append((rule["min_domains"], "minDomains of the required zone spread"))
         rules.append(rule)
 
-    anti = _mapping(
-        _mapping(pod_spec.get("affinity"), where, "affinity").get("podAntiAffinity"),
+    anti = mapping(
+        mapping(pod_spec.get("affinity"), where, "affinity").get("podAntiAffinity"),
         where,
         "podAntiAffinity",
     )
     terms = [(t, True) for t in anti.get("requiredDuringSchedulingIgnoredDuringExecution") or []]
     terms += [
-        (_mapping(t, where, "a preferred term").get("podAffinityTerm"), False)
+        (mapping(t, where, "a preferred term").get("podAffinityTerm"), False)
         for t in anti.get("preferredDuringSchedulingIgnoredDuringExecution") or []
     ]
     for term, required in terms:
-        term = _mapping(term, where, "a podAntiAffinity term")
+        term = mapping(term, where, "a podAntiAffinity term")
         key = term.get("topologyKey")
         if not own_pods(term.get("labelSelector")):
             notes.append(f"A podAntiAffinity term on {key!r} keeps away other pods; ignored.")
@@ -274,12 +272,12 @@ def _kubernetes_placement(
     return rules, zones
 
 
-def _kubernetes_resources(pod_spec: dict[str, Any], name: str, where: str) -> list[dict[str, Any]]:
+def kubernetes_resources(pod_spec: dict[str, Any], name: str, where: str) -> list[dict[str, Any]]:
     rows = []
     for container in pod_spec["containers"]:
-        resources = _mapping(container.get("resources"), where, "resources")
-        requests = _mapping(resources.get("requests"), where, "resources.requests")
-        limits = _mapping(resources.get("limits"), where, "resources.limits")
+        resources = mapping(container.get("resources"), where, "resources")
+        requests = mapping(resources.get("requests"), where, "resources.requests")
+        limits = mapping(resources.get("limits"), where, "resources.limits")
         row: dict[str, Any] = {"workload": name, "container": container.get("name", "?")}
         for column, table, key in (
             ("cpu_request_cores", requests, "cpu"),

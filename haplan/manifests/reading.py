@@ -13,17 +13,17 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from haplan.manifests.compose import _compose_inputs
+from haplan.manifests.compose import compose_inputs
 from haplan.manifests.documents import (
     ManifestError,
     ManifestInputs,
-    _classify,
-    _load_documents,
-    _Parsed,
-    _select_workload,
+    ParsedFiles,
+    classify,
+    load_documents,
+    select_workload,
 )
-from haplan.manifests.kubernetes import _kubernetes_inputs
-from haplan.manifests.selectors import _check_pdbs_select_something
+from haplan.manifests.kubernetes import kubernetes_inputs
+from haplan.manifests.selectors import check_pdbs_select_something
 from haplan.scenario import Scenario
 
 __all__ = ["read_manifests", "scenario_from_manifests"]
@@ -58,16 +58,16 @@ def read_manifests(
     path_list = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
     if not path_list:
         raise ManifestError("no manifest files given; pass at least one YAML file")
-    parsed = _Parsed()
+    parsed = ParsedFiles()
     for path in path_list:
-        for index, document in _load_documents(path):
-            _classify(parsed, path, index, document)
-    _check_pdbs_select_something(parsed)
-    chosen = _select_workload(parsed.workloads, path_list, workload)
+        for index, document in load_documents(path):
+            classify(parsed, path, index, document)
+    check_pdbs_select_something(parsed)
+    chosen = select_workload(parsed.workloads, path_list, workload)
     notes = list(parsed.notes)
     if chosen.kind == "compose service":
-        return _compose_inputs(chosen, notes)
-    return _kubernetes_inputs(chosen, parsed, notes)
+        return compose_inputs(chosen, notes)
+    return kubernetes_inputs(chosen, parsed, notes)
 
 
 def scenario_from_manifests(
@@ -129,6 +129,8 @@ def scenario_from_manifests(
                     f"{scenario.instances} instances need at least {needed} nodes but "
                     f"nodes={scenario.nodes}; add nodes or relax the rule"
                 )
+            if "max_instances_per_node" not in overrides:  # the room rescheduling finds
+                scenario = scenario.with_overrides(max_instances_per_node=per_node)
     return scenario, inputs
 
 

@@ -15,17 +15,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from haplan.manifests.documents import ManifestError, _mapping, _metadata, _Parsed, _Workload
+from haplan.manifests.documents import ManifestError, ParsedFiles, Workload, mapping, metadata
 
 
-def _selector_matches(selector: dict[str, Any], labels: dict[str, str], where: str) -> bool:
+def selector_matches(selector: dict[str, Any], labels: dict[str, str], where: str) -> bool:
     """A LabelSelector (matchLabels and matchExpressions) against a pod template's labels."""
-    match_labels = _mapping(selector.get("matchLabels"), where, "selector.matchLabels")
+    match_labels = mapping(selector.get("matchLabels"), where, "selector.matchLabels")
     for key, value in match_labels.items():
         if str(labels.get(key)) != str(value) or key not in labels:
             return False
     for expression in selector.get("matchExpressions") or []:
-        expression = _mapping(expression, where, "a matchExpressions item")
+        expression = mapping(expression, where, "a matchExpressions item")
         key = expression.get("key")
         operator = expression.get("operator")
         values = [str(v) for v in expression.get("values") or []]
@@ -48,23 +48,23 @@ def _selector_matches(selector: dict[str, Any], labels: dict[str, str], where: s
     return True
 
 
-def _pdb_selects(pdb: dict[str, Any], workload: _Workload, where: str) -> bool:
+def pdb_selects(pdb: dict[str, Any], workload: Workload, where: str) -> bool:
     if workload.kind == "compose service":
         return False
-    namespace = _metadata(pdb).get("namespace") or "default"
+    namespace = metadata(pdb).get("namespace") or "default"
     if namespace != workload.namespace:
         return False
-    selector = _mapping(pdb.get("spec"), where, "PodDisruptionBudget spec").get("selector")
+    selector = mapping(pdb.get("spec"), where, "PodDisruptionBudget spec").get("selector")
     if selector is None:  # a null selector selects no pods (policy/v1)
         return False
-    return _selector_matches(_mapping(selector, where, "spec.selector"), workload.pod_labels, where)
+    return selector_matches(mapping(selector, where, "spec.selector"), workload.pod_labels, where)
 
 
-def _check_pdbs_select_something(parsed: _Parsed) -> None:
+def check_pdbs_select_something(parsed: ParsedFiles) -> None:
     for where, pdb in parsed.pdbs:
-        if not any(_pdb_selects(pdb, w, where) for w in parsed.workloads):
-            name = _metadata(pdb).get("name")
-            selector = _mapping(pdb.get("spec"), where, "spec").get("selector")
+        if not any(pdb_selects(pdb, w, where) for w in parsed.workloads):
+            name = metadata(pdb).get("name")
+            selector = mapping(pdb.get("spec"), where, "spec").get("selector")
             raise ManifestError(
                 f"{where}: PodDisruptionBudget {name!r} selects no workload's pods "
                 f"(selector {selector!r}); make spec.selector.matchLabels match the "
