@@ -1,84 +1,39 @@
 """The ``haplan`` command line: a thin shell over the public API.
 
-Every error a user can cause (a bad flag, an out-of-range input, an unreadable file) ends as
-one line on stderr and exit status 2, never a traceback. ``haplan report --check`` exits 1
-when a verdict line fails; every other report exits 0 whatever its verdict.
+One grammar for every command: INPUTS (a TOML scenario and/or YAML manifests), the shared
+options of :func:`scenario_options`, and ``--set NAME=VALUE[,VALUE…]`` for any input. A
+command that takes one scenario (report, simulate) takes one value each; sweep and plan turn
+several values into axes. Every error a user can cause ends as one line on stderr and exit
+status 2; an internal error is one line saying it is a bug and exit status 1 (``haplan
+--debug`` shows the traceback). ``haplan report --check`` exits 1 when a verdict line fails.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import sys
 from pathlib import Path
 
 import click
 
+from haplan.analysis import SIMULATION_HORIZON_H
 from haplan.export import write_csv, write_text
-from haplan.report import build_report, render_json, render_markdown, render_text
-from haplan.scenario import BALANCERS, ORCHESTRATORS, Scenario
+from haplan.report import render_json, render_markdown, render_text
 
 __all__ = ["cli", "main"]
 
 EXIT_USAGE = 2
 #: ``haplan report --check`` when a verdict line fails.
 EXIT_FAILED_CHECK = 1
+#: An internal error: a bug in haplan, not in the user's input.
+EXIT_BUG = 1
 
+#: Inputs that take whole numbers.
+INTEGER_INPUTS = frozenset({"nodes", "instances", "min_instances", "zones", "repair_crews"})
+#: Inputs that take words.
+WORD_INPUTS = frozenset({"orchestrator", "balancer"})
 
-def parse_setting(item: str) -> tuple[str, object]:
-    """``NAME=VALUE`` from ``--set``: a number, true/false, or a word (orchestrator, balancer)."""
-    name, sep, text = item.partition("=")
-    name, text = name.strip(), text.strip()
-    if not sep or not name or not text:
-        raise ValueError(f"--set {item!r} is not valid: use NAME=VALUE, e.g. node_mttf_h=8760")
-    if text.lower() in ("true", "false"):
-        return name, text.lower() == "true"
-    try:
-        number = float(text)
-    except ValueError:
-        return name, text
-    return name, int(number) if number.is_integer() and "." not in text else number
-
-
-def scenario_options(function):
-    """Options shared by commands that take one scenario: the article's letters and friends."""
-    options = [
-        click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, path_type=Path)),
-        click.option("-N", "--nodes", type=int, help="N, number of nodes."),
-        click.option("-R", "--replicas", type=float, help="R, instances per node."),
-        click.option("--instances", type=int, help="C, total instances (instead of -R)."),
-        click.option("-P", "--request-rate", type=float, help="P, requests/s."),
-        click.option(
-            "-S", "--recovery-speed", type=float, help="S, the article's recovery speed [s]."
-        ),
-        click.option("-k", "--min-instances", type=int, help="Instances the service needs up."),
-        click.option("--orchestrator", type=click.Choice(ORCHESTRATORS), help="Recovery preset."),
-        click.option("--balancer", type=click.Choice(BALANCERS), help="Balancing strategy."),
-        click.option("--workload", help="Which workload of the manifests to plan for."),
-        click.option(
-            "--target-availability",
-            type=float,
-            metavar="PERCENT",
-            help="SLO availability target in percent, e.g. 99.95 (the input "
-            "target_availability is the fraction 0.9995).",
-        ),
-        click.option("--target-p99-ms", type=float, help="SLO p99 response-time target [ms]."),
-        click.option(
-            "--target-recovery-s", type=float, help="SLO node-failure recovery target [s]."
-        ),
-        click.option(
-            "--set",
-            "settings",
-            multiple=True,
-            metavar="NAME=VALUE",
-            help="Any other input, e.g. --set node_mttf_h=8760 (repeatable).",
-        ),
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return function
-
-
+# flag (click parameter name) -> input name; each takes VALUE[,VALUE...] like --set.
 _FLAG_NAMES = {
     "nodes": "nodes",
     "replicas": "replicas",
@@ -94,13 +49,47 @@ _FLAG_NAMES = {
 }
 
 
+def parse_values(name: str, text: str) -> list:
+    """The values of one input from the command line: ``VALUE``, ``V1,V2,…`` or a range
+    ``START:STOP[:STEP]`` (inclusive); words for orchestrator and balancer, true/false for
+    reschedule, ``inf`` where an input allows it."""
+    text = str(text).strip()
+    if not text:
+        raise ValueError(f"{name}= has no value: give NAME=VALUE, e.g. node_mttf_h=8760")
+    if name in WORD_INPUTS:
+        return [v.strip() for v in text.split(",") if v.strip()]
+    if name == "reschedule":
+        words = [v.strip().lower() for v in text.split(",")]
+        if not set(words) <= {"true", "false"}:
+            raise ValueError(f"reschedule={text!r} is not valid: must be true or false")
+        return [w == "true" for w in words]
+    from haplan.sweeps import parse_axis
+
+    try:
+        return parse_axis(text, integer=name in INTEGER_INPUTS)
+    except ValueError:
+        raise ValueError(
+            f"{name}={text!r} is not valid: give a number, a list V1,V2 or a range "
+            "START:STOP[:STEP]"
+        ) from None
+
+
+def parse_setting(item: str) -> tuple[str, list]:
+    """``NAME=VALUE[,VALUE…]`` from ``--set``: the input's name and its values."""
+    name, sep, text = item.partition("=")
+    name = name.strip()
+    if not sep or not name:
+        raise ValueError(f"--set {item!r} is not valid: use NAME=VALUE, e.g. node_mttf_h=8760")
+    return name, parse_values(name, text)
+
+
 def availability_fraction(percent: float, flag: str = "--target-availability") -> float:
     """A percentage from the command line as the fraction the scenario holds.
 
-    Every availability flag takes a percentage in [1, 100), like ``plan --target``: 99.95
-    means 99.95 %. A value below 1 is refused rather than guessed at (0.9995 % is never
-    meant); ``--set target_availability=0.9995`` takes the fraction. The decimal point is
-    shifted in the text, so 99.95 becomes exactly the float nearest 0.9995.
+    Every availability flag takes a percentage in [1, 100): 99.95 means 99.95 %. A value
+    below 1 is refused rather than guessed at (0.9995 % is never meant);
+    ``--set target_availability=0.9995`` takes the fraction. The decimal point is shifted in
+    the text, so 99.95 becomes exactly the float nearest 0.9995.
     """
     if not 1 <= percent < 100:
         raise ValueError(
@@ -110,60 +99,94 @@ def availability_fraction(percent: float, flag: str = "--target-availability") -
     return float(f"{percent!r}e-2")
 
 
-def load_inputs(inputs=(), workload=None, settings=(), **flags):
-    """The scenario from INPUTS (one TOML file, or Kubernetes/compose YAML manifests, or
-    nothing for the built-in default) with flag overrides; and the manifests read, if any.
-    """
-    overrides = dict(parse_setting(item) for item in settings)
-    if flags.get("target_availability") is not None:
-        flags = {
-            **flags,
-            "target_availability": availability_fraction(flags["target_availability"]),
-        }
-    overrides.update(
-        {_FLAG_NAMES[k]: v for k, v in flags.items() if k in _FLAG_NAMES and v is not None}
-    )
-    paths = [Path(p) for p in inputs]
-    manifests = [p for p in paths if p.suffix.lower() in (".yaml", ".yml")]
-    tomls = [p for p in paths if p.suffix.lower() == ".toml"]
-    other = [p for p in paths if p not in manifests and p not in tomls]
-    if other:
-        raise ValueError(
-            f"input {str(other[0])!r} is not known: give a .toml scenario or .yaml manifests"
-        )
-    if tomls and manifests or len(tomls) > 1:
-        raise ValueError("give one .toml scenario, or .yaml manifests, not both or several")
-    if workload is not None and not manifests:
-        raise ValueError("--workload selects a workload in .yaml manifests: give some")
-    if not manifests:
-        base = Scenario.from_toml(tomls[0]) if tomls else Scenario.default()
-        return base.with_overrides(**overrides), None
-    from haplan.manifests import scenario_from_manifests
-    from haplan.recovery import RecoveryPipeline, preset
-
-    # Pipeline stages: the manifests' first, then the user's --set ones on top.
-    fields = {f.name for f in dataclasses.fields(RecoveryPipeline)} - {"name"}
-    stages = {k: overrides.pop(k) for k in list(overrides) if k in fields}
-    scenario, read = scenario_from_manifests(manifests, workload=workload, **overrides)
-    stages = {**read.recovery_overrides, **stages}
-    if stages and isinstance(scenario.orchestrator, str):
-        tuned = dataclasses.replace(
-            preset(scenario.orchestrator, **stages),
-            name=f"{scenario.orchestrator} ({read.workload_name} manifest)",
-        )
-        scenario = scenario.with_overrides(orchestrator=tuned)
-    return scenario, read
+def scenario_options(function):
+    """The options every command shares: INPUTS, --workload, the article's letters and
+    friends, the SLO targets and ``--set``. Each takes VALUE or, where the command sweeps or
+    searches, V1,V2,… or START:STOP[:STEP]."""
+    value = "VALUE[,…]"
+    options = [
+        click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, path_type=Path)),
+        click.option("--workload", help="Which workload of the manifests to use."),
+        click.option("-N", "--nodes", metavar=value, help="N, number of nodes."),
+        click.option("-R", "--replicas", metavar=value, help="R, instances per node."),
+        click.option("--instances", metavar=value, help="C, total instances (instead of -R)."),
+        click.option("-P", "--request-rate", metavar=value, help="P, requests/s."),
+        click.option(
+            "-S", "--recovery-speed", metavar=value, help="S, the article's recovery speed [s]."
+        ),
+        click.option("-k", "--min-instances", metavar=value, help="Instances the service needs."),
+        click.option("--orchestrator", metavar=value, help="Recovery preset."),
+        click.option("--balancer", metavar=value, help="Balancing strategy."),
+        click.option(
+            "--target-availability",
+            metavar="PERCENT",
+            help="SLO availability target in percent, e.g. 99.95 (the input "
+            "target_availability is the fraction 0.9995).",
+        ),
+        click.option("--target-p99-ms", metavar=value, help="SLO p99 response-time target [ms]."),
+        click.option(
+            "--target-recovery-s", metavar=value, help="SLO node-failure recovery target [s]."
+        ),
+        click.option(
+            "--set",
+            "settings",
+            multiple=True,
+            metavar="NAME=VALUE[,…]",
+            help="Any input or recovery stage, e.g. --set node_mttf_h=8760 (repeatable).",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
 
 
-def load_scenario(inputs=(), **flags) -> Scenario:
-    """The scenario alone (see :func:`load_inputs`)."""
-    return load_inputs(inputs, **flags)[0]
+def _settings(flags: dict, settings: tuple[str, ...]) -> dict[str, list]:
+    """Every input given on the command line → its values (--set, then flags: a flag wins
+    over a --set of the same input)."""
+    out: dict[str, list] = {}
+    for item in settings:
+        name, values = parse_setting(item)
+        out[name] = values
+    for flag, name in _FLAG_NAMES.items():
+        text = flags.get(flag)
+        if text is None:
+            continue
+        if name == "target_availability":
+            out[name] = [
+                availability_fraction(float(v)) for v in parse_values("--target-availability", text)
+            ]
+        else:
+            out[name] = parse_values(name, text)
+    return out
+
+
+def _one_each(values: dict[str, list], command: str) -> dict[str, object]:
+    """A command that takes one scenario: one value per input."""
+    for name, items in values.items():
+        if len(items) != 1:
+            raise ValueError(
+                f"{name} has {len(items)} values but haplan {command} takes one: use "
+                "haplan sweep or haplan plan for several"
+            )
+    return {name: items[0] for name, items in values.items()}
+
+
+def _loaded(inputs, workload, overrides):
+    from haplan.inputs import load_inputs
+
+    return load_inputs(inputs, workload=workload, overrides=overrides)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="haplan")
-def cli():
-    """haplan: capacity planning for highly available container clusters."""
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+def cli(debug):
+    """haplan: capacity planning for highly available container clusters.
+
+    Every command takes INPUTS (one TOML scenario and/or Kubernetes / compose YAML
+    manifests; none: the built-in default) and the same options: the article's N, R, P, S as
+    -N, -R, -P, -S, the SLO targets, and any input as --set NAME=VALUE.
+    """
 
 
 @cli.command()
@@ -189,14 +212,6 @@ def cli():
     help="Write the report here instead of stdout (markdown writes its plots beside it).",
 )
 @click.option(
-    "--target",
-    "target_percent",
-    type=float,
-    default=None,
-    help="Availability target [%] for the planner's recommendation (default: the "
-    "scenario's target_availability, else 99.99).",
-)
-@click.option(
     "--check",
     is_flag=True,
     help="Exit with status 1 when a verdict line fails (a target missed, or the service "
@@ -212,35 +227,28 @@ def cli():
 )
 def report(
     inputs,
+    workload,
+    settings,
     output_format,
     csv_path,
     out_path,
-    target_percent,
     check,
     simulate_replications,
     **flags,
 ):
     """Report on INPUTS, or on the built-in default scenario.
 
-    INPUTS is one TOML scenario, or Kubernetes / compose YAML manifests (Deployment,
-    StatefulSet, PodDisruptionBudget, Service; docker stack files). Flags override them: the
-    article's N, R, P, S as -N, -R, -P, -S, anything else with --set NAME=VALUE.
+    INPUTS is a TOML scenario (the cluster's facts) and/or Kubernetes / compose YAML
+    manifests (the workload: Deployment, StatefulSet, PodDisruptionBudget, Service; docker
+    stack files). Flags win over both.
 
     The report leads with the SLO verdict: the load-aware headline, then one pass/fail line
-    per target set (--target-availability, --target-p99-ms, --target-recovery-s). The exit
-    status is 0 whatever the verdict, unless --check is given.
+    per target set (--target-availability, --target-p99-ms, --target-recovery-s). With an
+    availability target it recommends the cheapest cluster that meets it. The exit status is
+    0 whatever the verdict, unless --check is given.
     """
-    if target_percent is not None and not 0 < target_percent < 100:
-        raise ValueError(
-            f"--target={target_percent:g} is out of range: must be a percentage in (0, 100)"
-        )
-    scenario, manifest = load_inputs(inputs, **flags)
-    if target_percent is not None:
-        planner_target = target_percent / 100
-    elif scenario.target_availability is not None and not math.isnan(scenario.target_availability):
-        planner_target = float(scenario.target_availability)
-    else:
-        planner_target = 0.9999
+    from haplan.analysis import analyse
+
     if output_format == "html" and out_path is None:
         raise ValueError("--format html needs --out PATH (a single self-contained page)")
     for path in (out_path, csv_path):
@@ -248,11 +256,16 @@ def report(
             raise ValueError(
                 f"output path {str(path)!r} is not valid: its directory does not exist"
             )
-    data = build_report(
+    loaded = _loaded(inputs, workload, _one_each(_settings(flags, settings), "report"))
+    scenario = loaded.scenario
+    target = scenario.target_availability
+    data = analyse(
         scenario,
-        manifest=manifest,
-        target_availability=planner_target,
+        manifest=loaded.manifest,
+        target_availability=None if target is None or math.isnan(target) else target,
         simulation_replications=simulate_replications,
+        figures=output_format in ("html", "markdown") and out_path is not None,
+        sources=loaded.sources,
     )
     if output_format == "markdown" and out_path is not None:
         from haplan.htmlreport import write_markdown_report
@@ -282,21 +295,15 @@ def report(
         raise click.exceptions.Exit(EXIT_FAILED_CHECK)
 
 
+def _split(values: dict[str, list]) -> tuple[dict[str, object], dict[str, list]]:
+    """Single values (the base scenario's overrides) and lists (axes)."""
+    single = {name: items[0] for name, items in values.items() if len(items) == 1}
+    axes = {name: items for name, items in values.items() if len(items) > 1}
+    return single, axes
+
+
 @cli.command("sweep")
-@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--workload", help="Which workload of the manifests to sweep around.")
-@click.option("-N", "--nodes", "nodes", help="N axis, e.g. 3:20.")
-@click.option("-R", "--replicas", "replicas", help="R axis (instances per node), e.g. 1,2,3.")
-@click.option("--instances", "instances", help="C axis (total instances), instead of -R.")
-@click.option("-P", "--request-rate", "request_rate_rps", help="P axis [req/s], e.g. 100,1000.")
-@click.option("-S", "--recovery-speed", "recovery_speed_s", help="S axis [s].")
-@click.option(
-    "--set",
-    "extra_axes",
-    multiple=True,
-    metavar="NAME=VALUES",
-    help="Any other input as an axis, e.g. --set min_instances=1:3 (repeatable).",
-)
+@scenario_options
 @click.option(
     "--csv",
     "csv_path",
@@ -310,33 +317,19 @@ def report(
     help="Run on this Dask scheduler ('local' starts one here).",
 )
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a TTY).")
-def sweep_command(inputs, workload, csv_path, dask_address, progress, extra_axes, **axis_text):
+def sweep_command(inputs, workload, settings, csv_path, dask_address, progress, **flags):
     """Sweep inputs over a grid and write every metric, one row per scenario.
 
-    Inputs not swept come from INPUTS (a TOML scenario or YAML manifests) or the default.
+    Any option given several values (-N 3:20, --set zones=1,3) is an axis of the grid; the
+    other inputs come from INPUTS (a TOML scenario and/or YAML manifests) or the default.
     """
-    from haplan.sweeps import parse_axis, sweep
+    from haplan.sweeps import sweep
 
-    integer_inputs = {"nodes", "instances", "min_instances", "zones", "repair_crews"}
-    axes = {}
-    for name, text in axis_text.items():
-        if text is not None:
-            axes[name] = parse_axis(text, integer=name in integer_inputs)
-    for item in extra_axes:
-        name, sep, text = item.partition("=")
-        if not sep:
-            raise ValueError(f"--set {item!r} is not valid: use NAME=VALUES, e.g. zones=1:3")
-        name = name.strip()
-        if name in ("orchestrator", "balancer"):
-            axes[name] = [v.strip() for v in text.split(",")]
-        elif name == "reschedule":
-            words = [v.strip().lower() for v in text.split(",")]
-            if not set(words) <= {"true", "false"}:
-                raise ValueError(f"--set {item!r} is not valid: reschedule takes true,false")
-            axes[name] = [w == "true" for w in words]
-        else:
-            axes[name] = parse_axis(text, integer=name in integer_inputs)
-    options = {"progress": progress, "base": load_scenario(inputs, workload=workload)}
+    single, axes = _split(_settings(flags, settings))
+    base = _loaded(inputs, workload, single).scenario
+    if not axes:  # one value each: a one-row table of the scenario itself
+        axes = {"nodes": [base.nodes]}
+    options = {"progress": progress, "base": base}
     if dask_address:
         options["backend"] = "dask"
         options["client"] = None if dask_address == "local" else dask_address
@@ -348,67 +341,54 @@ def sweep_command(inputs, workload, csv_path, dask_address, progress, extra_axes
         click.echo(f"wrote {len(table):,} scenarios x {table.shape[1]} columns to {csv_path}")
 
 
+#: The planner's search when -N or -R is not given several values.
+PLAN_AXES = {"nodes": "1:20", "replicas": "1:5"}
+
+
 @cli.command("plan")
-@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--workload", help="Which workload of the manifests to plan for.")
-@click.option(
-    "--target",
-    "target_percent",
-    type=float,
-    required=True,
-    help="Availability target in percent, e.g. 99.99.",
-)
-@click.option("-P", "--request-rate", type=float, required=True, help="Load to carry [req/s].")
-@click.option("--max-p99-ms", type=float, help="Ceiling on p99 response time [ms].")
-@click.option("--max-recovery-s", type=float, help="Ceiling on node-failure recovery [s].")
+@scenario_options
 @click.option("--node-cost", type=float, default=1.0, show_default=True)
 @click.option("--instance-cost", type=float, default=0.0, show_default=True)
-@click.option(
-    "-N", "--nodes", "nodes_axis", default="1:20", show_default=True, help="Candidate node counts."
-)
-@click.option(
-    "-R",
-    "--replicas",
-    "replicas_axis",
-    default="1:5",
-    show_default=True,
-    help="Candidate instances per node.",
-)
 @click.option("--runners-up", type=int, default=3, show_default=True)
-def plan_command(
-    inputs,
-    workload,
-    target_percent,
-    request_rate,
-    max_p99_ms,
-    max_recovery_s,
-    node_cost,
-    instance_cost,
-    nodes_axis,
-    replicas_axis,
-    runners_up,
-):
-    """The cheapest (nodes, replicas) meeting an availability target at a load."""
+def plan_command(inputs, workload, settings, node_cost, instance_cost, runners_up, **flags):
+    """The cheapest cluster meeting the SLO targets at the scenario's load.
+
+    The availability target comes from --target-availability (or the scenario's
+    target_availability), the p99 and recovery ceilings from --target-p99-ms and
+    --target-recovery-s. Options with several values are the search grid (default
+    -N 1:20 -R 1:5).
+    """
     from haplan.planner import plan
     from haplan.report import render_plan
-    from haplan.sweeps import parse_axis
 
-    if not 0 < target_percent < 100:
+    values = _settings(flags, settings)
+    for name, text in PLAN_AXES.items():
+        if name not in values and not (name == "replicas" and "instances" in values):
+            values[name] = parse_values(name, text)
+    single, axes = _split(values)
+    for name in ("nodes", "replicas", "instances"):
+        if name in single and name in values and len(values[name]) == 1:
+            axes[name] = [single.pop(name)]  # a one-value search axis, not a base override
+    scenario = _loaded(inputs, workload, single).scenario
+    target = scenario.target_availability
+    if target is None or math.isnan(target):
         raise ValueError(
-            f"--target={target_percent:g} is out of range: must be a percentage in (0, 100)"
+            "plan needs an availability target: give --target-availability PERCENT "
+            "(e.g. 99.99) or target_availability in the scenario"
         )
+
+    def ceiling(value):
+        return None if value is None or math.isnan(value) else float(value)
+
     result = plan(
-        target_percent / 100.0,
-        request_rate,
-        max_p99_response_ms=max_p99_ms,
-        max_recovery_s=max_recovery_s,
+        target,
+        scenario.request_rate_rps,
+        max_p99_response_ms=ceiling(scenario.target_p99_ms),
+        max_recovery_s=ceiling(scenario.target_recovery_s),
         node_cost=node_cost,
         instance_cost=instance_cost,
-        search={
-            "nodes": parse_axis(nodes_axis, integer=True),
-            "replicas": parse_axis(replicas_axis),
-        },
-        base=load_scenario(inputs, workload=workload),
+        search=axes,
+        base=scenario,
     )
     click.echo(render_plan(result, runners_up=runners_up), nl=False)
 
@@ -418,7 +398,7 @@ def plan_command(
 @click.option(
     "--horizon-h",
     type=float,
-    default=8766.0,
+    default=SIMULATION_HORIZON_H,
     show_default=True,
     help="Measured time per replication [h].",
 )
@@ -443,13 +423,22 @@ def plan_command(
     help="Also write the comparison table to this CSV file.",
 )
 def simulate_command(
-    inputs, horizon_h, replications, seed, dask_address, output_format, csv_path, **flags
+    inputs,
+    workload,
+    settings,
+    horizon_h,
+    replications,
+    seed,
+    dask_address,
+    output_format,
+    csv_path,
+    **flags,
 ):
     """Monte Carlo cross-check: simulated metrics beside haplan's analytic values."""
     from haplan import simulate
     from haplan.report import render_simulation_json, render_simulation_text
 
-    scenario = load_scenario(inputs, **flags)
+    scenario = _loaded(inputs, workload, _one_each(_settings(flags, settings), "simulate"))
     client = None
     if dask_address:
         from dask.distributed import Client
@@ -457,7 +446,7 @@ def simulate_command(
         client = Client(dask_address)
     try:
         table = simulate.compare_with_analytic(
-            scenario,
+            scenario.scenario,
             horizon_h,
             replications,
             seed=seed,
@@ -476,10 +465,16 @@ def simulate_command(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; usage and input errors become one line on stderr and exit status 2."""
+    """Run the CLI.
+
+    A usage or input error (a bad flag, an out-of-range input, an unreadable file) is one
+    line on stderr and exit status 2. Anything else is a bug in haplan: one line saying so and
+    exit status 1; ``haplan --debug ...`` shows its traceback.
+    """
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
         # Without standalone mode click returns an Exit's code (e.g. --check) as the result.
-        result = cli.main(args=argv, prog_name="haplan", standalone_mode=False)
+        result = cli.main(args=args, prog_name="haplan", standalone_mode=False)
     except click.exceptions.Exit as stop:
         return stop.exit_code
     except click.exceptions.Abort:
@@ -491,6 +486,15 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as error:
         click.echo(f"haplan: error: {error}", err=True)
         return EXIT_USAGE
+    except Exception as error:  # a bug: say so, and how to see it
+        if "--debug" in args:
+            raise
+        click.echo(
+            f"haplan: internal error: {type(error).__name__}: {error}. This is a bug in "
+            "haplan; run the same command with haplan --debug to see the traceback.",
+            err=True,
+        )
+        return EXIT_BUG
     return result if isinstance(result, int) else 0
 
 

@@ -1,9 +1,9 @@
 """Reports with figures: a self-contained HTML page, and Markdown with PNG files beside it.
 
-Thin over the public API: the page leads with ``haplan.service.verdict`` (through
-``ReportData.verdict``) and the SLO headline; the figures come from ``haplan.plots`` on small
-sweeps around the scenario (``haplan.sweep``), the recommendation from ``haplan.plan``. The
-HTML page embeds every figure as a PNG data URI and loads nothing from the network.
+Renderers of an :class:`haplan.analysis.Analysis`: the page leads with the verdict and the SLO
+headline; the figures are ``haplan.plots`` drawn from the analysis' figure tables (computed
+once by ``haplan.analysis.analyse(..., figures=True)``). The HTML page embeds every figure
+as a PNG data URI and loads nothing from the network.
 """
 
 from __future__ import annotations
@@ -11,73 +11,51 @@ from __future__ import annotations
 import base64
 import html
 import io
-import math
 from pathlib import Path
 
 import pandas as pd
 
-from haplan import plots, recovery
+from haplan import plots
+from haplan.analysis import SIMULATION_HORIZON_H, SIMULATION_SEED, Analysis
 from haplan.export import write_bytes, write_text
-from haplan.planner import pareto
 from haplan.report import (
     NO_TARGET_HINT,
-    ReportData,
-    format_input,
     format_nines,
     format_number,
     format_row,
+    input_rows,
     render_markdown,
     report_sections,
     verdict_lines,
 )
-from haplan.scenario import INPUT_NAMES
-from haplan.sweeps import grid, undescribable
-from haplan.table import metrics
 
 __all__ = ["report_figures", "render_html", "write_markdown_report"]
 
 
-def _around(value: int, low: int = 1, span: int = 3) -> list[int]:
-    return list(range(max(low, value - span), value + span + 1))
-
-
-def _describable(base, **axes) -> pd.DataFrame:
-    """Metrics over a grid around ``base``, without the scenarios the inputs cannot describe
-    (``haplan.sweeps.undescribable``)."""
-    frame = grid(base=base, **axes)
-    return metrics(frame[undescribable(frame) == ""])
-
-
-def report_figures(data: ReportData) -> dict[str, object]:
-    """The report's figures (title → matplotlib Figure), built from the scenario."""
-    s = data.scenario
-    base = s.with_overrides(reschedule=s.reschedule)
-    figures: dict[str, object] = {}
-    replicas = sorted({1.0, 2.0, 3.0, 4.0, float(max(1, math.ceil(s.replicas)))})
-    table = _describable(base, nodes=_around(s.nodes, low=s.zones), replicas=replicas)
-    figures["SLO availability (load-aware) against replicas per node"] = (
-        plots.availability_vs_replicas(table, value="slo_nines")
-    )
-    figures["SLO availability (load-aware) over nodes and replicas"] = plots.heatmap(
-        table, value="slo_nines"
-    )
-    sized = _describable(base, nodes=range(s.zones, max(2 * s.nodes, 6) + 1))
-    figures["Load and latency against nodes"] = plots.load_and_latency(
-        sized, max_utilization=s.max_utilization
-    )
-    moved = math.ceil(s.instances / s.nodes)
-    presets = list(recovery.PRESETS)
-    tables = [recovery.stages_table(p, instances_to_move=moved) for p in presets]
-    if not isinstance(s.orchestrator, str):
-        tables.append(data.stages)
-    figures["Recovery after a node failure, by orchestrator"] = plots.recovery_breakdown(
-        pd.concat(tables, ignore_index=True), article_time_s=float(data.row["doc_recovery_time_s"])
-    )
-    if data.plan is not None:
-        candidates = data.plan.candidates.dropna(subset=["slo_nines"])
-        front = pareto(candidates, {"cost": "min", "slo_nines": "max"})
+def report_figures(data: Analysis) -> dict[str, object]:
+    """The report's figures (title → matplotlib Figure), drawn from ``data.figures``."""
+    tables = data.figures
+    if tables is None:
+        raise ValueError(
+            "the analysis has no figure tables: call haplan.analysis.analyse(..., figures=True)"
+        )
+    figures: dict[str, object] = {
+        "SLO availability (load-aware) against replicas per node": (
+            plots.availability_vs_replicas(tables.by_replicas, value="slo_nines")
+        ),
+        "SLO availability (load-aware) over nodes and replicas": plots.heatmap(
+            tables.by_replicas, value="slo_nines"
+        ),
+        "Load and latency against nodes": plots.load_and_latency(
+            tables.by_nodes, max_utilization=data.scenario.max_utilization
+        ),
+        "Recovery after a node failure, by orchestrator": plots.recovery_breakdown(
+            tables.stages, article_time_s=tables.article_time_s
+        ),
+    }
+    if tables.candidates is not None:
         figures["Cost against SLO availability: the planner's candidates"] = plots.pareto_frontier(
-            candidates, front, y="slo_nines"
+            tables.candidates, tables.front, y="slo_nines"
         )
     if data.simulation is not None:
         figures["Monte Carlo against the analytic models"] = plots.simulation_vs_analytic(
@@ -106,7 +84,7 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozens
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _plan_html(data: ReportData) -> str:
+def _plan_html(data: Analysis) -> str:
     result = data.plan
     target = 100 * result.target_availability
     parts = [f"<h2>Recommendation for {target:.6g} % availability</h2>"]
@@ -250,7 +228,7 @@ def _section_html(section, rows) -> list[str]:
     return parts
 
 
-def render_html(data: ReportData, figures: dict[str, object] | None = None) -> str:
+def render_html(data: Analysis, figures: dict[str, object] | None = None) -> str:
     """The report as one self-contained HTML page (figures as PNG data URIs): the verdict and
     the SLO headline first."""
     figures = report_figures(data) if figures is None else figures
@@ -291,7 +269,11 @@ def render_html(data: ReportData, figures: dict[str, object] | None = None) -> s
         parts.append(_plan_html(data))
     parts.append("<h2>Inputs</h2>")
     parts.append(
-        _table(["input", "value"], [[n, format_input(n, row[n])] for n in INPUT_NAMES], {1})
+        _table(
+            ["input", "value", "from"] if data.sources else ["input", "value"],
+            [[n, v, f] if data.sources else [n, v] for n, v, f in input_rows(data)],
+            {1},
+        )
     )
     if data.manifest is not None:
         parts.append(_manifest_html(data.manifest))
@@ -313,7 +295,7 @@ def render_html(data: ReportData, figures: dict[str, object] | None = None) -> s
         parts.append("<h2>Monte Carlo cross-check</h2>")
         parts.append(
             f'<p class="note">{data.simulation_replications} seeded replications of '
-            f"{data.SIMULATION_HORIZON_H:g} h (seed {data.SIMULATION_SEED}), exponential "
+            f"{SIMULATION_HORIZON_H:g} h (seed {SIMULATION_SEED}), exponential "
             "lifetimes and repairs; z = (simulated − analytic) / standard error.</p>"
         )
         rows = [
@@ -350,7 +332,7 @@ def render_html(data: ReportData, figures: dict[str, object] | None = None) -> s
     return "\n".join(parts) + "\n"
 
 
-def write_markdown_report(data: ReportData, path: str | Path) -> Path:
+def write_markdown_report(data: Analysis, path: str | Path) -> Path:
     """Write the Markdown report to ``path`` and its figures as PNG files beside it."""
     path = Path(path)
     folder = path.with_name(path.stem + "_figures")

@@ -1,8 +1,9 @@
 """Render a scenario's metrics as a report: terminal text, Markdown or JSON.
 
-The report is a thin shell over ``haplan.metrics`` and ``haplan.service.verdict``: it leads
-with the load-aware SLO headline and the verdict lines, then picks rows from the metrics
-table, labels them and formats numbers. Nothing here computes a model.
+The report formats an :class:`haplan.analysis.Analysis` (computed once by
+``haplan.analysis.analyse``): it leads with the load-aware SLO headline and the verdict
+lines, then picks rows from the metrics row, labels them and formats numbers. Nothing here
+computes a model.
 """
 
 from __future__ import annotations
@@ -11,23 +12,18 @@ import io
 import json
 import math
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from haplan import service
-from haplan.availability import error_budget_minutes
+from haplan.analysis import SIMULATION_HORIZON_H, SIMULATION_SEED, Analysis
 from haplan.scenario import INPUT_NAMES
 
 __all__ = [
-    "ReportData",
-    "build_report",
     "SECTIONS",
     "SLO_SECTION",
-    "SLO_NAMES",
     "report_sections",
     "verdict_lines",
     "render_text",
@@ -169,147 +165,6 @@ SECTIONS: tuple[Section, ...] = (
 )
 
 
-#: The ``"slo"`` object of a JSON report, in order: the headline, the targets and margins.
-SLO_NAMES: tuple[str, ...] = (
-    "slo_availability",
-    "slo_unavailability",
-    "slo_nines",
-    "slo_downtime_min_per_30d",
-    "slo_downtime_min_per_year",
-    "target_availability",
-    "error_budget_min_per_30d",
-    "availability_margin_min_per_30d",
-    "target_p99_ms",
-    "p99_margin_ms",
-    "target_recovery_s",
-    "recovery_margin_s",
-    "slo_met",
-    "service_model",
-)
-
-
-@dataclass(frozen=True)
-class ReportData:
-    """Everything a report shows, computed once through the public API.
-
-    Attributes
-    ----------
-    scenario : Scenario
-        The scenario reported on.
-    row : pandas.Series
-        The scenario's metrics row (inputs then metrics).
-    stages : pandas.DataFrame
-        The recovery pipeline's stages (``haplan.recovery.stages_table``).
-    notes : tuple of str
-        Notes shown at the end: how the article's T compares with the pipeline, and the
-        assumptions made reading manifests.
-    manifest : ManifestInputs or None
-        What was read from Kubernetes / compose manifests, if the scenario came from some.
-    plan : Plan or None
-        The planner's recommendation for the scenario's load and the report's target.
-    simulation : pandas.DataFrame or None
-        ``haplan.simulate.compare_with_analytic`` for the scenario, when asked for.
-    """
-
-    scenario: object
-    row: pd.Series
-    stages: pd.DataFrame
-    notes: tuple[str, ...] = ()
-    manifest: object = None
-    plan: object = None
-    simulation: pd.DataFrame | None = None
-    simulation_replications: int | None = None
-
-    #: Monte Carlo settings of ``build_report``'s cross-check [h], seed.
-    SIMULATION_HORIZON_H = 8766.0
-    SIMULATION_SEED = 0
-
-    @property
-    def name(self) -> str:
-        return self.scenario.name
-
-    @cached_property
-    def verdict(self) -> tuple[service.Verdict, ...]:
-        """``haplan.service.verdict`` of the row: the headline, then one line per target."""
-        return tuple(service.verdict(self.row))
-
-    @cached_property
-    def slo(self) -> dict[str, object]:
-        """The SLO headline's figures by vocabulary name, with the 30-day error budget
-        (``haplan.availability.error_budget_minutes``; NaN when no availability target)."""
-        values = {name: self.row[name] for name in SLO_NAMES if name in self.row.index}
-        target = values.get("target_availability", math.nan)
-        values["error_budget_min_per_30d"] = (
-            math.nan
-            if target is None or pd.isna(target)
-            else float(error_budget_minutes(float(target), service.SLO_PERIOD_DAYS))
-        )
-        return {name: values[name] for name in SLO_NAMES if name in values}
-
-    @property
-    def checks_passed(self) -> bool:
-        """True when every verdict line passes (the headline fails only at 0 % available)."""
-        return all(bool(v.passed) for v in self.verdict)
-
-
-def build_report(
-    scenario, *, manifest=None, target_availability=None, simulation_replications=None
-) -> ReportData:
-    """Compute a scenario's report data: metrics, recovery stages, notes; when
-    ``target_availability`` is given, the planner's recommendation at the scenario's load;
-    when ``simulation_replications`` is given, a seeded Monte Carlo cross-check of that many
-    one-year replications.
-    """
-    from haplan import recovery
-    from haplan.planner import plan
-    from haplan.table import metrics
-
-    row = metrics(scenario).iloc[0]
-    moved = math.ceil(scenario.instances / scenario.nodes)
-    stages = recovery.stages_table(scenario.orchestrator, instances_to_move=moved)
-    comparison = recovery.document_recovery_note(
-        scenario.orchestrator, scenario.nodes, scenario.replicas, scenario.recovery_speed_s
-    )
-    notes = [comparison]
-    if row["slo_nines"] > 5:
-        notes.append(
-            f"{row['slo_nines']:.3g} SLO nines assume independent failures. Real clusters see "
-            "correlated ones (37 % of node failures arrive in bursts, Ford et al., OSDI 2010; "
-            "racks, PDUs, zones, bad rollouts), which cap availability well below that: "
-            "model zones (zones, zone_mttf_h) before trusting more than about five nines."
-        )
-    if str(row["service_model"]).startswith("approximate"):
-        notes.append(
-            f"The availability figures come from an approximation ({row['service_model']}): "
-            "the cluster is too large for the exact Markov chain. haplan.service's docstring "
-            "says which way each approximation errs; haplan simulate checks it."
-        )
-    notes += list(manifest.notes) if manifest is not None else []
-    recommendation = None
-    if target_availability is not None:
-        recommendation = plan(target_availability, scenario.request_rate_rps, base=scenario)
-    simulation = None
-    if simulation_replications is not None:
-        from haplan import simulate
-
-        simulation = simulate.compare_with_analytic(
-            scenario,
-            ReportData.SIMULATION_HORIZON_H,
-            simulation_replications,
-            seed=ReportData.SIMULATION_SEED,
-        )
-    return ReportData(
-        scenario,
-        row,
-        stages,
-        tuple(notes),
-        manifest,
-        recommendation,
-        simulation,
-        simulation_replications,
-    )
-
-
 def format_percent(probability) -> str:
     """A probability near 1 as a percentage with enough digits to show its nines."""
     value = float(probability)
@@ -371,7 +226,7 @@ def report_sections(
     row: pd.Series, extra: dict | None = None
 ) -> list[tuple[Section, list[tuple[Row, object]]]]:
     """The sections whose metrics are present in ``row`` (and ``extra``, e.g.
-    ``ReportData.slo``), with each row's value; optional rows without a value are left out."""
+    ``Analysis.slo``), with each row's value; optional rows without a value are left out."""
     values = {**(row.to_dict() if isinstance(row, pd.Series) else dict(row)), **(extra or {})}
     out = []
     for section in SECTIONS:
@@ -427,7 +282,7 @@ def manifest_lines(manifest) -> list[str]:
     return lines
 
 
-def _stage_lines(data: ReportData, event: str) -> list[tuple[str, float]]:
+def _stage_lines(data: Analysis, event: str) -> list[tuple[str, float]]:
     part = data.stages[data.stages["event"] == event]
     return list(zip(part["stage"], part["seconds"], strict=True))
 
@@ -445,7 +300,15 @@ def _print_section(console: Console, section: Section, rows) -> None:
         console.print(section.note)
 
 
-def render_text(data: ReportData, *, width: int = 100) -> str:
+def input_rows(data: Analysis) -> list[tuple[str, str, str]]:
+    """(input, formatted value, where it came from) for the Inputs table."""
+    return [
+        (name, format_input(name, data.row[name]), data.sources.get(name, ""))
+        for name in INPUT_NAMES
+    ]
+
+
+def render_text(data: Analysis, *, width: int = 100) -> str:
     """Terminal report: the verdict lines and the SLO headline first, then the inputs and
     one table per section (rich, no colour)."""
     buffer = io.StringIO()
@@ -462,8 +325,10 @@ def render_text(data: ReportData, *, width: int = 100) -> str:
     inputs = Table(title="Inputs", title_justify="left", show_header=True)
     inputs.add_column("input")
     inputs.add_column("value", justify="right")
-    for name in INPUT_NAMES:
-        inputs.add_row(name, format_input(name, row[name]))
+    if data.sources:
+        inputs.add_column("from")
+    for name, value, source in input_rows(data):
+        inputs.add_row(name, value, *([source] if data.sources else []))
     sections = report_sections(row, data.slo)
     _print_section(console, *sections[0])
     console.print(inputs)
@@ -481,6 +346,10 @@ def render_text(data: ReportData, *, width: int = 100) -> str:
         console.print("From the manifests")
         for line in manifest_lines(data.manifest):
             console.print(f"  {line}")
+    if data.plan is not None:
+        target = 100 * data.plan.target_availability
+        console.print(f"Recommendation for {target:.6g} % availability")
+        console.print(render_plan(data.plan).rstrip("\n"), markup=False, soft_wrap=True)
     for note in data.notes:
         console.print(note)
     text = buffer.getvalue()
@@ -489,7 +358,7 @@ def render_text(data: ReportData, *, width: int = 100) -> str:
     return text
 
 
-def render_markdown(data: ReportData, *, figures: dict[str, str] | None = None) -> str:
+def render_markdown(data: Analysis, *, figures: dict[str, str] | None = None) -> str:
     """Markdown report with the same sections as the terminal one, the verdict first.
 
     ``figures`` maps a figure's title to an image path to link under the tables.
@@ -514,8 +383,12 @@ def render_markdown(data: ReportData, *, figures: dict[str, str] | None = None) 
         return out + (["", section.note] if section.note else [])
 
     lines += section_lines(*sections[0])
-    lines += ["", "## Inputs", "", "| input | value |", "|---|---:|"]
-    lines += [f"| `{name}` | {format_input(name, row[name])} |" for name in INPUT_NAMES]
+    if data.sources:
+        lines += ["", "## Inputs", "", "| input | value | from |", "|---|---:|---|"]
+        lines += [f"| `{name}` | {value} | {source} |" for name, value, source in input_rows(data)]
+    else:
+        lines += ["", "## Inputs", "", "| input | value |", "|---|---:|"]
+        lines += [f"| `{name}` | {value} |" for name, value, _ in input_rows(data)]
     for section, rows in sections[1:]:
         lines += section_lines(section, rows)
     lines += ["", "## Recovery stages", "", "| event | stage | seconds |", "|---|---|---:|"]
@@ -566,7 +439,7 @@ def verdict_json(verdicts) -> list[dict[str, object]]:
     return [{f: json_value(getattr(v, f)) for f in fields} for v in verdicts]
 
 
-def render_json(data: ReportData) -> str:
+def render_json(data: Analysis) -> str:
     """One JSON object ``{"verdict": [...], "slo": {...}, "inputs": {...}, "metrics":
     {...}}`` with vocabulary names: the verdict lines, the SLO headline with the 30-day error
     budget, then every input and metric of the row."""
@@ -580,13 +453,54 @@ def render_json(data: ReportData) -> str:
         "inputs": inputs,
         "metrics": metrics,
     }
+    if data.sources:
+        document["input_sources"] = dict(data.sources)
+    if data.plan is not None:
+        document["plan"] = plan_json(data.plan)
+    if data.simulation is not None:
+        document["simulation"] = json.loads(render_simulation_json(data.simulation))
     return json.dumps(document, indent=2, allow_nan=False) + "\n"
 
 
-def _candidate_line(row: pd.Series) -> str:
+#: The columns of a planner candidate in JSON.
+PLAN_COLUMNS = ("nodes", "replicas", "instances", "cost", "slo_nines", "p99_response_ms")
+
+
+def plan_json(result) -> dict[str, object]:
+    """The planner's answer as JSON: the target, the best candidate (or null) and the
+    cheaper candidates with the reason each fails."""
+    best = result.best
+    return {
+        "target_availability": json_value(result.target_availability),
+        "best": None if best is None else {name: json_value(best[name]) for name in PLAN_COLUMNS},
+        "cheaper_rejected": [
+            {**{name: json_value(r[name]) for name in PLAN_COLUMNS}, "reason": r["reason"]}
+            for _, r in result.cheaper_rejected().iterrows()
+        ],
+    }
+
+
+def _searched(result) -> list[str]:
+    """Inputs besides nodes and replicas that vary over the candidates: the search's other
+    axes (e.g. ``--set zones=1,3``), named on each candidate's line."""
+    table = result.candidates
+    return [
+        name
+        for name in INPUT_NAMES
+        if name not in ("nodes", "replicas", "instances")
+        and name in table
+        and table[name].map(str).nunique() > 1
+    ]
+
+
+def _axes_text(row: pd.Series, names) -> str:
+    return "".join(f", {name} {format_input(name, row[name])}" for name in names)
+
+
+def _candidate_line(row: pd.Series, axes=()) -> str:
     parts = [
         f"{int(row['nodes'])} nodes x {format_number(row['replicas'])} replicas "
-        f"= {int(row['instances'])} instances",
+        f"= {int(row['instances'])} instances{_axes_text(row, axes)}",
         f"cost {format_number(row['cost'])}",
     ]
     slo_nines = row.get("slo_nines", math.nan)
@@ -604,16 +518,17 @@ def _candidate_line(row: pd.Series) -> str:
 def render_plan(result, *, runners_up: int = 3) -> str:
     """The planner's answer as text: the best candidate, runners-up, and cheaper rejects."""
     target = 100 * result.target_availability
+    axes = _searched(result)
     lines = []
     if result.best is None:
         lines.append(f"No candidate in the search grid meets {target:.6g} % availability.")
     else:
         lines.append(f"Cheapest cluster meeting {target:.6g} % availability:")
-        lines.append(f"  {_candidate_line(result.best)}")
+        lines.append(f"  {_candidate_line(result.best, axes)}")
         others = result.runners_up(runners_up)
         if len(others):
             lines.append("Runners-up:")
-            lines += [f"  {_candidate_line(row)}" for _, row in others.iterrows()]
+            lines += [f"  {_candidate_line(row, axes)}" for _, row in others.iterrows()]
     rejected = result.cheaper_rejected()
     if len(rejected):
         lines.append(
@@ -623,18 +538,18 @@ def render_plan(result, *, runners_up: int = 3) -> str:
         )
         for _, row in rejected.iterrows():
             lines.append(
-                f"  {int(row['nodes'])} x {format_number(row['replicas'])} "
-                f"(cost {format_number(row['cost'])}): {row['reason']}"
+                f"  {int(row['nodes'])} x {format_number(row['replicas'])}"
+                f"{_axes_text(row, axes)} (cost {format_number(row['cost'])}): {row['reason']}"
             )
     return "\n".join(lines) + "\n"
 
 
-def _simulation_text(data: ReportData) -> str:
+def _simulation_text(data: Analysis) -> str:
     return render_simulation_text(
         data.simulation,
-        data.SIMULATION_HORIZON_H,
+        SIMULATION_HORIZON_H,
         data.simulation_replications,
-        data.SIMULATION_SEED,
+        SIMULATION_SEED,
     )
 
 

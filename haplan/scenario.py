@@ -94,7 +94,7 @@ INPUT_NAMES: tuple[str, ...] = (
 TARGET_NAMES: tuple[str, ...] = ("target_availability", "target_p99_ms", "target_recovery_s")
 
 
-_PIPELINE_FIELDS = frozenset(f.name for f in dataclasses.fields(RecoveryPipeline)) - {"name"}
+PIPELINE_FIELDS = frozenset(f.name for f in dataclasses.fields(RecoveryPipeline)) - {"name"}
 
 
 def _check_names(values: dict[str, Any], extra: tuple[str, ...] = ()) -> None:
@@ -112,11 +112,11 @@ def tune_pipeline(orchestrator, **stages) -> RecoveryPipeline:
 
     Unknown fields raise ``ValueError``; the result is named "<name> (tuned)".
     """
-    unknown = sorted(set(stages) - _PIPELINE_FIELDS)
+    unknown = sorted(set(stages) - PIPELINE_FIELDS)
     if unknown:
         raise ValueError(
             f"{unknown[0]}= is not a recovery pipeline field: valid fields are "
-            f"{', '.join(sorted(_PIPELINE_FIELDS))}"
+            f"{', '.join(sorted(PIPELINE_FIELDS))}"
         )
     if isinstance(orchestrator, RecoveryPipeline):
         name = orchestrator.name if orchestrator.name.endswith("(tuned)") else None
@@ -356,7 +356,7 @@ class Scenario:
         overrides = {k: v for k, v in overrides.items() if v is not None}
         if not overrides:
             return self
-        stages = {k: overrides.pop(k) for k in list(overrides) if k in _PIPELINE_FIELDS}
+        stages = {k: overrides.pop(k) for k in list(overrides) if k in PIPELINE_FIELDS}
         _check_names(overrides, extra=("name",))
         values = self.inputs()
         values["name"] = self.name

@@ -89,7 +89,7 @@ def _by_orchestrator(c: Columns, evaluate: Callable[..., Columns]) -> Columns:
 
 
 def _recovery(c: Columns) -> Columns:
-    moved = np.ceil(c["instances"] / c["nodes"])
+    moved = np.asarray(recovery.instances_to_move(c["nodes"], c["instances"]), dtype=float)
 
     def evaluate(preset, rows):
         return {
@@ -101,7 +101,9 @@ def _recovery(c: Columns) -> Columns:
             ),
         }
 
-    return _by_orchestrator(c, evaluate)
+    out = _by_orchestrator(c, evaluate)
+    out["instances_moved"] = moved
+    return out
 
 
 def _headroom(c: Columns) -> Columns:
@@ -146,6 +148,7 @@ def _slo(c: Columns) -> Columns:
             np.where(np.isnan(c["target_availability"]), 0.5, c["target_availability"]),
             service.SLO_PERIOD_DAYS,
         )
+        budget_30d = np.where(np.isnan(c["target_availability"]), np.nan, budget_30d)
         margins = {
             "availability_margin_min_per_30d": np.where(
                 np.isnan(c["target_availability"]), np.nan, budget_30d - downtime_30d
@@ -161,6 +164,7 @@ def _slo(c: Columns) -> Columns:
         "slo_nines": availability.nines(u),
         "slo_downtime_min_per_30d": downtime_30d,
         "slo_downtime_min_per_year": availability.downtime_minutes(u, availability.YEAR_DAYS),
+        "error_budget_min_per_30d": budget_30d,
         **margins,
         "slo_met": ~failed,
     }
@@ -217,6 +221,7 @@ _SLO_OUTPUTS = (
     "slo_nines",
     "slo_downtime_min_per_30d",
     "slo_downtime_min_per_year",
+    "error_budget_min_per_30d",
     "availability_margin_min_per_30d",
     "p99_margin_ms",
     "recovery_margin_s",
@@ -243,7 +248,7 @@ METRIC_GROUPS: list[MetricGroup] = [
     MetricGroup(
         "recovery",
         ("orchestrator", *_SIZE),
-        ("recovery_node_failure_s", "recovery_container_crash_s"),
+        ("recovery_node_failure_s", "recovery_container_crash_s", "instances_moved"),
         _recovery,
     ),
     MetricGroup("headroom", (*_SIZE, "replicas", *_LOAD), ("failures_tolerated",), _headroom),

@@ -2,12 +2,19 @@
 
 import json
 import math
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import click
 import pytest
 
 from haplan.cli import main
 from haplan.scenario import INPUT_NAMES
+
+ROOT = Path(__file__).resolve().parents[1]
+WEB_ZONAL = ROOT / "data" / "manifests" / "web-zonal.yaml"
 
 VERDICT_FIELDS = ("name", "value", "target", "unit", "passed", "margin", "message")
 
@@ -39,7 +46,7 @@ DEFAULT_INPUTS = {
 
 
 def run(capsys, *args):
-    code = main(list(args))
+    code = main([str(a) for a in args])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -49,7 +56,8 @@ def test_report_json_inputs_exact(capsys):
     assert (code, err) == (0, "")
     document = json.loads(out)
     assert document["inputs"] == DEFAULT_INPUTS
-    assert list(document) == ["verdict", "slo", "inputs", "metrics"]
+    assert document["input_sources"] == dict.fromkeys(INPUT_NAMES, "default")
+    assert list(document) == ["verdict", "slo", "inputs", "metrics", "input_sources"]
 
 
 def test_report_json_article_metrics_exact(capsys):
@@ -121,7 +129,10 @@ def test_report_reads_toml(capsys, tmp_path):
     [
         (["report", "-N", "0"], "nodes=0 is out of range: must be a whole number >= 1"),
         (["report", "-R", "-1"], "replicas=-1 is out of range: must be a number > 0"),
-        (["report", "-N", "x"], "Invalid value for '-N' / '--nodes': 'x' is not a valid integer."),
+        (
+            ["report", "-N", "x"],
+            "nodes='x' is not valid: give a number, a list V1,V2 or a range START:STOP[:STEP]",
+        ),
         (["report", "missing.toml"], "scenario file 'missing.toml' does not exist"),
     ],
 )
@@ -186,15 +197,29 @@ def test_sweep_writes_csv_and_says_so(capsys, tmp_path):
     [
         (
             ["sweep", "-N", "5:3"],
-            "axis '5:3' is not valid: use START:STOP[:STEP] or a comma-separated list",
+            "nodes='5:3' is not valid: give a number, a list V1,V2 or a range START:STOP[:STEP]",
         ),
         (
             ["sweep", "--set", "zones"],
-            "--set 'zones' is not valid: use NAME=VALUES, e.g. zones=1:3",
+            "--set 'zones' is not valid: use NAME=VALUE, e.g. node_mttf_h=8760",
         ),
         (
-            ["sweep", "--set", "colour=1"],
+            ["sweep", "--set", "zones="],
+            "zones= has no value: give NAME=VALUE, e.g. node_mttf_h=8760",
+        ),
+        (
+            ["sweep", "--set", "colour=1,2"],
             "sweep axis 'colour' is not an input: valid names are " + ", ".join(INPUT_NAMES),
+        ),
+        (  # one value: an override of the base scenario, which names the stages too
+            ["sweep", "--set", "colour=1"],
+            "unknown scenario input 'colour': valid names are "
+            + ", ".join(INPUT_NAMES)
+            + ", or a recovery pipeline field (e.g. eviction_s)",
+        ),
+        (
+            ["sweep", "--set", "reschedule=maybe"],
+            "reschedule='maybe' is not valid: must be true or false",
         ),
     ],
 )
@@ -207,11 +232,11 @@ def test_plan_prints_the_answer_runners_up_and_rejects_exactly(capsys):
     from haplan.report import render_plan
     from haplan.scenario import Scenario
 
-    code, out, err = run(capsys, "plan", "--target", "99.9", "-P", "300", "-N", "2:4", "-R", "1:2")
+    args = ("plan", "--target-availability", "99.9", "-P", "300", "-N", "2:4", "-R", "1:2")
+    code, out, err = run(capsys, *args)
     assert (code, err) == (0, "")
-    expected = plan(
-        0.999, 300.0, search={"nodes": [2, 3, 4], "replicas": [1.0, 2.0]}, base=Scenario.default()
-    )
+    base = Scenario.default().with_overrides(request_rate_rps=300.0, target_availability=0.999)
+    expected = plan(0.999, 300.0, search={"nodes": [2, 3, 4], "replicas": [1.0, 2.0]}, base=base)
     assert out == render_plan(expected)
     lines = out.splitlines()
     assert lines[0] == "Cheapest cluster meeting 99.9 % availability:"
@@ -228,11 +253,71 @@ def test_plan_prints_the_answer_runners_up_and_rejects_exactly(capsys):
 
 
 def test_plan_target_must_be_a_percentage(capsys):
-    assert run(capsys, "plan", "--target", "0", "-P", "10") == (
+    assert run(capsys, "plan", "--target-availability", "0", "-P", "10") == (
         2,
         "",
-        "haplan: error: --target=0 is out of range: must be a percentage in (0, 100)\n",
+        "haplan: error: --target-availability=0 is out of range: must be a percentage in "
+        "[1, 100), e.g. 99.95 (or --set target_availability=0.9995 as a fraction)\n",
     )
+
+
+def test_plan_needs_an_availability_target(capsys):
+    assert run(capsys, "plan", "-P", "10") == (
+        2,
+        "",
+        "haplan: error: plan needs an availability target: give --target-availability PERCENT "
+        "(e.g. 99.99) or target_availability in the scenario\n",
+    )
+
+
+def test_plan_takes_its_targets_from_the_scenario_and_the_target_flags(capsys, tmp_path):
+    from haplan.planner import plan
+    from haplan.report import render_plan
+    from haplan.scenario import Scenario
+
+    toml = tmp_path / "s.toml"
+    toml.write_text("target_availability = 0.999\nrequest_rate_rps = 300\n")
+    search = {"nodes": [2, 3, 4], "replicas": [1.0, 2.0]}
+    code, out, err = run(capsys, "plan", toml, "-N", "2:4", "-R", "1:2")
+    assert (code, err) == (0, "")
+    assert out == render_plan(plan(0.999, 300.0, search=search, base=Scenario.from_toml(toml)))
+    # The p99 and recovery ceilings: --target-p99-ms and --target-recovery-s.
+    args = ("plan", toml, "-N", "2:4", "-R", "1:2", "--target-p99-ms", "50")
+    code, out, err = run(capsys, *args, "--target-recovery-s", "600")
+    assert (code, err) == (0, "")
+    base = Scenario.from_toml(toml).with_overrides(target_p99_ms=50.0, target_recovery_s=600.0)
+    expected = plan(
+        0.999, 300.0, max_p99_response_ms=50.0, max_recovery_s=600.0, search=search, base=base
+    )
+    assert out == render_plan(expected)
+    assert out.splitlines() == [
+        "No candidate in the search grid meets 99.9 % availability.",
+        "Candidates and why they fail:",
+        "  2 x 1 (cost 2): utilisation 150% > ceiling 70%",
+        "  2 x 2 (cost 2): utilisation 75% > ceiling 70%",
+        "  3 x 1 (cost 3): utilisation 100% > ceiling 70%",
+        "  3 x 2 (cost 3): availability 99.8897% < target 99.9%",
+        "  4 x 1 (cost 4): utilisation 75% > ceiling 70%",
+        "  4 x 2 (cost 4): p99 73.68 ms > 50 ms",
+    ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "--target", "99.9"],
+        ["plan", "--target-availability", "99.9", "--max-p99-ms", "100"],
+        ["plan", "--target-availability", "99.9", "--max-recovery-s", "600"],
+        ["report", "--target", "99.9"],
+    ],
+)
+def test_the_old_target_flags_are_gone(capsys, args):
+    # click words "no such option" differently across versions: one line naming the flag.
+    code, out, err = run(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err.startswith("haplan: error: ") and err.count("\n") == 1
+    flag = re.escape(args[-2])
+    assert "No such option" in err and re.search(rf"(?<![\w-]){flag}(?![\w-])", err)
 
 
 @pytest.mark.parametrize(
@@ -253,8 +338,12 @@ def test_set_overrides_any_input(capsys, setting, name, expected):
 
 
 def test_flags_win_over_set(capsys):
-    code, out, _ = run(capsys, "report", "--set", "nodes=5", "-N", "4", "--format", "json")
-    assert json.loads(out)["inputs"]["nodes"] == 4
+    for args in (("--set", "nodes=5", "-N", "4"), ("-N", "4", "--set", "nodes=5")):
+        code, out, err = run(capsys, "report", *args, "--format", "json")
+        assert (code, err) == (0, "")
+        document = json.loads(out)
+        assert document["inputs"]["nodes"] == 4
+        assert document["input_sources"]["nodes"] == "command line"
 
 
 @pytest.mark.parametrize(
@@ -291,7 +380,8 @@ def test_failed_report_writes_no_csv(capsys, tmp_path):
 def test_report_json_equals_the_metrics_row_exactly(capsys):
     # The whole document, not a sample: every input and metric of the API's row, JSON-safe.
     from haplan import metrics, service
-    from haplan.report import SLO_NAMES, json_value
+    from haplan.analysis import SLO_NAMES
+    from haplan.report import json_value
     from haplan.scenario import Scenario
 
     code, out, _ = run(
@@ -303,14 +393,17 @@ def test_report_json_equals_the_metrics_row_exactly(capsys):
         "verdict": [
             {f: json_value(getattr(v, f)) for f in VERDICT_FIELDS} for v in service.verdict(row)
         ],
-        "slo": {name: json_value(row[name]) for name in SLO_NAMES if name in row.index}
-        | {"error_budget_min_per_30d": None},
+        "slo": {name: json_value(row[name]) for name in SLO_NAMES},
         "inputs": {name: json_value(row[name]) for name in INPUT_NAMES},
         "metrics": {name: json_value(row[name]) for name in row.index if name not in INPUT_NAMES},
+        "input_sources": dict.fromkeys(INPUT_NAMES, "default")
+        | dict.fromkeys(("nodes", "instances", "replicas", "min_instances"), "command line"),
     }
     document = json.loads(out)
     assert document == expected
+    assert list(document) == list(expected)
     assert list(document["slo"]) == list(SLO_NAMES)
+    assert document["slo"]["error_budget_min_per_30d"] is None  # no target, no budget
 
 
 def test_report_csv_equals_the_metrics_row_exactly(capsys, tmp_path):
@@ -460,7 +553,7 @@ def test_json_report_leads_with_the_verdict_and_the_slo(capsys):
     code, out, _ = run(capsys, "report", *OVERLOADED, *TARGETS, "--format", "json")
     assert code == 0
     document = json.loads(out)
-    assert list(document) == ["verdict", "slo", "inputs", "metrics"]
+    assert list(document) == ["verdict", "slo", "inputs", "metrics", "input_sources", "plan"]
     assert [(v["name"], v["passed"], v["message"]) for v in document["verdict"]] == [
         ("headline", False, HEADLINE_OVERLOADED),
         ("availability", False, FAIL_AVAILABILITY),
@@ -519,16 +612,18 @@ def test_target_flags_set_the_scenario_inputs(capsys):
     assert by_flag["inputs"]["target_availability"] == 0.99999
 
 
-def test_planner_target_follows_the_availability_target(capsys):
+def test_planner_target_follows_the_availability_target(capsys, tmp_path):
     code, out, _ = run(capsys, "report", "--target-availability", "99.95", "--format", "markdown")
     assert code == 0 and "## Recommendation for 99.95 % availability" in out
-    out = run(capsys, "report", "--target-availability", "99.95", "--target", "99.9",
-              "--format", "markdown")[1]  # fmt: skip
+    out = run(capsys, "report", "--set", "target_availability=0.999", "--format", "markdown")[1]
     assert "## Recommendation for 99.9 % availability" in out
-    assert (
-        "## Recommendation for 99.99 % availability"
-        in run(capsys, "report", "--format", "markdown")[1]
-    )
+    toml = tmp_path / "t.toml"
+    toml.write_text("target_availability = 0.9999\n")
+    assert "\nRecommendation for 99.99 % availability\n" in run(capsys, "report", toml)[1]
+    # No availability target, no plan: the report only recommends against a target.
+    for output_format in ("text", "markdown", "json"):
+        code, out, _ = run(capsys, "report", "--target-p99-ms", "100", "--format", output_format)
+        assert code == 0 and "Recommendation" not in out and '"plan"' not in out
 
 
 @pytest.mark.parametrize("request_rate", [2000.0, 500.0])  # overloaded, and carried
@@ -554,12 +649,10 @@ def test_api_report_sweep_and_plan_give_the_same_numbers(capsys, tmp_path, reque
     assert {name: float(values[name]) for name in names} == expected
     toml = tmp_path / "s.toml"
     toml.write_text("nodes = 3\ninstances = 6\ninstance_capacity_rps = 150\n")
-    args = ("plan", str(toml), "--target", "99", "-P", f"{request_rate:g}", "-N", "3")
+    args = ("plan", toml, "--target-availability", "99", "-P", f"{request_rate:g}", "-N", "3")
     code, out, _ = run(capsys, *args, "-R", "2")
-    result = haplan.plan(
-        0.99, request_rate, search={"nodes": [3], "replicas": [2.0]},
-        base=haplan.Scenario.from_toml(toml),
-    )  # fmt: skip
+    base = haplan.Scenario.from_toml(toml).with_overrides(target_availability=0.99)
+    result = haplan.plan(0.99, request_rate, search={"nodes": [3], "replicas": [2.0]}, base=base)
     assert code == 0 and out == render_plan(result)
     (candidate,) = [r for _, r in result.candidates.iterrows() if r["instances"] == 6]
     assert {name: float(candidate[name]) for name in names} == expected
@@ -581,3 +674,396 @@ def test_api_and_cli_sweeps_share_their_defaults(capsys):
     assert float(values["p99_response_ms"]) == api["p99_response_ms"]
     assert values["balancer"] == api["balancer"] == "random"
     assert float(values["slo_unavailability"]) == api["slo_unavailability"]
+
+
+# -- INPUTS: a TOML scenario and manifests together -------------------------------------------
+
+CLUSTER_TOML = (
+    'name = "cluster"\nnodes = 6\ninstances = 12\nmin_instances = 2\nzones = 2\n'
+    "node_mttf_h = 2000\n"
+)
+
+
+def test_toml_and_manifests_together(capsys, tmp_path):
+    # The TOML gives the cluster's facts, the manifest the workload: its 6 replicas, its PDB's
+    # min_instances 5 and its 3 zones win over the TOML's 12, 2 and 2; the TOML's nodes and
+    # node_mttf_h stay; a flag wins over both.
+    from haplan.analysis import analyse
+    from haplan.inputs import load_inputs
+    from haplan.report import render_json
+
+    toml = tmp_path / "cluster.toml"
+    toml.write_text(CLUSTER_TOML)
+    code, out, err = run(
+        capsys, "report", toml, WEB_ZONAL, "--set", "node_mttr_h=1", "--format", "json"
+    )
+    assert (code, err) == (0, "")
+    document = json.loads(out)
+    assert document["inputs"] == DEFAULT_INPUTS | {
+        "nodes": 6,
+        "replicas": 1.0,
+        "instances": 6,
+        "min_instances": 5,
+        "zones": 3,
+        "node_mttf_h": 2000,
+        "node_mttr_h": 1,
+        "orchestrator": "kubernetes (web manifest)",
+    }
+    assert document["input_sources"] == dict.fromkeys(INPUT_NAMES, "default") | {
+        "nodes": "scenario file",
+        "node_mttf_h": "scenario file",
+        "replicas": "manifest",
+        "instances": "manifest",
+        "min_instances": "manifest",
+        "zones": "manifest",
+        "orchestrator": "manifest",
+        "node_mttr_h": "command line",
+    }
+    # The order of INPUTS does not matter, and the CLI's JSON is the API's, exactly.
+    loaded = load_inputs([toml, WEB_ZONAL], overrides={"node_mttr_h": 1.0})
+    expected = render_json(
+        analyse(loaded.scenario, manifest=loaded.manifest, sources=loaded.sources)
+    )
+    assert out == expected
+    swapped = ("report", WEB_ZONAL, toml, "--set", "node_mttr_h=1", "--format", "json")
+    assert run(capsys, *swapped) == (0, expected, "")
+
+
+def test_text_and_markdown_inputs_say_where_each_value_came_from(capsys, tmp_path):
+    toml = tmp_path / "cluster.toml"
+    toml.write_text(CLUSTER_TOML)
+    code, out, _ = run(capsys, "report", toml, WEB_ZONAL, "-P", "300")
+    assert code == 0
+    assert out.startswith("haplan report — web\n")
+    table = out[out.index("\nInputs") + 1 :]
+    assert [line.rstrip() for line in table.splitlines()[:14]] == [
+        "Inputs",
+        "┏━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓",
+        "┃ input                  ┃                     value ┃ from          ┃",
+        "┡━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━┩",
+        "│ nodes                  │                         6 │ scenario file │",
+        "│ replicas               │                         1 │ manifest      │",
+        "│ instances              │                         6 │ manifest      │",
+        "│ request_rate_rps       │                       300 │ command line  │",
+        "│ recovery_speed_s       │                        30 │ default       │",
+        "│ min_instances          │                         5 │ manifest      │",
+        "│ instance_capacity_rps  │                       100 │ default       │",
+        "│ max_utilization        │                       0.7 │ default       │",
+        "│ node_mttf_h            │                     2,000 │ scenario file │",
+        "│ node_mttr_h            │                    0.2641 │ default       │",
+    ]
+    code, out, _ = run(capsys, "report", toml, WEB_ZONAL, "-P", "300", "--format", "markdown")
+    assert code == 0
+    inputs = out[out.index("## Inputs") :].split("\n")
+    assert inputs[:7] == [
+        "## Inputs",
+        "",
+        "| input | value | from |",
+        "|---|---:|---|",
+        "| `nodes` | 6 | scenario file |",
+        "| `replicas` | 1 | manifest |",
+        "| `instances` | 6 | manifest |",
+    ]
+    assert "| `zones` | 3 | manifest |" in inputs
+    assert "| `request_rate_rps` | 300 | command line |" in inputs
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["a.toml", "b.toml"], "give at most one .toml scenario, not 2: a.toml, b.toml"),
+        (["x.txt"], "input 'x.txt' is not known: give a .toml scenario and/or .yaml manifests"),
+    ],
+)
+def test_inputs_errors_are_one_line(capsys, args, message):
+    assert run(capsys, "report", *args) == (2, "", f"haplan: error: {message}\n")
+
+
+# -- one grammar for every command -----------------------------------------------------------
+
+SHARED_OPTIONS = (
+    "--workload TEXT",
+    "-N, --nodes VALUE[,…]",
+    "-R, --replicas VALUE[,…]",
+    "--instances VALUE[,…]",
+    "-P, --request-rate VALUE[,…]",
+    "-S, --recovery-speed VALUE[,…]",
+    "-k, --min-instances VALUE[,…]",
+    "--orchestrator VALUE[,…]",
+    "--balancer VALUE[,…]",
+    "--target-availability PERCENT",
+    "--target-p99-ms VALUE[,…]",
+    "--target-recovery-s VALUE[,…]",
+    "--set NAME=VALUE[,…]",
+)
+
+
+@pytest.mark.parametrize("command", ["report", "sweep", "plan", "simulate"])
+def test_every_command_takes_every_shared_option(capsys, command):
+    from haplan.cli import cli
+
+    code, out, err = run(capsys, command, "--help")
+    assert (code, err) == (0, "")
+    assert out.startswith(f"Usage: haplan {command} [OPTIONS] [INPUTS]...\n")
+    lines = [line.strip() for line in out.splitlines()]
+    for option in SHARED_OPTIONS:
+        assert any(line.startswith(option) for line in lines), (command, option)
+    shared = [p.name for p in cli.commands["report"].params][: len(SHARED_OPTIONS) + 1]
+    assert [p.name for p in cli.commands[command].params][: len(shared)] == shared
+
+
+def test_set_with_several_values_is_an_axis_of_sweep(capsys):
+    from haplan.scenario import Scenario
+    from haplan.sweeps import sweep
+
+    code, out, err = run(capsys, "sweep", "-N", "3", "--set", "node_mttr_h=0.25,24")
+    assert (code, err) == (0, "")
+    base = Scenario.default().with_overrides(nodes=3)
+    expected = sweep(base=base, node_mttr_h=[0.25, 24.0]).to_csv(index=False, lineterminator="\n")
+    assert out == expected
+    header, *rows = out.splitlines()
+    column = header.split(",").index("node_mttr_h")
+    assert [row.split(",")[column] for row in rows] == ["0.25", "24.0"]
+
+
+def test_set_with_several_values_is_an_axis_of_plan(capsys):
+    from haplan.planner import plan
+    from haplan.report import render_plan
+    from haplan.scenario import Scenario
+
+    args = ("plan", "--target-availability", "99.99", "-N", "2:3", "-R", "1:2")
+    code, out, err = run(capsys, *args, "--set", "node_mttr_h=0.25,24")
+    assert (code, err) == (0, "")
+    base = Scenario.default().with_overrides(target_availability=0.9999)
+    search = {"node_mttr_h": [0.25, 24.0], "nodes": [2, 3], "replicas": [1.0, 2.0]}
+    result = plan(0.9999, 100.0, search=search, base=base)
+    assert len(result.candidates) == 8
+    assert out == render_plan(result)
+    # Each line names the searched input beside nodes and replicas.
+    assert out.splitlines() == [
+        "Cheapest cluster meeting 99.99 % availability:",
+        "  2 nodes x 2 replicas = 4 instances, node_mttr_h 0.25, cost 2, SLO nines 6.5, "
+        "p99 61.4 ms, recovery 363.5 s, utilisation 25 %",
+        "Runners-up:",
+        "  3 nodes x 1 replicas = 3 instances, node_mttr_h 0.25, cost 3, SLO nines 6.15, "
+        "p99 69.08 ms, recovery 361.5 s, utilisation 33 %",
+        "  3 nodes x 2 replicas = 6 instances, node_mttr_h 0.25, cost 3, SLO nines 9.84, "
+        "p99 55.26 ms, recovery 363.5 s, utilisation 17 %",
+        "  3 nodes x 2 replicas = 6 instances, node_mttr_h 24, cost 3, SLO nines 4.46, "
+        "p99 55.26 ms, recovery 363.5 s, utilisation 17 %",
+        "Cheaper candidates and why they fail:",
+        "  2 x 1, node_mttr_h 0.25 (cost 2): availability 99.9027% < target 99.99%",
+        "  2 x 1, node_mttr_h 24 (cost 2): availability 93.6113% < target 99.99%",
+    ]
+
+
+@pytest.mark.parametrize("command", ["report", "simulate"])
+@pytest.mark.parametrize(
+    ("args", "name", "count"),
+    [
+        (["--set", "node_mttr_h=0.25,24"], "node_mttr_h", 2),
+        (["-N", "3:5"], "nodes", 3),
+        (["--balancer", "random,round_robin"], "balancer", 2),
+        (["--target-p99-ms", "100,200"], "target_p99_ms", 2),
+    ],
+)
+def test_several_values_are_refused_where_one_scenario_is_taken(capsys, command, args, name, count):
+    assert run(capsys, command, *args) == (
+        2,
+        "",
+        f"haplan: error: {name} has {count} values but haplan {command} takes one: use haplan "
+        "sweep or haplan plan for several\n",
+    )
+
+
+# -- exit statuses: a bug in haplan is not a usage error --------------------------------------
+
+BUG_LINE = (
+    "haplan: internal error: RuntimeError: boom. This is a bug in haplan; run the same command "
+    "with haplan --debug to see the traceback.\n"
+)
+
+
+def _boom(*args, **kwargs):
+    raise RuntimeError("boom")
+
+
+@pytest.mark.parametrize(
+    ("target", "args"),
+    [
+        ("haplan.analysis.analyse", ["report"]),
+        ("haplan.analysis.metrics", ["report", "--format", "json"]),  # deep in the analysis
+        ("haplan.sweeps.sweep", ["sweep", "-N", "3:4"]),
+        ("haplan.planner.plan", ["plan", "--target-availability", "99.9"]),
+        ("haplan.simulate.compare_with_analytic", ["simulate", "--replications", "2"]),
+    ],
+)
+def test_an_internal_error_is_one_line_and_exit_1(capsys, monkeypatch, target, args):
+    monkeypatch.setattr(target, _boom)
+    assert run(capsys, *args) == (1, "", BUG_LINE)
+    with pytest.raises(RuntimeError, match="^boom$"):
+        main(["--debug", *args])
+
+
+def test_debug_shows_the_traceback_of_an_internal_error():
+    program = (
+        "import sys\n"
+        "import haplan.analysis\n"
+        "def boom(*args, **kwargs):\n"
+        "    raise RuntimeError('boom')\n"
+        "haplan.analysis.analyse = boom\n"
+        "from haplan.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+
+    def haplan(*args):
+        done = subprocess.run(
+            [sys.executable, "-c", program, *args], capture_output=True, text=True, timeout=120
+        )
+        return done.returncode, done.stdout, done.stderr
+
+    assert haplan("report") == (1, "", BUG_LINE)
+    code, out, err = haplan("--debug", "report")
+    assert (code, out) == (1, "")
+    assert err.startswith("Traceback (most recent call last):\n")
+    assert "in boom\n" in err and err.endswith("RuntimeError: boom\n")
+
+
+# -- the planner's recommendation, and the same numbers in every format -----------------------
+
+RECOMMENDATION_9995 = [
+    "Recommendation for 99.95 % availability",
+    "Cheapest cluster meeting 99.95 % availability:",
+    "  1 nodes x 3 replicas = 3 instances, cost 1, SLO nines 3.43, p99 69.08 ms, recovery "
+    "365.6 s, utilisation 33 %",
+    "Runners-up:",
+    "  1 nodes x 4 replicas = 4 instances, cost 1, SLO nines 3.43, p99 61.4 ms, recovery "
+    "367.6 s, utilisation 25 %",
+    "  1 nodes x 5 replicas = 5 instances, cost 1, SLO nines 3.43, p99 57.56 ms, recovery "
+    "369.6 s, utilisation 20 %",
+    "  2 nodes x 2 replicas = 4 instances, cost 2, SLO nines 6.47, p99 61.4 ms, recovery "
+    "363.5 s, utilisation 25 %",
+    "Cheaper candidates and why they fail:",
+    "  1 x 1 (cost 1): utilisation 100% > ceiling 70%",
+    "  1 x 2 (cost 1): availability 99.9355% < target 99.95%",
+]
+
+
+def _default_analysis_at_9995():
+    from haplan.analysis import analyse
+    from haplan.inputs import load_inputs
+
+    loaded = load_inputs(overrides={"target_availability": 0.9995})
+    return analyse(loaded.scenario, target_availability=0.9995, sources=loaded.sources)
+
+
+def test_text_report_shows_the_recommendation_exactly(capsys):
+    from haplan.report import render_text
+
+    code, out, err = run(capsys, "report", "--target-availability", "99.95")
+    assert (code, err) == (0, "")
+    assert out == render_text(_default_analysis_at_9995())
+    lines = out.splitlines()
+    start = lines.index(RECOMMENDATION_9995[0])
+    assert lines[start : start + len(RECOMMENDATION_9995)] == RECOMMENDATION_9995
+    assert out.index("Recovery stages") < out.index(RECOMMENDATION_9995[0])
+
+
+def test_json_report_shows_the_recommendation_exactly(capsys):
+    from haplan.planner import plan
+    from haplan.report import render_json
+    from haplan.scenario import Scenario
+
+    code, out, err = run(capsys, "report", "--target-availability", "99.95", "--format", "json")
+    assert (code, err) == (0, "")
+    assert out == render_json(_default_analysis_at_9995())
+    document = json.loads(out)
+    assert list(document) == ["verdict", "slo", "inputs", "metrics", "input_sources", "plan"]
+    base = Scenario.default().with_overrides(target_availability=0.9995)
+    best = plan(0.9995, 100.0, base=base).best
+    assert document["plan"] == {
+        "target_availability": 0.9995,
+        "best": {
+            "nodes": 1,
+            "replicas": 3.0,
+            "instances": 3,
+            "cost": 1.0,
+            "slo_nines": float(best["slo_nines"]),
+            "p99_response_ms": float(best["p99_response_ms"]),
+        },
+        "cheaper_rejected": [
+            {
+                "nodes": 1,
+                "replicas": 1.0,
+                "instances": 1,
+                "cost": 1.0,
+                "slo_nines": 0.0,
+                "p99_response_ms": "inf",
+                "reason": "utilisation 100% > ceiling 70%",
+            },
+            {
+                "nodes": 1,
+                "replicas": 2.0,
+                "instances": 2,
+                "cost": 1.0,
+                "slo_nines": document["plan"]["cheaper_rejected"][1]["slo_nines"],
+                "p99_response_ms": document["plan"]["cheaper_rejected"][1]["p99_response_ms"],
+                "reason": "availability 99.9355% < target 99.95%",
+            },
+        ],
+    }
+    assert document["input_sources"]["target_availability"] == "command line"
+
+
+def test_every_format_shows_the_same_headline_numbers():
+    from haplan.htmlreport import render_html
+    from haplan.report import format_nines, render_json, render_markdown, render_text
+
+    data = _default_analysis_at_9995()
+    row = data.row
+    # The default scenario: 6.114 SLO nines, 99.9999231 % available, p99 69.08 ms; its plan
+    # is 1 node x 3 instances with 3.43 SLO nines.
+    headline = (
+        "SLO availability 99.999923 % (6.11 nines, 0.0332 min down per 30 days) — P(at least "
+        "2 of 3 instances up: 1 for the service, 2 to carry 100 req/s under 70% utilisation)"
+    )
+    cells = {  # metric -> (meaning, value, unit) as every table shows it
+        "slo_availability": ("P(enough instances up for k and for the load)", "99.9999231 %", "%"),
+        "slo_nines": ("SLO nines, -log10(SLO unavailability)", "6.114", "nines"),
+        "p99_response_ms": ("99th percentile response time", "69.08", "ms"),
+    }
+    text = render_text(data, width=200)  # wide: each row on one line
+    markdown = render_markdown(data)
+    document = json.loads(render_json(data))
+    page = render_html(data, figures={})
+    assert f"  {headline}\n" in text
+    assert f"- {headline}\n" in markdown
+    assert document["verdict"][0]["message"] == headline
+    assert f'<p class="answer">{headline}</p>' in page
+    for name, (meaning, value, unit) in cells.items():
+        assert any(
+            [c.strip() for c in line.split("│")[1:-1]] == [name, meaning, value, unit]
+            for line in text.splitlines()
+        ), name
+        assert f"| `{name}` | {meaning} | {value} | {unit} |" in markdown, name
+        assert (
+            f'<td>{name}</td><td>{meaning}</td><td class="num">{value}</td><td>{unit}</td>'
+        ) in page, name
+    assert document["slo"]["slo_nines"] == row["slo_nines"]
+    assert document["slo"]["slo_availability"] == row["slo_availability"]
+    assert document["metrics"]["p99_response_ms"] == row["p99_response_ms"]
+    assert f"{100 * document['slo']['slo_availability']:.7f} %" == "99.9999231 %"
+    assert (format_nines(document["slo"]["slo_nines"]), row["p99_response_ms"]) == (
+        "6.11",
+        pytest.approx(69.08, abs=0.005),
+    )
+    # The recommendation: the same cluster and numbers in every format.
+    best = document["plan"]["best"]
+    assert (best["nodes"], best["replicas"], best["instances"], best["cost"]) == (1, 3.0, 3, 1.0)
+    assert format_nines(best["slo_nines"]) == "3.43"
+    assert "  1 nodes x 3 replicas = 3 instances, cost 1, SLO nines 3.43, p99 69.08 ms" in text
+    assert "  1 nodes x 3 replicas = 3 instances, cost 1, SLO nines 3.43, p99 69.08 ms" in markdown
+    assert (
+        "<strong>1 nodes × 3 instances per node = 3 instances</strong> (cost 1, 3.43 SLO nines, "
+        "p99 69.08 ms)"
+    ) in page

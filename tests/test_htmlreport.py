@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from haplan.analysis import analyse
 from haplan.cli import main
-from haplan.htmlreport import render_html
-from haplan.report import build_report
+from haplan.htmlreport import render_html, report_figures
 from haplan.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,10 +44,10 @@ def run(capsys, *args):
 
 @pytest.fixture(scope="module")
 def article_html(tmp_path_factory):
+    # With an availability target: the page recommends a cluster and plots the candidates.
     out = tmp_path_factory.mktemp("report") / "r.html"
-    assert (
-        main(["report", str(ARTICLE), "--nodes", "3", "--format", "html", "--out", str(out)]) == 0
-    )
+    args = ["report", str(ARTICLE), "--nodes", "3", "--target-availability", "99.99"]
+    assert main([*args, "--format", "html", "--out", str(out)]) == 0
     return out
 
 
@@ -71,19 +71,35 @@ def test_html_has_every_section_and_embedded_pngs(article_html):
     assert not re.search(r'(src|href)="(?!data:)', text)
     assert "my-deployment" in text and "my-service" in text
     assert "kubernetes (my-deployment manifest)" in text
+    # The Inputs table says where each value came from.
+    inputs = text[text.index("<h2>Inputs</h2>") : text.index("<h2>From the manifests</h2>")]
+    assert "<thead><tr><th>input</th><th>value</th><th>from</th></tr></thead>" in inputs
+    for name, value, source in [
+        ("nodes", "3", "command line"),
+        ("instances", "3", "manifest"),
+        ("orchestrator", "kubernetes (my-deployment manifest)", "manifest"),
+        ("node_mttf_h", "718.2", "default"),
+        ("target_availability", "0.9999", "command line"),
+    ]:
+        assert f'<tr><td>{name}</td><td class="num">{value}</td><td>{source}</td></tr>' in inputs
 
 
-def test_markdown_writes_figures_beside_it(tmp_path, capsys):
+@pytest.mark.parametrize(
+    ("target", "figures"),
+    [([], 4), (["--target-availability", "99.99"], 5)],  # a target adds the planner's figure
+)
+def test_markdown_writes_figures_beside_it(tmp_path, capsys, target, figures):
     out = tmp_path / "report.md"
-    code, stdout, err = run(capsys, "report", "--format", "markdown", "--out", out)
+    code, stdout, err = run(capsys, "report", *target, "--format", "markdown", "--out", out)
     assert (code, err) == (0, "")
     assert stdout == f"wrote markdown report to {out}\n"
     text = out.read_text(encoding="utf-8")
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
-    assert len(links) == 5
+    assert links == [f"report_figures/figure_{n}.png" for n in range(1, figures + 1)]
     for link in links:
         assert (tmp_path / link).read_bytes()[:4] == b"\x89PNG"
-    assert "## Recommendation for 99.99 % availability" in text
+    assert ("## Recommendation for 99.99 % availability" in text) == bool(target)
+    assert "| input | value | from |" in text
 
 
 def test_report_from_manifest_uses_its_replicas_and_probes(capsys):
@@ -110,13 +126,23 @@ def test_set_stages_apply_on_top_of_the_manifest(capsys):
     ("args", "message"),
     [
         (["--format", "html"], "--format html needs --out PATH (a single self-contained page)"),
-        (["x.txt"], "input 'x.txt' is not known: give a .toml scenario or .yaml manifests"),
+        (["x.txt"], "input 'x.txt' is not known: give a .toml scenario and/or .yaml manifests"),
         (["--workload", "web"], "--workload selects a workload in .yaml manifests: give some"),
-        (["--target", "100"], "--target=100 is out of range: must be a percentage in (0, 100)"),
+        (
+            ["--target-availability", "100"],
+            "--target-availability=100 is out of range: must be a percentage in [1, 100), e.g. "
+            "99.95 (or --set target_availability=0.9995 as a fraction)",
+        ),
+        (
+            ["--format", "html", "--out", "never.html", "-N", "3,4"],
+            "nodes has 2 values but haplan report takes one: use haplan sweep or haplan plan for "
+            "several",
+        ),
     ],
 )
 def test_report_input_errors(capsys, tmp_path, args, message):
     out = tmp_path / "never.html"
+    args = [out if a == "never.html" else a for a in args]
     code, stdout, err = run(capsys, "report", *args)
     assert (code, stdout, err) == (2, "", f"haplan: error: {message}\n")
     assert not out.exists()
@@ -188,16 +214,19 @@ def test_html_renders_in_a_real_browser(article_html, tmp_path):
 
 def test_report_on_a_zoned_manifest_with_a_pdb(tmp_path, capsys):
     # 6 replicas, PDB minAvailable 80 % (k = 5), 3 zones: the figures' sweeps around the
-    # scenario skip the grids' cells that cannot hold 5 instances instead of failing.
-    out = tmp_path / "web.html"
+    # scenario (and the planner's grid, with a target) skip the cells that cannot hold 5
+    # instances instead of failing.
     manifest = ROOT / "data" / "manifests" / "web-zonal.yaml"
-    code, stdout, err = run(capsys, "report", manifest, "-N", "6", "--format", "html", "--out", out)
-    assert (code, err) == (0, "")
-    assert out.read_text(encoding="utf-8").count("data:image/png;base64,") == 5
+    for target, figures in (([], 4), (["--target-availability", "99.9"], 5)):
+        out = tmp_path / "web.html"
+        args = ("report", manifest, "-N", "6", *target, "--format", "html", "--out", out)
+        code, stdout, err = run(capsys, *args)
+        assert (code, stdout, err) == (0, f"wrote html report to {out}\n", "")
+        assert out.read_text(encoding="utf-8").count("data:image/png;base64,") == figures
 
 
-def test_render_html_is_thin_over_build_report():
-    data = build_report(Scenario.default(), target_availability=0.999)
+def test_render_html_is_thin_over_analyse():
+    data = analyse(Scenario.default(), target_availability=0.999)
     page = render_html(data, figures={})
     assert page.startswith("<!DOCTYPE html>")
     assert "Recommendation for 99.9 % availability" in page
@@ -213,7 +242,7 @@ def test_html_leads_with_the_failing_verdict_of_an_overloaded_service():
         target_availability=0.9995,
         target_p99_ms=200.0,
     )
-    page = render_html(build_report(scenario), figures={})
+    page = render_html(analyse(scenario), figures={})
     body = page[page.index("<body>") :]
     verdict = body[body.index("<h2>Verdict</h2>") : body.index("<h2>SLO headline")]
     assert body.index("<h2>Verdict</h2>") == body.index("<h2>")
@@ -230,13 +259,27 @@ def test_html_leads_with_the_failing_verdict_of_an_overloaded_service():
     assert '<td class="num">exact: placement convolution</td>' in body
 
 
-def test_report_figures_plot_the_load_aware_headline():
-    from haplan.htmlreport import report_figures
+def test_report_figures_need_the_figure_tables():
+    with pytest.raises(ValueError) as raised:
+        report_figures(analyse(Scenario.default()))
+    assert str(raised.value) == (
+        "the analysis has no figure tables: call haplan.analysis.analyse(..., figures=True)"
+    )
+    with pytest.raises(ValueError, match="figures=True"):
+        render_html(analyse(Scenario.default()))  # the page draws them unless given figures
 
+
+def test_report_figures_plot_the_load_aware_headline():
     scenario = Scenario.default().with_overrides(
         instances=6, instance_capacity_rps=150.0, request_rate_rps=2000.0
     )
-    figures = report_figures(build_report(scenario))
+    figures = report_figures(analyse(scenario, figures=True))
+    assert list(figures) == [
+        "SLO availability (load-aware) against replicas per node",
+        "SLO availability (load-aware) over nodes and replicas",
+        "Load and latency against nodes",
+        "Recovery after a node failure, by orchestrator",
+    ]
     first, second = list(figures)[:2]
     (ax,) = figures[first].axes
     assert ax.get_ylabel() == "SLO nines (load-aware) [−log10 U]"
@@ -252,17 +295,17 @@ def test_report_figures_plot_the_load_aware_headline():
 def test_notes_follow_the_headline_and_the_model():
     # The five-nines caution keys on the load-aware headline: an overloaded service has
     # about ten service-only nines but 0 SLO nines, so no caution.
-    overloaded = build_report(
+    overloaded = analyse(
         Scenario.default().with_overrides(
             instances=6, instance_capacity_rps=150.0, request_rate_rps=2000.0
         )
     )
     assert overloaded.row["nines"] > 9 and overloaded.row["slo_nines"] == 0
     assert not any("nines assume independent failures" in n for n in overloaded.notes)
-    default = build_report(Scenario.default())
+    default = analyse(Scenario.default())
     assert any(n.startswith("6.11 SLO nines assume independent failures") for n in default.notes)
     # Beyond the exact chain: the report says the figures are approximate.
-    big = build_report(
+    big = analyse(
         Scenario.default().with_overrides(
             nodes=12, instances=12, zones=3, zone_mttf_h=8766.0, reschedule=True, repair_crews=1
         )

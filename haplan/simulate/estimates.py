@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from haplan.availability import HOURS_PER_YEAR
 from haplan.simulate.distributions import check_scalar
 
 #: Hours in a year (365.25 days), the unit of ``outage_frequency_per_year``.
-YEAR_H = 8766.0
+YEAR_H = HOURS_PER_YEAR
 #: The metrics a simulation estimates, in the shared vocabulary.
 METRICS = (
     "slo_unavailability",

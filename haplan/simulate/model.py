@@ -139,7 +139,7 @@ def _placement(nodes: int, instances: int, zones: int) -> tuple[np.ndarray, np.n
 
 def default_recovery_time(scenario: Scenario) -> Deterministic:
     """The orchestrator's recovery time [h] for ⌈C/N⌉ instances, as a fixed duration."""
-    moved = math.ceil(scenario.instances / scenario.nodes)
+    moved = int(recovery.instances_to_move(scenario.nodes, scenario.instances))
     return Deterministic(
         float(recovery.node_failure_recovery_s(scenario.orchestrator, moved)) / 3600
     )
