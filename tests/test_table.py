@@ -215,10 +215,15 @@ def test_contracts_over_every_metric(values):
     assert row["recovery_node_failure_s"] > 0 and row["recovery_container_crash_s"] >= 0
     if not row["overloaded"]:
         assert 0 < row["mean_response_ms"] <= row["p99_response_ms"] < math.inf
-    # More instances per node never hurts with min_instances fixed.
+    # More instances per node never hurts with min_instances fixed, within one model. (With
+    # rescheduling a node failure moves more instances, so the pipeline is longer: that can
+    # cost more than the extra instance gives, and is the mechanism, not a fault.)
     more = haplan.metrics(Scenario(**{**values, "replicas": values["replicas"] + 1})).iloc[0]
-    assert more["service_unavailability"] <= u * (1 + 1e-9) + 1e-300
-    assert more["capacity_unavailability"] <= row["capacity_unavailability"] * (1 + 1e-9) + 1e-300
+    if not values["reschedule"] and more["service_model"] == row["service_model"]:
+        assert more["service_unavailability"] <= u * (1 + 1e-9) + 1e-300
+        assert more["capacity_unavailability"] <= (
+            row["capacity_unavailability"] * (1 + 1e-9) + 1e-300
+        )
     # The headline never beats either component.
     assert row["slo_unavailability"] >= row["service_unavailability"] * (1 - 1e-12)
     assert row["slo_unavailability"] >= row["capacity_unavailability"] * (1 - 1e-12)
