@@ -233,15 +233,9 @@ def test_render_html_is_thin_over_analyse():
     assert "<figure>" not in page
 
 
-def test_html_leads_with_the_failing_verdict_of_an_overloaded_service():
+def test_html_leads_with_the_failing_verdict_of_an_overloaded_service(overloaded_checkout):
     # 6 pods of 150 req/s at 2,000 req/s, targets 99.95 % and p99 200 ms.
-    scenario = Scenario.default().with_overrides(
-        instances=6,
-        instance_capacity_rps=150.0,
-        request_rate_rps=2000.0,
-        target_availability=0.9995,
-        target_p99_ms=200.0,
-    )
+    scenario = overloaded_checkout.with_overrides(target_availability=0.9995, target_p99_ms=200.0)
     page = render_html(analyse(scenario), figures={})
     body = page[page.index("<body>") :]
     verdict = body[body.index("<h2>Verdict</h2>") : body.index("<h2>SLO headline")]
@@ -269,10 +263,8 @@ def test_report_figures_need_the_figure_tables():
         render_html(analyse(Scenario.default()))  # the page draws them unless given figures
 
 
-def test_report_figures_plot_the_load_aware_headline():
-    scenario = Scenario.default().with_overrides(
-        instances=6, instance_capacity_rps=150.0, request_rate_rps=2000.0
-    )
+def test_report_figures_plot_the_load_aware_headline(overloaded_checkout):
+    scenario = overloaded_checkout
     figures = report_figures(analyse(scenario, figures=True))
     assert list(figures) == [
         "SLO availability (load-aware) against replicas per node",
@@ -292,14 +284,10 @@ def test_report_figures_plot_the_load_aware_headline():
     assert heat_ax.get_title().startswith("SLO nines (load-aware)")
 
 
-def test_notes_follow_the_headline_and_the_model():
+def test_notes_follow_the_headline_and_the_model(overloaded_checkout):
     # The five-nines caution keys on the load-aware headline: an overloaded service has
     # about ten service-only nines but 0 SLO nines, so no caution.
-    overloaded = analyse(
-        Scenario.default().with_overrides(
-            instances=6, instance_capacity_rps=150.0, request_rate_rps=2000.0
-        )
-    )
+    overloaded = analyse(overloaded_checkout)
     assert overloaded.row["nines"] > 9 and overloaded.row["slo_nines"] == 0
     assert not any("nines assume independent failures" in n for n in overloaded.notes)
     default = analyse(Scenario.default())

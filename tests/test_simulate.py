@@ -529,22 +529,10 @@ def test_dask_gives_the_same_result_as_local(scenario):
     pd.testing.assert_frame_equal(local.replications, remote.replications)
 
 
-def test_queued_repairs_with_crashes_and_zones_match_the_crew_model():
+def test_queued_repairs_with_crashes_and_zones_match_the_crew_model(harsh_cluster):
     # One crew for 4 nodes in 2 zones, container crashes on: the service model's exact chain,
     # within Z_LIMIT standard errors, and equal to the crew model (other code) to rounding.
-    scenario = Scenario(
-        nodes=4,
-        instances=6,
-        min_instances=4,
-        node_mttf_h=100.0,
-        node_mttr_h=10.0,
-        instance_mttf_h=50.0,
-        instance_mttr_h=1.0,
-        zones=2,
-        zone_mttf_h=500.0,
-        zone_mttr_h=5.0,
-        repair_crews=1,
-    )
+    scenario = harsh_cluster.with_overrides(repair_crews=1)
     table = compare_with_analytic(scenario, 2000.0, 200, seed=17)
     row = table.loc["service_unavailability"]
     assert row["analytic_model"] == "haplan.service (exact: CTMC)"

@@ -130,10 +130,10 @@ def test_rescheduling_uses_the_service_model():
     assert moved["service_unavailability"] < plain["service_unavailability"] / 10
 
 
-def test_headline_is_load_aware():
+def test_headline_is_load_aware(overloaded_checkout):
     # 6 pods of 150 req/s at a 2,000 req/s peak: the service-only figure has many nines,
     # the headline none: the load needs 20 instances.
-    s = Scenario(nodes=3, instances=6, request_rate_rps=2000.0, instance_capacity_rps=150.0)
+    s = overloaded_checkout
     row = haplan.metrics(s.with_overrides(target_availability=0.9995)).iloc[0]
     assert row["nines"] > 6
     assert row["slo_unavailability"] == 1.0 and row["slo_nines"] == 0.0

@@ -71,14 +71,10 @@ def _values(name: str) -> dict[str, float]:
     return dict(zip(rows["parameter"], rows["value"], strict=True))
 
 
-def _kubernetes(name: str, v: dict[str, float]) -> RecoveryPipeline:
-    return RecoveryPipeline(
-        name=name,
-        heartbeat_interval_s=v["node_lease_renew_interval"],
-        node_down_after_s=v["node_monitor_grace_period"],
-        monitor_period_s=v["node_monitor_period"],
-        eviction_s=v["default_unreachable_toleration_seconds"],
-        eviction_rate_nodes_per_s=v["node_eviction_rate"],
+def _startup(v: dict[str, float]) -> dict[str, float]:
+    """The stages every orchestrator shares after eviction: scheduling, image pull, start,
+    readiness (each preset's own row of data/orchestrators.csv)."""
+    return dict(
         scheduling_rate_per_s=v["scheduling_rate"],
         image_size_mb=v["image_size"],
         registry_bandwidth_mb_per_s=v["registry_bandwidth"],
@@ -87,6 +83,18 @@ def _kubernetes(name: str, v: dict[str, float]) -> RecoveryPipeline:
         probe_initial_delay_s=v["probe_initial_delay"],
         probe_period_s=v["probe_period"],
         probe_success_threshold=int(v["probe_success_threshold"]),
+    )
+
+
+def _kubernetes(name: str, v: dict[str, float]) -> RecoveryPipeline:
+    return RecoveryPipeline(
+        name=name,
+        heartbeat_interval_s=v["node_lease_renew_interval"],
+        node_down_after_s=v["node_monitor_grace_period"],
+        monitor_period_s=v["node_monitor_period"],
+        eviction_s=v["default_unreachable_toleration_seconds"],
+        eviction_rate_nodes_per_s=v["node_eviction_rate"],
+        **_startup(v),
         restart_delay_s=v["restart_backoff_initial"],
         restart_backoff_factor=v["restart_backoff_factor"],
         restart_max_delay_s=v["restart_backoff_max"],
@@ -103,14 +111,7 @@ def _swarm(name: str, v: dict[str, float]) -> RecoveryPipeline:
         monitor_period_s=0.0,  # a per-node timer fires when the grace expires
         eviction_s=v["restart_delay"],  # the restart supervisor delays replacement tasks too
         eviction_rate_nodes_per_s=math.inf,
-        scheduling_rate_per_s=v["scheduling_rate"],
-        image_size_mb=v["image_size"],
-        registry_bandwidth_mb_per_s=v["registry_bandwidth"],
-        image_cached=bool(v["image_cached"]),
-        container_start_s=v["container_start"],
-        probe_initial_delay_s=v["probe_initial_delay"],
-        probe_period_s=v["probe_period"],
-        probe_success_threshold=int(v["probe_success_threshold"]),
+        **_startup(v),
         restart_delay_s=v["restart_delay"],
         restart_backoff_factor=1.0,
         restart_max_delay_s=math.inf,
@@ -131,14 +132,7 @@ def _nomad(name: str, v: dict[str, float]) -> RecoveryPipeline:
         monitor_period_s=0.0,  # a per-node timer fires when TTL + grace expires
         eviction_s=v["lost_allocation_delay"],
         eviction_rate_nodes_per_s=math.inf,
-        scheduling_rate_per_s=v["scheduling_rate"],
-        image_size_mb=v["image_size"],
-        registry_bandwidth_mb_per_s=v["registry_bandwidth"],
-        image_cached=bool(v["image_cached"]),
-        container_start_s=v["container_start"],
-        probe_initial_delay_s=v["probe_initial_delay"],
-        probe_period_s=v["probe_period"],
-        probe_success_threshold=int(v["probe_success_threshold"]),
+        **_startup(v),
         restart_delay_s=v["restart_delay"],
         restart_backoff_factor=1.0,
         restart_max_delay_s=math.inf,
