@@ -294,7 +294,7 @@ def test_rescheduling_approximation_within_its_stated_error(monkeypatch, case, u
     )
     exact = figures(nodes, instances, k, mttf, mttr, **options)
     assert exact["service_model"] == service.EXACT_CHAIN
-    monkeypatch.setattr(service, "MAX_CHAIN_STATES", 1)
+    monkeypatch.setattr(service.figures, "MAX_CHAIN_STATES", 1)
     approximate = figures(nodes, instances, k, mttf, mttr, **options)
     assert approximate["service_model"] == service.APPROX_RESCHEDULE
     for name, bound in (
