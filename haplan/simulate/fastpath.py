@@ -12,15 +12,11 @@ import contextlib
 import math
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from haplan.simulate.distributions import Deterministic, Exponential
 from haplan.simulate.timelines import cycles_needed
-
-if TYPE_CHECKING:
-    from haplan.simulate.model import Model
 
 # The fast path (independent repairs, see independent_nodes) runs on an integer clock: the
 # window is 2^time_bits − 1 ticks, and a sort key holds an event's tick above `code_bits`
@@ -84,7 +80,7 @@ class _Clock:
         return self.dtype == np.uint32
 
 
-def _clock(model: Model, slots: int) -> _Clock:
+def _clock(model, slots: int) -> _Clock:
     """Tick and key width for ``model`` when each node sums ``slots`` durations at a time."""
     life, repair = model.node_lifetime, model.node_repair
     code_bits = int(2 * model.instances_per_node.max()).bit_length()
@@ -123,7 +119,7 @@ class FastPlan:
         return (self.clock.window << self.clock.code_bits) + self.c_max
 
 
-def fast_plan(model: Model) -> FastPlan:
+def fast_plan(model) -> FastPlan:
     """The fast path's settings for ``model`` (``model.fast`` caches them)."""
     up, down = model.node_lifetime, model.node_repair
     slots = 2 * cycles_needed(up, down, model.horizon_h, _FAST_SPREADS)
@@ -143,7 +139,7 @@ def fast_plan(model: Model) -> FastPlan:
     return FastPlan(slots, clock, c_max, codes, encoding, scales, first)
 
 
-def _durations(rng, model: Model, out: np.ndarray) -> np.ndarray:
+def _durations(rng, model, out: np.ndarray) -> np.ndarray:
     """Draw repair (even columns) and up (odd columns) durations [ticks] into ``out``.
 
     Returns ``out`` viewed as uint64: _ROUNDER_BITS + each duration rounded to whole ticks
@@ -190,7 +186,7 @@ def _to_ticks(hours: np.ndarray, clock: _Clock) -> np.ndarray:
     return (ticks + _ROUNDER).view(np.uint64)
 
 
-def independent_nodes(model: Model, rng: np.random.Generator, replications: int):
+def independent_nodes(model, rng: np.random.Generator, replications: int):
     """The fast path: nodes repaired independently, merged on an integer clock.
 
     Each node's durations are drawn in bulk, rounded to whole ticks and cumulated (integer
@@ -254,7 +250,7 @@ def independent_nodes(model: Model, rng: np.random.Generator, replications: int)
     return _window_metrics(keys, model)
 
 
-def _more_cycles(model: Model, rng, last: np.ndarray):
+def _more_cycles(model, rng, last: np.ndarray):
     """Keys of the events inside the window after the main block, and their replications.
 
     ``last`` holds each node's last failure tick (flat over replications × nodes); nodes
@@ -286,7 +282,7 @@ def _more_cycles(model: Model, rng, last: np.ndarray):
     return np.concatenate(rows), np.concatenate(keys)
 
 
-def _window_metrics(keys: np.ndarray, model: Model) -> np.ndarray:
+def _window_metrics(keys: np.ndarray, model) -> np.ndarray:
     """Downtime [h], capacity shortfall [h] and outages per replication from sorted keys.
 
     Instances up after event j: c_max (j + 1) − Σ codes (all nodes down before time 0).
