@@ -31,6 +31,8 @@ __all__ = [
     "ORCHESTRATORS",
     "BALANCERS",
     "TARGET_NAMES",
+    "NUMERIC_RULES",
+    "PIPELINE_FIELDS",
 ]
 
 #: Recovery presets a scenario may name (see ``haplan.recovery``).
@@ -39,7 +41,7 @@ ORCHESTRATORS = PRESETS
 BALANCERS = ("round_robin", "random", "weighted", "least_connections", "power_of_two")
 
 # name -> keyword arguments for check_range; one table for a Scenario and for DataFrame columns.
-_NUMERIC_RULES: dict[str, dict[str, Any]] = {
+NUMERIC_RULES: dict[str, dict[str, Any]] = {
     "nodes": dict(low=1, integer=True),
     "replicas": dict(low=0, low_open=True),
     "instances": dict(low=1, integer=True),
@@ -272,7 +274,7 @@ class Scenario:
         if self.replicas is None and self.instances is None:
             object.__setattr__(self, "replicas", 1.0)
         sized_by = "instances" if self.instances is not None else "replicas"
-        for name, rule in _NUMERIC_RULES.items():
+        for name, rule in NUMERIC_RULES.items():
             value = getattr(self, name)
             if value is None:
                 continue
@@ -398,12 +400,12 @@ def check_input_values(name: str, values) -> None:
     elif name == "reschedule":
         if values.dtype != bool:
             raise ValueError("reschedule is not valid: must hold true or false")
-    elif name in _NUMERIC_RULES:
+    elif name in NUMERIC_RULES:
         if name in ("repair_crews", *TARGET_NAMES):
             values = values[~pd.isna(values)]
         if values.dtype != object:
             values = pd.unique(values.ravel())  # sweeps repeat a few values: check each once
-        check_range(name, values, **_NUMERIC_RULES[name])
+        check_range(name, values, **NUMERIC_RULES[name])
 
 
 def validated_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:

@@ -22,7 +22,7 @@ from haplan.export import write_csv
 from haplan.scenario import INPUT_NAMES, Scenario, check_input_values
 from haplan.table import metrics
 
-__all__ = ["sweep", "grid", "grid_size", "grid_instances", "undescribable"]
+__all__ = ["sweep", "grid", "grid_size", "grid_instances", "undescribable", "dask_client"]
 
 DEFAULT_CHUNK_ROWS = 1_000_000  # numpy backend: one chunk per 1e6 scenarios
 #: Dask workers hold a chunk and its metrics (about 0.5 GB per 1e6 rows): smaller chunks keep
@@ -147,7 +147,15 @@ def _ranges(total: int, chunk_rows: int) -> list[tuple[int, int]]:
     return [(s, min(s + chunk_rows, total)) for s in range(0, total, chunk_rows)]
 
 
-def _client(client):
+def dask_client(client):
+    """A ``dask.distributed.Client`` and whether the caller owns it (must close it).
+
+    Parameters
+    ----------
+    client : Client, str or None
+        An existing client (returned as is, not owned), a scheduler address (connected,
+        owned), or None (a LocalCluster in this process: one worker, two threads, owned).
+    """
     from dask.distributed import Client, LocalCluster
 
     if client is None:
@@ -259,7 +267,7 @@ def _sweep_lazy(axes, ranges):
 
 
 def _sweep_dask(axes, ranges, client, out, file_format):
-    client, owned = _client(client)
+    client, owned = dask_client(client)
     try:
         if out is None:
             futures = [client.submit(_chunk_metrics, axes, s, e, pure=False) for s, e in ranges]
