@@ -7,11 +7,22 @@ The public API:
 - ``sweep(**axes)`` — the metrics table over a grid of inputs (numpy or Dask);
 - ``plan(target_availability, request_rate_rps, ...)`` and ``pareto(frame, objectives)``;
 - model modules: ``document`` (the article's formulas), ``availability``, ``markov``,
-  ``queueing``, ``balancing``, ``load``, ``recovery``, ``simulate``; and ``manifests`` for
-  Kubernetes and compose inputs, ``plots`` for figures.
+  ``queueing``, ``balancing``, ``load``, ``recovery``, ``simulate``; ``service`` (their one
+  composition and the SLO verdict); ``manifests`` for Kubernetes and compose inputs,
+  ``fit`` for failure histories, ``uncertainty`` for inputs given as distributions,
+  ``plots`` for figures.
 """
 
-from haplan import availability, balancing, document, load, markov, queueing, recovery
+from haplan import (
+    availability,
+    balancing,
+    document,
+    load,
+    markov,
+    queueing,
+    recovery,
+    service,
+)
 from haplan.export import write_csv
 from haplan.planner import pareto, plan
 from haplan.scenario import INPUT_NAMES, Scenario
@@ -21,7 +32,7 @@ from haplan.table import METRIC_NAMES, metrics
 __version__ = "0.1.0"
 
 #: Modules imported on first use (matplotlib, YAML and the simulator stay out of start-up).
-_LAZY_MODULES = ("plots", "simulate", "manifests")
+_LAZY_MODULES = ("plots", "simulate", "manifests", "fit", "uncertainty")
 
 
 def __getattr__(name: str):
@@ -48,9 +59,12 @@ __all__ = [
     "balancing",
     "load",
     "recovery",
+    "service",
     "simulate",
     "manifests",
     "plots",
+    "fit",
+    "uncertainty",
     "INPUT_NAMES",
     "METRIC_NAMES",
 ]

@@ -31,6 +31,9 @@ __all__ = [
     "SIMULATION_SEED",
 ]
 
+#: Samples and seed of the propagation of uncertain inputs.
+UNCERTAINTY_SAMPLES = 2000
+UNCERTAINTY_SEED = 0
 #: Monte Carlo settings of the report's cross-check: one-year replications, a fixed seed.
 SIMULATION_HORIZON_H = HOURS_PER_YEAR
 SIMULATION_SEED = 0
@@ -120,6 +123,11 @@ class Analysis:
         The tables behind the figures, when asked for.
     sources : dict
         Where each input came from ("default", "scenario file", "manifest", "flag").
+    uncertainty : haplan.uncertainty.UncertainResult or None
+        The metrics propagated from the inputs given as distributions: the headline's median
+        and 90 % interval, the probability of meeting each target.
+    sensitivity : pandas.DataFrame or None
+        The tornado: how far each uncertain input moves the SLO nines.
     """
 
     scenario: Scenario
@@ -133,6 +141,8 @@ class Analysis:
     simulation_replications: int | None = None
     figures: FigureTables | None = None
     sources: dict = field(default_factory=dict)
+    uncertainty: object = None
+    sensitivity: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:
@@ -192,6 +202,9 @@ def analyse(
     simulation_replications: int | None = None,
     figures: bool = False,
     sources: dict | None = None,
+    distributions: dict | None = None,
+    samples: int = UNCERTAINTY_SAMPLES,
+    seed: int = UNCERTAINTY_SEED,
 ) -> Analysis:
     """Compute a scenario's report data once.
 
@@ -210,6 +223,11 @@ def analyse(
         Also compute the tables behind the figures (HTML and Markdown reports).
     sources : dict, optional
         Where each input came from, shown in the Inputs table.
+    distributions : dict, optional
+        Inputs given as distributions (:func:`haplan.uncertainty.split_uncertain`); the
+        scenario holds their medians. Adds the propagated headline and the tornado.
+    samples, seed : int
+        Samples drawn for that propagation, and its seed.
 
     Returns
     -------
@@ -241,6 +259,12 @@ def analyse(
             scenario, SIMULATION_HORIZON_H, simulation_replications, seed=SIMULATION_SEED
         )
     tables = figure_tables(scenario, row, stages, result) if figures else None
+    uncertain = spread = None
+    if distributions:
+        from haplan.uncertainty import propagate, sensitivity
+
+        uncertain = propagate(scenario, distributions, samples=samples, seed=seed)
+        spread = sensitivity(scenario, distributions, metric="slo_nines")
     return Analysis(
         scenario=scenario,
         row=row,
@@ -253,4 +277,6 @@ def analyse(
         simulation_replications=simulation_replications,
         figures=tables,
         sources=dict(sources or {}),
+        uncertainty=uncertain,
+        sensitivity=spread,
     )

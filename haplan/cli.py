@@ -11,12 +11,13 @@ status 2; an internal error is one line saying it is a bug and exit status 1 (``
 from __future__ import annotations
 
 import math
+import re
 import sys
 from pathlib import Path
 
 import click
 
-from haplan.analysis import SIMULATION_HORIZON_H
+from haplan.analysis import SIMULATION_HORIZON_H, UNCERTAINTY_SAMPLES
 from haplan.export import write_csv, write_text
 from haplan.report import render_json, render_markdown, render_text
 
@@ -56,6 +57,8 @@ def parse_values(name: str, text: str) -> list:
     text = str(text).strip()
     if not text:
         raise ValueError(f"{name}= has no value: give NAME=VALUE, e.g. node_mttf_h=8760")
+    if re.fullmatch(r"[A-Za-z]+\s*\(.*\)", text):  # a distribution: lognormal(718, 0.5)
+        return [text]
     if name in WORD_INPUTS:
         return [v.strip() for v in text.split(",") if v.strip()]
     if name == "reschedule":
@@ -171,10 +174,17 @@ def _one_each(values: dict[str, list], command: str) -> dict[str, object]:
     return {name: items[0] for name, items in values.items()}
 
 
-def _loaded(inputs, workload, overrides):
+def _loaded(inputs, workload, overrides, *, distributions_allowed=False, command="report"):
     from haplan.inputs import load_inputs
 
-    return load_inputs(inputs, workload=workload, overrides=overrides)
+    loaded = load_inputs(inputs, workload=workload, overrides=overrides)
+    if loaded.distributions and not distributions_allowed:
+        name, law = next(iter(loaded.distributions.items()))
+        raise ValueError(
+            f"{name}={law} is a distribution, which haplan {command} does not propagate: "
+            "give a number, or use haplan report for the headline's interval"
+        )
+    return loaded
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -225,6 +235,14 @@ def cli(debug):
     metavar="REPLICATIONS",
     help="Add a Monte Carlo cross-check: this many seeded one-year replications.",
 )
+@click.option(
+    "--samples",
+    type=int,
+    default=UNCERTAINTY_SAMPLES,
+    show_default=True,
+    help="Samples drawn from inputs given as distributions (e.g. --set "
+    "node_mttf_h='lognormal(718, 0.5)').",
+)
 def report(
     inputs,
     workload,
@@ -234,6 +252,7 @@ def report(
     out_path,
     check,
     simulate_replications,
+    samples,
     **flags,
 ):
     """Report on INPUTS, or on the built-in default scenario.
@@ -256,7 +275,12 @@ def report(
             raise ValueError(
                 f"output path {str(path)!r} is not valid: its directory does not exist"
             )
-    loaded = _loaded(inputs, workload, _one_each(_settings(flags, settings), "report"))
+    loaded = _loaded(
+        inputs,
+        workload,
+        _one_each(_settings(flags, settings), "report"),
+        distributions_allowed=True,
+    )
     scenario = loaded.scenario
     target = scenario.target_availability
     data = analyse(
@@ -266,6 +290,8 @@ def report(
         simulation_replications=simulate_replications,
         figures=output_format in ("html", "markdown") and out_path is not None,
         sources=loaded.sources,
+        distributions=loaded.distributions,
+        samples=samples,
     )
     if output_format == "markdown" and out_path is not None:
         from haplan.htmlreport import write_markdown_report
@@ -326,7 +352,7 @@ def sweep_command(inputs, workload, settings, csv_path, dask_address, progress, 
     from haplan.sweeps import sweep
 
     single, axes = _split(_settings(flags, settings))
-    base = _loaded(inputs, workload, single).scenario
+    base = _loaded(inputs, workload, single, command="sweep").scenario
     if not axes:  # one value each: a one-row table of the scenario itself
         axes = {"nodes": [base.nodes]}
     options = {"progress": progress, "base": base}
@@ -369,7 +395,7 @@ def plan_command(inputs, workload, settings, node_cost, instance_cost, runners_u
     for name in ("nodes", "replicas", "instances"):
         if name in single and name in values and len(values[name]) == 1:
             axes[name] = [single.pop(name)]  # a one-value search axis, not a base override
-    scenario = _loaded(inputs, workload, single).scenario
+    scenario = _loaded(inputs, workload, single, command="plan").scenario
     target = scenario.target_availability
     if target is None or math.isnan(target):
         raise ValueError(
@@ -438,7 +464,9 @@ def simulate_command(
     from haplan import simulate
     from haplan.report import render_simulation_json, render_simulation_text
 
-    scenario = _loaded(inputs, workload, _one_each(_settings(flags, settings), "simulate"))
+    scenario = _loaded(
+        inputs, workload, _one_each(_settings(flags, settings), "simulate"), command="simulate"
+    )
     client = None
     if dask_address:
         from dask.distributed import Client
@@ -462,6 +490,61 @@ def simulate_command(
         click.echo(render_simulation_json(table), nl=False)
     else:
         click.echo(render_simulation_text(table, horizon_h, replications, seed), nl=False)
+
+
+@cli.command("fit")
+@click.argument("history", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--window-start", help="Start of the observation window (default: the file's).")
+@click.option("--window-end", help="End of the observation window (default: the file's).")
+@click.option(
+    "--prefix",
+    type=click.Choice(["node", "zone", "instance"]),
+    default="node",
+    show_default=True,
+    help="Which scenario inputs the fit gives (node_mttf_h, node_mttr_h, ...).",
+)
+@click.option("--confidence", type=float, default=0.95, show_default=True)
+@click.option(
+    "--distributions",
+    is_flag=True,
+    help="Write the TOML values as the estimates' distributions, for haplan report.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "toml"]),
+    default="text",
+    show_default=True,
+)
+def fit_command(
+    history, window_start, window_end, prefix, confidence, distributions, output_format
+):
+    """Fit MTTF and MTTR from a failure HISTORY (CSV of outages: unit,start,end; or of
+    intervals: unit,state,duration_h,censored), with confidence intervals, a goodness-of-fit
+    statement and the scenario inputs as TOML."""
+    from haplan.fit import fit_history, read_history
+    from haplan.report import render_fit_json, render_fit_text
+
+    def window(text):
+        if text is None:
+            return None
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+    result = fit_history(
+        read_history(history),
+        window_start=window(window_start),
+        window_end=window(window_end),
+        confidence=confidence,
+    )
+    if output_format == "json":
+        click.echo(render_fit_json(result, prefix=prefix), nl=False)
+    elif output_format == "toml":
+        click.echo(result.toml(prefix, distributions=distributions), nl=False)
+    else:
+        click.echo(render_fit_text(result, prefix=prefix, distributions=distributions), nl=False)
 
 
 def main(argv: list[str] | None = None) -> int:

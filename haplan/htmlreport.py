@@ -20,12 +20,15 @@ from haplan.analysis import SIMULATION_HORIZON_H, SIMULATION_SEED, Analysis
 from haplan.export import write_bytes, write_text
 from haplan.report import (
     NO_TARGET_HINT,
+    TORNADO_COLUMNS,
     format_nines,
     format_number,
     format_row,
     input_rows,
     render_markdown,
     report_sections,
+    tornado_rows,
+    uncertainty_title,
     verdict_lines,
 )
 
@@ -60,6 +63,10 @@ def report_figures(data: Analysis) -> dict[str, object]:
     if data.simulation is not None:
         figures["Monte Carlo against the analytic models"] = plots.simulation_vs_analytic(
             data.simulation
+        )
+    if data.sensitivity is not None:
+        figures["What moves the SLO nines most (inputs at their 5 % and 95 % points)"] = (
+            plots.tornado(data.sensitivity)
         )
     return figures
 
@@ -263,6 +270,16 @@ def render_html(data: Analysis, figures: dict[str, object] | None = None) -> str
         f"{html.escape(str(row['orchestrator']))}. Model: "
         f"{html.escape(str(row['service_model']))}.</p>"
     )
+    if data.uncertainty is not None:
+        parts.append("<h2>Uncertainty</h2>")
+        parts.append(f'<p class="note">{html.escape(uncertainty_title(data))}.</p>')
+        parts.append(
+            "<ul>"
+            + "".join(f"<li>{html.escape(x)}</li>" for x in data.uncertainty.verdict_lines())
+            + "</ul>"
+        )
+        parts.append("<h3>What moves the SLO nines most</h3>")
+        parts.append(_table([h for _, h in TORNADO_COLUMNS], tornado_rows(data), {2, 3, 4, 5, 6}))
     sections = report_sections(row, data.slo)
     parts += _section_html(*sections[0])
     if data.plan is not None:

@@ -9,13 +9,12 @@ for the report's Inputs table.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from haplan.scenario import INPUT_NAMES, PIPELINE_FIELDS, Scenario, tune_pipeline
+from haplan.scenario import INPUT_NAMES, PIPELINE_FIELDS, Scenario, read_toml, tune_pipeline
 
 __all__ = ["LoadedInputs", "load_inputs", "SOURCES"]
 
@@ -35,11 +34,15 @@ class LoadedInputs:
         What the manifests said, when some were given.
     sources : dict
         Input name → one of :data:`SOURCES`, for every input.
+    distributions : dict
+        Inputs given as distributions (``"lognormal(718, 0.5)"``) → their
+        :class:`haplan.uncertainty.Distribution`; the scenario holds their medians.
     """
 
     scenario: Scenario
     manifest: object = None
     sources: dict[str, str] = field(default_factory=dict)
+    distributions: dict = field(default_factory=dict)
 
 
 def _split_paths(paths: Iterable[str | Path]) -> tuple[Path | None, list[Path]]:
@@ -59,11 +62,8 @@ def _split_paths(paths: Iterable[str | Path]) -> tuple[Path | None, list[Path]]:
     return (tomls[0] if tomls else None), manifests
 
 
-def _toml_names(path: Path) -> set[str]:
+def _toml_names(values: dict) -> set[str]:
     """Input names a TOML scenario sets (its ``[recovery]`` table sets the orchestrator)."""
-    with path.open("rb") as handle:
-        values = tomllib.load(handle)
-    values = values.get("scenario", values)
     names = {name for name in values if name in INPUT_NAMES}
     if "recovery" in values:
         names.add("orchestrator")
@@ -104,12 +104,26 @@ def load_inputs(
     toml, manifests = _split_paths(paths)
     if workload is not None and not manifests:
         raise ValueError("--workload selects a workload in .yaml manifests: give some")
-    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    from haplan.uncertainty import split_uncertain
+
+    overrides, distributions = split_uncertain(
+        {k: v for k, v in (overrides or {}).items() if v is not None}
+    )
+    plain = {name for name in overrides if name not in distributions}
     stages = {k: overrides.pop(k) for k in list(overrides) if k in PIPELINE_FIELDS}
-    base = Scenario.from_toml(toml) if toml else Scenario.default()
     sources = dict.fromkeys(INPUT_NAMES, "default")
     if toml is not None:
-        sources.update(dict.fromkeys(_toml_names(toml), "scenario file"))
+        values, name = read_toml(toml)
+        values, in_file = split_uncertain(values)
+        # A plain value on the command line wins over a distribution in the file.
+        distributions = {
+            **{k: v for k, v in in_file.items() if k not in plain},
+            **distributions,
+        }
+        base = Scenario.from_dict(values, name=name)
+        sources.update(dict.fromkeys(_toml_names(values), "scenario file"))
+    else:
+        base = Scenario.default()
     manifest = None
     if manifests:
         from haplan.manifests import scenario_from_manifests
@@ -143,4 +157,4 @@ def load_inputs(
         sources["instances" if "replicas" in overrides else "replicas"] = "command line"
     if stages and "orchestrator" not in overrides and not manifest:
         sources["orchestrator"] = "command line"
-    return LoadedInputs(scenario, manifest, sources)
+    return LoadedInputs(scenario, manifest, sources, distributions)

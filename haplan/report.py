@@ -33,6 +33,8 @@ __all__ = [
     "render_plan",
     "render_simulation_text",
     "render_simulation_json",
+    "render_fit_text",
+    "render_fit_json",
 ]
 
 
@@ -300,6 +302,36 @@ def _print_section(console: Console, section: Section, rows) -> None:
         console.print(section.note)
 
 
+def uncertainty_title(data: Analysis) -> str:
+    """The uncertainty section's first line: samples and the inputs given as distributions."""
+    result = data.uncertainty
+    laws = ", ".join(f"{name} {law}" for name, law in result.distributions.items())
+    return f"{len(result.samples):,} samples of the uncertain inputs: {laws}"
+
+
+#: The tornado table's columns: (column of ``Analysis.sensitivity``, header).
+TORNADO_COLUMNS = (
+    ("input", "input"),
+    ("distribution", "distribution"),
+    ("value_low", "5 % value"),
+    ("value_high", "95 % value"),
+    ("metric_low", "SLO nines at 5 %"),
+    ("metric_high", "SLO nines at 95 %"),
+    ("swing", "swing"),
+)
+
+
+def tornado_rows(data: Analysis) -> list[list[str]]:
+    """The tornado (inputs that move the SLO nines most first), formatted."""
+    return [
+        [
+            str(row[c]) if c in ("input", "distribution") else format_number(row[c])
+            for c, _ in TORNADO_COLUMNS
+        ]
+        for _, row in data.sensitivity.iterrows()
+    ]
+
+
 def input_rows(data: Analysis) -> list[tuple[str, str, str]]:
     """(input, formatted value, where it came from) for the Inputs table."""
     return [
@@ -322,6 +354,19 @@ def render_text(data: Analysis, *, width: int = 100) -> str:
         console.print(text, markup=False, soft_wrap=True)
     if len(lines) == 1:
         console.print(f"  {NO_TARGET_HINT}", markup=False, soft_wrap=True)
+    if data.uncertainty is not None:
+        console.print("Uncertainty")
+        console.print(f"  {uncertainty_title(data)}", markup=False, soft_wrap=True)
+        for line in data.uncertainty.verdict_lines():
+            console.print(f"  {line}", markup=False, soft_wrap=True)
+        tornado = Table(
+            title="What moves the SLO nines most", title_justify="left", show_header=True
+        )
+        for _, header in TORNADO_COLUMNS:
+            tornado.add_column(header)
+        for cells in tornado_rows(data):
+            tornado.add_row(*cells)
+        console.print(tornado)
     inputs = Table(title="Inputs", title_justify="left", show_header=True)
     inputs.add_column("input")
     inputs.add_column("value", justify="right")
@@ -371,6 +416,12 @@ def render_markdown(data: Analysis, *, figures: dict[str, str] | None = None) ->
     ]
     if len(verdicts) == 1:
         lines.append(f"- {NO_TARGET_HINT}")
+    if data.uncertainty is not None:
+        lines += ["", "## Uncertainty", "", uncertainty_title(data) + ".", ""]
+        lines += [f"- {line}" for line in data.uncertainty.verdict_lines()]
+        lines += ["", "| " + " | ".join(h for _, h in TORNADO_COLUMNS) + " |"]
+        lines += ["|" + "---|" * len(TORNADO_COLUMNS)]
+        lines += ["| " + " | ".join(cells) + " |" for cells in tornado_rows(data)]
     sections = report_sections(row, data.slo)
 
     def section_lines(section: Section, rows) -> list[str]:
@@ -459,7 +510,33 @@ def render_json(data: Analysis) -> str:
         document["plan"] = plan_json(data.plan)
     if data.simulation is not None:
         document["simulation"] = json.loads(render_simulation_json(data.simulation))
+    if data.uncertainty is not None:
+        document["uncertainty"] = uncertainty_json(data)
     return json.dumps(document, indent=2, allow_nan=False) + "\n"
+
+
+def uncertainty_json(data: Analysis) -> dict[str, object]:
+    """The propagated uncertainty as JSON: the input laws, quantiles of each metric, the
+    probability of meeting each target, the verdict lines and the tornado."""
+    result = data.uncertainty
+
+    def record(frame: pd.DataFrame) -> dict[str, dict]:
+        return {
+            str(index): {c: json_value(row[c]) for c in frame.columns}
+            for index, row in frame.iterrows()
+        }
+
+    return {
+        "samples": len(result.samples),
+        "inputs": {name: str(law) for name, law in result.distributions.items()},
+        "summary": record(result.summary),
+        "probabilities": record(result.probabilities),
+        "lines": list(result.verdict_lines()),
+        "sensitivity": [
+            {c: json_value(row[c]) for c, _ in TORNADO_COLUMNS}
+            for _, row in data.sensitivity.iterrows()
+        ],
+    }
 
 
 #: The columns of a planner candidate in JSON.
@@ -590,5 +667,60 @@ def render_simulation_json(table: pd.DataFrame) -> str:
     document = {
         str(metric): {name: json_value(value) for name, value in row.items()}
         for metric, row in table.iterrows()
+    }
+    return json.dumps(document, indent=2, allow_nan=False) + "\n"
+
+
+#: The columns of a fit table a report shows.
+FIT_COLUMNS = ("family", "parameters", "mean_h", "ci_low_h", "ci_high_h", "aic", "delta_aic")
+
+
+def render_fit_text(result, *, prefix: str = "node", distributions: bool = False) -> str:
+    """A failure-history fit (``haplan.fit.FitResult``) as text: the statement, the
+    lifetime and repair tables, and the TOML snippet of scenario inputs."""
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=100, no_color=True, highlight=False, emoji=False)
+    console.print(f"Fit of {result.source}: {result.n_units} units", markup=False)
+    console.print(result.statement, markup=False, soft_wrap=True)
+    for title, table in (("Lifetimes (up periods)", result.lifetimes), ("Repairs", result.repairs)):
+        out = Table(title=title, title_justify="left", show_header=True)
+        for column in FIT_COLUMNS:
+            out.add_column(
+                column, justify="left" if column in ("family", "parameters") else "right"
+            )
+        for _, row in table.iterrows():
+            out.add_row(
+                *(
+                    str(row[c]) if c in ("family", "parameters") else format_number(row[c])
+                    for c in FIT_COLUMNS
+                )
+            )
+        console.print(out)
+    console.print(
+        result.toml(prefix, distributions=distributions), markup=False, end="", soft_wrap=True
+    )
+    return buffer.getvalue()
+
+
+def render_fit_json(result, *, prefix: str = "node") -> str:
+    """A failure-history fit as JSON: the point values, their intervals and distributions,
+    the statement and both tables."""
+
+    def rows(table: pd.DataFrame) -> list[dict]:
+        return [{c: json_value(row[c]) for c in table.columns} for _, row in table.iterrows()]
+
+    document = {
+        "source": result.source,
+        "units": result.n_units,
+        "confidence": result.confidence,
+        "statement": result.statement,
+        "values": {k: json_value(v) for k, v in result.scenario_values(prefix).items()},
+        "intervals": {
+            f"{prefix}_mttf_h": [json_value(result.mttf_low_h), json_value(result.mttf_high_h)],
+            f"{prefix}_mttr_h": [json_value(result.mttr_low_h), json_value(result.mttr_high_h)],
+        },
+        "distributions": result.uncertainty(prefix),
+        "lifetimes": rows(result.lifetimes),
+        "repairs": rows(result.repairs),
     }
     return json.dumps(document, indent=2, allow_nan=False) + "\n"

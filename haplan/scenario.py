@@ -33,6 +33,7 @@ __all__ = [
     "TARGET_NAMES",
     "NUMERIC_RULES",
     "PIPELINE_FIELDS",
+    "read_toml",
 ]
 
 #: Recovery presets a scenario may name (see ``haplan.recovery``).
@@ -332,16 +333,7 @@ class Scenario:
     @classmethod
     def from_toml(cls, path: str | Path) -> Scenario:
         """Load a Scenario from a TOML file whose keys are the vocabulary's input names."""
-        path = Path(path)
-        try:
-            with path.open("rb") as handle:
-                values = tomllib.load(handle)
-        except FileNotFoundError:
-            raise ValueError(f"scenario file {str(path)!r} does not exist") from None
-        except tomllib.TOMLDecodeError as error:
-            raise ValueError(f"scenario file {str(path)!r} is not valid TOML: {error}") from None
-        values = dict(values.get("scenario", values))
-        name = str(values.pop("name", path.stem))
+        values, name = read_toml(path)
         return cls.from_dict(values, name=name)
 
     @classmethod
@@ -386,6 +378,22 @@ class Scenario:
             if row[name] is None:
                 row[name] = np.nan
         return pd.DataFrame([row])
+
+
+def read_toml(path: str | Path) -> tuple[dict[str, Any], str]:
+    """The raw values of a TOML scenario file (its ``[scenario]`` table, if it has one) and
+    its name (``name``, else the file's stem); ValueError for a missing or invalid file."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            values = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ValueError(f"scenario file {str(path)!r} does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"scenario file {str(path)!r} is not valid TOML: {error}") from None
+    values = dict(values.get("scenario", values))
+    name = str(values.pop("name", path.stem))
+    return values, name
 
 
 def check_input_values(name: str, values) -> None:

@@ -476,7 +476,8 @@ def test_simulate_rejects_bad_replications(capsys):
 def test_every_command_has_help(capsys):
     from haplan.cli import cli
 
-    assert set(cli.commands) == {"report", "sweep", "plan", "simulate"}
+    # The four scenario commands share their options (below); fit reads a failure history.
+    assert set(cli.commands) == {"report", "sweep", "plan", "simulate", "fit"}
     for name, command in cli.commands.items():
         assert command.help and command.help.strip(), name
         code, out, _ = run(capsys, name, "--help")
@@ -1067,3 +1068,89 @@ def test_every_format_shows_the_same_headline_numbers():
         "<strong>1 nodes × 3 instances per node = 3 instances</strong> (cost 1, 3.43 SLO nines, "
         "p99 69.08 ms)"
     ) in page
+
+
+# -- failure histories and uncertain inputs --------------------------------------------------
+
+LANL = ROOT / "data" / "history" / "lanl-system16-outages.csv"
+
+
+def test_fit_prints_the_fit_and_toml_that_report_reads(capsys, tmp_path):
+    from haplan.fit import fit_history, read_history
+    from haplan.report import render_fit_text
+
+    code, out, err = run(capsys, "fit", LANL)
+    assert (code, err) == (0, "")
+    assert out == render_fit_text(fit_history(read_history(LANL)))
+    assert out.splitlines()[1].startswith("Weibull shape 0.58 (0.56-0.60): decreasing hazard")
+    # --format toml --distributions: a scenario file haplan report propagates.
+    code, toml, _ = run(capsys, "fit", LANL, "--format", "toml", "--distributions")
+    assert code == 0
+    assert toml.splitlines()[-2:] == [
+        'node_mttf_h = "lognormal(310.922, 0.2048)"',
+        'node_mttr_h = "lognormal(9.32822, 0.3584)"',
+    ]
+    scenario = tmp_path / "fitted.toml"
+    scenario.write_text("nodes = 16\ninstances = 16\nmin_instances = 12\n" + toml)
+    code, out, err = run(capsys, "report", scenario, "--format", "json", "--samples", "400")
+    assert (code, err) == (0, "")
+    document = json.loads(out)
+    assert document["inputs"]["node_mttf_h"] == 310.922  # the median
+    assert document["input_sources"]["node_mttf_h"] == "scenario file"
+    assert document["uncertainty"]["samples"] == 400
+    assert document["uncertainty"]["inputs"] == {
+        "node_mttf_h": "lognormal(310.922, 0.2048)",
+        "node_mttr_h": "lognormal(9.32822, 0.3584)",
+    }
+    summary = document["uncertainty"]["summary"]["slo_availability"]
+    assert summary["p05"] < document["slo"]["slo_availability"] < summary["p95"]
+    assert [row["input"] for row in document["uncertainty"]["sensitivity"]] == [
+        "node_mttr_h",
+        "node_mttf_h",
+    ]
+
+
+def test_fit_json_holds_values_intervals_and_distributions(capsys):
+    code, out, err = run(capsys, "fit", LANL, "--format", "json")
+    assert (code, err) == (0, "")
+    document = json.loads(out)
+    # Exposure / events of LANL system 16 (tests/test_fit.py checks it against the data).
+    assert document["values"]["node_mttf_h"] == pytest.approx(310.922, rel=1e-5)
+    assert document["values"]["node_mttr_h"] == pytest.approx(9.32822, rel=1e-5)
+    low, high = document["intervals"]["node_mttr_h"]
+    assert low < document["values"]["node_mttr_h"] < high
+    assert [row["family"] for row in document["repairs"]] == ["exponential", "weibull", "lognormal"]
+
+
+def test_a_distribution_on_the_command_line_is_one_value(capsys):
+    # The commas inside lognormal(...) do not make an axis; report propagates it.
+    code, out, err = run(
+        capsys,
+        "report",
+        "--set",
+        "node_mttr_h=lognormal(0.26, 0.5)",
+        "--target-availability",
+        "99.9999",
+        "--samples",
+        "300",
+    )
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    start = lines.index("Uncertainty")
+    assert lines[start + 1] == (
+        "  300 samples of the uncertain inputs: node_mttr_h lognormal(0.26, 0.5)"
+    )
+    assert lines[start + 4].startswith("  availability meets 99.9999 % with probability 0.")
+
+
+@pytest.mark.parametrize("command", ["sweep", "plan", "simulate"])
+def test_commands_that_do_not_propagate_refuse_a_distribution(capsys, command):
+    code, out, err = run(
+        capsys, command, "--set", "node_mttf_h=gamma(4, 200)", "--target-availability", "99.9"
+    )
+    assert (code, out) == (2, "")
+    assert err == (
+        "haplan: error: node_mttf_h=gamma(4, 200) is a distribution, which haplan "
+        f"{command} does not propagate: give a number, or use haplan report for the "
+        "headline's interval\n"
+    )

@@ -430,3 +430,38 @@ def test_figures_can_be_made_in_threads(grid):
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(render, range(4)))
     assert all(header == b"\x89PNG\r\n\x1a\n" for header in results)
+
+
+# -- tornado ---------------------------------------------------------------------------------
+
+
+def test_tornado_orders_bars_by_swing_and_marks_the_medians(keep):
+    from haplan.uncertainty import sensitivity, split_uncertain
+
+    point, laws = split_uncertain(
+        {"node_mttr_h": "lognormal(0.26, 1.0)", "node_mttf_h": "uniform(700, 740)"}
+    )
+    table = sensitivity(haplan.Scenario.default().with_overrides(**point), laws)
+    (ax,) = keep(plots.tornado(table)).axes
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["node MTTF", "node MTTR"]  # largest swing on top (the last tick)
+    widths = [patch.get_width() for patch in ax.patches]
+    assert widths == pytest.approx(sorted(table["swing"]), rel=1e-12)
+    assert ax.get_lines()[0].get_xdata()[0] == pytest.approx(table["baseline"].iloc[0])
+    assert ax.get_xlabel() == plots.axis_label("slo_nines")
+
+
+def test_tornado_leaves_out_infinite_swings_with_a_note(keep):
+    table = pd.DataFrame(
+        {
+            "input": ["node_mttr_h", "node_mttf_h"],
+            "value_low": [0.1, 500.0],
+            "value_high": [1.0, 900.0],
+            "metric_low": [np.inf, 4.0],
+            "metric_high": [5.0, 5.0],
+            "baseline": [4.5, 4.5],
+        }
+    )
+    (ax,) = keep(plots.tornado(table)).axes
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["node MTTF"]
+    assert any("1 input(s) left out" in t.get_text() for t in ax.texts)

@@ -169,8 +169,13 @@ class FitResult:
             f"{prefix}_mttr_h": f"lognormal({_number(self.mttr_h)}, {self.mttr_log_se:.4g})",
         }
 
-    def toml(self, prefix: str = "node") -> str:
-        """A TOML snippet with the point values, and comments with intervals and source."""
+    def toml(self, prefix: str = "node", *, distributions: bool = False) -> str:
+        """A TOML snippet with the point values, and comments with intervals and source.
+
+        With ``distributions=True`` the values are the estimates' uncertainty
+        (:meth:`uncertainty`, e.g. ``"lognormal(310.922, 0.2048)"``), which ``haplan report``
+        propagates to the headline's interval.
+        """
         _check_prefix(prefix)
         pct = f"{100 * self.confidence:g} %"
         spread = self.uncertainty(prefix)
@@ -209,8 +214,10 @@ class FitResult:
                 )
             )
         lines.append(f"# {self.statement}")
-        for name, value in self.scenario_values(prefix).items():
-            lines.append(f"{name} = {_number(value)}")
+        if distributions:
+            lines += [f'{name} = "{law}"' for name, law in spread.items()]
+        else:
+            lines += [f"{n} = {_number(v)}" for n, v in self.scenario_values(prefix).items()]
         return "\n".join(lines) + "\n"
 
 
