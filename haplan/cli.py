@@ -376,13 +376,37 @@ PLAN_AXES = {"nodes": "1:20", "replicas": "1:5"}
 @click.option("--node-cost", type=float, default=1.0, show_default=True)
 @click.option("--instance-cost", type=float, default=0.0, show_default=True)
 @click.option("--runners-up", type=int, default=3, show_default=True)
-def plan_command(inputs, workload, settings, node_cost, instance_cost, runners_up, **flags):
+@click.option(
+    "--confidence",
+    type=float,
+    help="With inputs given as distributions: meet the targets with at least this "
+    "probability, e.g. 0.9.",
+)
+@click.option(
+    "--samples",
+    type=int,
+    default=500,
+    show_default=True,
+    help="Samples of the distributions per candidate (with --confidence).",
+)
+def plan_command(
+    inputs,
+    workload,
+    settings,
+    node_cost,
+    instance_cost,
+    runners_up,
+    confidence,
+    samples,
+    **flags,
+):
     """The cheapest cluster meeting the SLO targets at the scenario's load.
 
     The availability target comes from --target-availability (or the scenario's
     target_availability), the p99 and recovery ceilings from --target-p99-ms and
     --target-recovery-s. Options with several values are the search grid (default
-    -N 1:20 -R 1:5).
+    -N 1:20 -R 1:5). With inputs given as distributions, --confidence asks for the targets to
+    be met with at least that probability.
     """
     from haplan.planner import plan
     from haplan.report import render_plan
@@ -395,7 +419,14 @@ def plan_command(inputs, workload, settings, node_cost, instance_cost, runners_u
     for name in ("nodes", "replicas", "instances"):
         if name in single and name in values and len(values[name]) == 1:
             axes[name] = [single.pop(name)]  # a one-value search axis, not a base override
-    scenario = _loaded(inputs, workload, single, command="plan").scenario
+    loaded = _loaded(inputs, workload, single, distributions_allowed=True)
+    scenario = loaded.scenario
+    if loaded.distributions and confidence is None:
+        name, law = next(iter(loaded.distributions.items()))
+        raise ValueError(
+            f"{name}={law} is a distribution: give plan --confidence (e.g. 0.9), the "
+            "probability with which the plan must meet the targets"
+        )
     target = scenario.target_availability
     if target is None or math.isnan(target):
         raise ValueError(
@@ -415,6 +446,9 @@ def plan_command(inputs, workload, settings, node_cost, instance_cost, runners_u
         instance_cost=instance_cost,
         search=axes,
         base=scenario,
+        distributions=loaded.distributions or None,
+        confidence=confidence,
+        samples=samples,
     )
     click.echo(render_plan(result, runners_up=runners_up), nl=False)
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from haplan.scenario import Scenario, check_input_values
+from haplan.scenario import INPUT_NAMES, Scenario, check_input_values
 from haplan.sweeps import grid, grid_instances, undescribable
 from haplan.table import metrics
 
@@ -115,6 +115,37 @@ def _reasons(table: pd.DataFrame, target_unavailability: float, limits: dict) ->
     return reasons
 
 
+def _probability_met(
+    table: pd.DataFrame, target_unavailability: float, limits: dict, laws, samples, seed
+) -> np.ndarray:
+    """For each candidate row, the share of sampled inputs under which it meets every target.
+
+    The same ``samples`` draws (seeded) serve every candidate; a draw that describes no
+    scenario for a candidate counts as not met. Candidates the inputs cannot describe get NaN.
+    """
+    from haplan.uncertainty.propagation import draw
+
+    draws = draw(laws, samples, np.random.default_rng(seed))
+    rows = np.flatnonzero(table["service_unavailability"].notna().to_numpy())
+    inputs = table.iloc[rows][[c for c in INPUT_NAMES if c in table.columns]]
+    frame = inputs.loc[inputs.index.repeat(samples)].reset_index(drop=True)
+    for name, values in draws.items():
+        frame[name] = np.tile(values, len(rows))
+    ok = undescribable(frame) == ""
+    met = np.zeros(len(frame), dtype=bool)
+    if ok.any():
+        scored = metrics(frame[ok])
+        good = scored["slo_unavailability"].to_numpy() <= target_unavailability
+        if limits["max_p99_response_ms"] is not None:
+            good &= scored["p99_response_ms"].to_numpy() <= limits["max_p99_response_ms"]
+        if limits["max_recovery_s"] is not None:
+            good &= scored["recovery_node_failure_s"].to_numpy() <= limits["max_recovery_s"]
+        met[np.flatnonzero(ok)] = good
+    out = np.full(len(table), np.nan)
+    out[rows] = met.reshape(len(rows), samples).mean(axis=1)
+    return out
+
+
 def plan(
     target_availability: float,
     request_rate_rps: float,
@@ -125,6 +156,10 @@ def plan(
     instance_cost: float = 0.0,
     search: dict[str, Any] | None = None,
     base: Scenario | None = None,
+    distributions: dict | None = None,
+    confidence: float | None = None,
+    samples: int = 500,
+    seed: int = 0,
 ) -> Plan:
     """Find the cheapest (nodes, replicas) that meets every target.
 
@@ -146,6 +181,15 @@ def plan(
         1–5); any other Scenario input may be added as an axis.
     base : Scenario, optional
         Inputs not searched over (default: the built-in default scenario).
+    distributions : dict, optional
+        Inputs given as distributions (:func:`haplan.uncertainty.split_uncertain`); ``base``
+        holds their medians. With ``confidence``, a candidate must meet every target with at
+        least that probability.
+    confidence : float, optional
+        Required probability of meeting the targets [fraction], in (0, 1), e.g. 0.9.
+    samples, seed : int
+        Samples of the distributions per candidate (the same draws for every candidate:
+        common random numbers, so candidates are compared on equal terms) and their seed.
 
     Returns
     -------
@@ -184,7 +228,30 @@ def plan(
     table["cost"] = node_cost * table["nodes"] + instance_cost * table["instances"]
     table["planned_unavailability"] = table["slo_unavailability"]
     limits = {"max_p99_response_ms": max_p99_response_ms, "max_recovery_s": max_recovery_s}
-    reasons = _reasons(table, 1.0 - target, limits)
+    if confidence is not None:
+        confidence = _check_fraction("confidence", confidence)
+        if not distributions:
+            raise ValueError(
+                "confidence needs distributions: give some inputs as distributions, e.g. "
+                "node_mttf_h='lognormal(718, 0.5)'"
+            )
+        searched = sorted(set(distributions) & set(axes))
+        if searched:
+            raise ValueError(
+                f"{searched[0]} is both searched and uncertain: give it one role or the other"
+            )
+        table["probability_met"] = _probability_met(
+            table, 1.0 - target, limits, distributions, samples, seed
+        )
+        reasons = _reasons(table, 1.0, limits)  # availability is judged by probability
+        short = (reasons == "") & (table["probability_met"].to_numpy() < confidence)
+        for i in np.flatnonzero(short):
+            reasons[i] = (
+                f"meets the targets with probability {table['probability_met'].iloc[i]:.3g} "
+                f"< {confidence:g}"
+            )
+    else:
+        reasons = _reasons(table, 1.0 - target, limits)
     if bad.any():
         reasons[-int(bad.sum()) :] = impossible[bad]
     table["reason"] = reasons

@@ -566,7 +566,7 @@ def _searched(result) -> list[str]:
         for name in INPUT_NAMES
         if name not in ("nodes", "replicas", "instances")
         and name in table
-        and table[name].map(str).nunique() > 1
+        and table[name].dropna().map(str).nunique() > 1
     ]
 
 
@@ -589,6 +589,8 @@ def _candidate_line(row: pd.Series, axes=()) -> str:
         parts.append(f"recovery {format_number(row['recovery_node_failure_s'])} s")
     if "utilization" in row and not pd.isna(row["utilization"]):
         parts.append(f"utilisation {100 * row['utilization']:.0f} %")
+    if "probability_met" in row and not pd.isna(row["probability_met"]):
+        parts.append(f"meets the targets with probability {row['probability_met']:.3g}")
     return ", ".join(parts)
 
 

@@ -1143,7 +1143,20 @@ def test_a_distribution_on_the_command_line_is_one_value(capsys):
     assert lines[start + 4].startswith("  availability meets 99.9999 % with probability 0.")
 
 
-@pytest.mark.parametrize("command", ["sweep", "plan", "simulate"])
+def test_plan_with_a_distribution_needs_a_confidence(capsys):
+    args = ("plan", "--set", "node_mttf_h=gamma(4, 200)", "--target-availability", "99.9")
+    code, out, err = run(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err == (
+        "haplan: error: node_mttf_h=gamma(4, 200) is a distribution: give plan --confidence "
+        "(e.g. 0.9), the probability with which the plan must meet the targets\n"
+    )
+    code, out, err = run(capsys, *args, "-N", "1:6", "--confidence", "0.9", "--samples", "200")
+    assert (code, err) == (0, "")
+    assert "meets the targets with probability " in out.splitlines()[1]
+
+
+@pytest.mark.parametrize("command", ["sweep", "simulate"])
 def test_commands_that_do_not_propagate_refuse_a_distribution(capsys, command):
     code, out, err = run(
         capsys, command, "--set", "node_mttf_h=gamma(4, 200)", "--target-availability", "99.9"

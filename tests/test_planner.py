@@ -177,3 +177,50 @@ def test_pareto_errors():
         pareto(frame, {"b": "min"})
     with pytest.raises(ValueError, match=r"objective a='up' is not valid"):
         pareto(frame, {"a": "up"})
+
+
+def test_confidence_plan_probability_matches_the_analytic_one():
+    # k = 1 of N single-instance nodes, no load, no container crashes: U = q^N with
+    # q = MTTR / (MTTF + MTTR), so U <= 1 - A* iff MTTF >= MTTR (1/q* - 1), q* = (1 - A*)^(1/N).
+    # With MTTF ~ gamma(4, 100) the probability of meeting A* is gamma.sf at that bound.
+    from scipy import stats
+
+    from haplan.uncertainty import split_uncertain
+
+    point, laws = split_uncertain({"node_mttf_h": "gamma(4, 100)"})
+    base = Scenario.default().with_overrides(
+        **point, node_mttr_h=5.0, instance_mttf_h=math.inf, instance_mttr_h=0.0
+    )
+    samples = 4000
+    result = plan(
+        0.9995,
+        0.0,
+        base=base,
+        search={"nodes": [2, 3, 4], "replicas": [1]},
+        distributions=laws,
+        confidence=0.9,
+        samples=samples,
+        seed=3,
+    )
+    for _, row in result.candidates.iterrows():
+        q_star = (5e-4) ** (1.0 / row["nodes"])
+        expected = stats.gamma.sf(5.0 * (1.0 / q_star - 1.0), 4, scale=100.0)
+        se = math.sqrt(expected * (1 - expected) / samples) or 1.0 / samples
+        # 4 binomial standard errors: the draws are random, the rule is exact.
+        assert abs(row["probability_met"] - expected) <= 4 * se, (row["nodes"], expected)
+    # The plan takes the cheapest candidate whose probability reaches 0.9: 3 nodes, where
+    # at the median MTTF (367 h) 2 would do (they meet 99.95 % with probability 0.82 only).
+    probable = result.candidates[result.candidates["probability_met"] >= 0.9]
+    assert result.best["nodes"] == probable["nodes"].min() == 3
+    at_median = plan(0.9995, 0.0, base=base, search={"nodes": [2, 3, 4], "replicas": [1]})
+    assert at_median.best["nodes"] == 2
+
+
+def test_confidence_needs_distributions_and_no_searched_uncertain_input():
+    from haplan.uncertainty import split_uncertain
+
+    with pytest.raises(ValueError, match="confidence needs distributions"):
+        plan(0.999, 100.0, confidence=0.9)
+    point, laws = split_uncertain({"nodes": "uniform(2, 6)"})
+    with pytest.raises(ValueError, match="nodes is both searched and uncertain"):
+        plan(0.999, 100.0, distributions=laws, confidence=0.9)
