@@ -21,6 +21,7 @@ EXPECTED = (
     "04_recovery.ipynb",
     "05_capacity_plan.ipynb",
     "06_monte_carlo.ipynb",
+    "07_failure_history.ipynb",
 )
 #: Modules a user may import from haplan: the modules its ``__all__`` names.
 PUBLIC_MODULES = tuple(
@@ -144,7 +145,7 @@ preset("swarm")
 # -- the notebooks ---------------------------------------------------------------------------
 
 
-def test_exactly_the_six_notebooks():
+def test_exactly_the_seven_notebooks():
     assert tuple(sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))) == EXPECTED
 
 
