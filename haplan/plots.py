@@ -36,6 +36,7 @@ __all__ = [
     "pareto_frontier",
     "simulation_vs_analytic",
     "tornado",
+    "timeline",
 ]
 
 #: Okabe–Ito colours, ordered for contrast on white (yellow last).
@@ -902,6 +903,71 @@ def tornado(sensitivity: pd.DataFrame) -> Figure:
     if (~drawable).any():
         _note(ax, f"{int((~drawable).sum())} input(s) left out: swing not finite")
     ax.set_title("Inputs at their 5 % and 95 % points, the others at their medians")
+    return figure
+
+
+def timeline(frame: pd.DataFrame, *, title: str = "", stages=()) -> Figure:
+    """A disruption over time: instances ready and capacity, p99, the stages shaded.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        ``Timeline.frame`` of :mod:`haplan.disruptions` (``time_s``, ``duration_s``,
+        ``instances_ready``, ``p99_response_ms``, ``slo_ok``).
+    title : str
+        The event, e.g. ``Timeline.event``.
+    stages : sequence of (str, float, float)
+        ``Timeline.stages``: (stage, start [s], end [s]) spans to shade and name.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two panels over time [s]: instances ready as a step line (time below the SLO
+        target shaded red), and p99 [ms] on a log scale (infinite while overloaded: drawn at
+        the top with a note).
+    """
+    _require(frame, ["time_s", "duration_s", "instances_ready", "p99_response_ms", "slo_ok"])
+    time = _numeric(frame, "time_s")
+    end = time + _numeric(frame, "duration_s")
+    ready = _numeric(frame, "instances_ready")
+    p99 = _numeric(frame, "p99_response_ms")
+    figure = Figure(figsize=(8.0, 5.0), layout="constrained")
+    top, bottom = figure.subplots(2, 1, sharex=True)
+    edges = np.append(time, end[-1])
+    top.stairs(ready, edges, color=PALETTE[0], linewidth=2.0, label="instances ready")
+    for start, stop, ok in zip(time, end, frame["slo_ok"].to_numpy(), strict=True):
+        if not ok and stop > start:
+            top.axvspan(start, stop, color=_WARN, alpha=0.15, linewidth=0)
+    top.set_ylabel("instances ready [count]")
+    top.set_ylim(0, max(1.0, float(np.nanmax(ready))) * 1.15)
+    shades = ("#EEEEEE", "#DDDDDD")
+    for i, (name, start, stop) in enumerate(stages):
+        for ax in (top, bottom):
+            ax.axvspan(start, stop, color=shades[i % 2], zorder=0, linewidth=0)
+        top.text(
+            (start + stop) / 2,
+            1.0,
+            name,
+            transform=_x_data(top),
+            ha="center",
+            va="bottom",
+            fontsize="x-small",
+            rotation=30,
+        )
+    finite = np.isfinite(p99)
+    ceiling = float(np.nanmax(p99[finite])) * 3.0 if finite.any() else 1e3
+    shown = np.where(finite, p99, ceiling)
+    bottom.stairs(shown, edges, color=PALETTE[3], linewidth=2.0)
+    bottom.set_yscale("log")
+    bottom.set_ylabel(axis_label("p99_response_ms"))
+    bottom.set_xlabel("time since the event [s]")
+    if (~finite).any():
+        _note(bottom, "overloaded (p99 unbounded) drawn at the top")
+    for ax in (top, bottom):
+        ax.grid(True, alpha=0.3)
+        ax.set_xlim(0, float(end[-1]) if end[-1] > 0 else 1.0)
+    top.legend(loc="lower right", fontsize="small")
+    figure.suptitle(title or "Disruption timeline (red: below the SLO target)")
     return figure
 
 

@@ -465,3 +465,23 @@ def test_tornado_leaves_out_infinite_swings_with_a_note(keep):
     (ax,) = keep(plots.tornado(table)).axes
     assert [t.get_text() for t in ax.get_yticklabels()] == ["node MTTF"]
     assert any("1 input(s) left out" in t.get_text() for t in ax.texts)
+
+
+# -- timeline --------------------------------------------------------------------------------
+
+
+def test_timeline_draws_ready_instances_p99_and_the_stages(keep):
+    from haplan.disruptions import whatif
+
+    scenario = haplan.Scenario(nodes=3, instances=6, request_rate_rps=400.0)
+    event = whatif(scenario, "nodes")
+    figure = keep(plots.timeline(event.frame, title=event.event, stages=event.stages))
+    top, bottom = figure.axes
+    steps = top.patches[0]  # the stairs of instances ready
+    assert list(steps.get_data().values) == event.frame["instances_ready"].tolist()
+    names = {t.get_text() for t in top.texts}
+    assert {name for name, _, _ in event.stages} <= names
+    assert bottom.get_yscale() == "log"
+    assert figure._suptitle.get_text() == event.event
+    # 4 instances at 400 req/s of 100 each: overloaded, so the note says how p99 is drawn.
+    assert any("overloaded" in t.get_text() for t in bottom.texts)

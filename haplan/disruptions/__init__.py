@@ -5,5 +5,14 @@ orchestrator's stages, judged against the scenario's SLO by :mod:`~haplan.disrup
 """
 
 from haplan.disruptions.timeline import STEP_COLUMNS, Timeline, evaluate, make_timeline, summarize
+from haplan.disruptions.whatif import WHATIF_EVENTS, whatif
 
-__all__ = ["Timeline", "evaluate", "summarize", "make_timeline", "STEP_COLUMNS"]
+__all__ = [
+    "Timeline",
+    "evaluate",
+    "summarize",
+    "make_timeline",
+    "STEP_COLUMNS",
+    "whatif",
+    "WHATIF_EVENTS",
+]
