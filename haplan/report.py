@@ -279,6 +279,8 @@ def manifest_lines(manifest) -> list[str]:
         lines.append(
             f"placement over {p.get('over')} ({p.get('topology_key')}): {p.get('rule')}, {kind}"
         )
+    if manifest.rollout:
+        lines.append("rollout: " + ", ".join(f"{k} {v}" for k, v in manifest.rollout.items()))
     for name, value in manifest.recovery_overrides.items():
         lines.append(f"recovery pipeline: {name} = {format_number(value)}")
     return lines

@@ -27,13 +27,15 @@ from haplan.scenario import Scenario
 MANIFESTS = Path(__file__).resolve().parent.parent / "data" / "manifests"
 
 
-def deployment(name="web", replicas="3", labels="app: web", extra_pod_spec="", container=""):
-    """A minimal Deployment; ``replicas=None`` leaves the field out."""
+def deployment(
+    name="web", replicas="3", labels="app: web", extra_pod_spec="", container="", extra_spec=""
+):
+    """A minimal Deployment; ``replicas=None`` leaves the field out; ``extra_spec`` goes in spec."""
     replicas_line = "" if replicas is None else f"  replicas: {replicas}\n"
     return (
         "apiVersion: apps/v1\nkind: Deployment\n"
         f"metadata:\n  name: {name}\n"
-        f"spec:\n{replicas_line}"
+        f"spec:\n{replicas_line}{extra_spec}"
         f"  selector:\n    matchLabels:\n      {labels}\n"
         f"  template:\n    metadata:\n      labels:\n        {labels}\n"
         f"    spec:\n{extra_pod_spec}"
@@ -608,3 +610,397 @@ def test_unreachable_toleration_sets_the_eviction_wait(tmp_path):
     )
     path.write_text(forever)
     assert read_manifests([path]).recovery_overrides["eviction_s"] == float("inf")
+
+
+# -- rollout: spec.strategy, spec.updateStrategy, deploy.update_config ------------------------
+
+K8S_DEFAULT_ROLLOUT = {
+    "kind": "deployment",
+    "strategy": "RollingUpdate",
+    "max_surge": "25%",
+    "max_unavailable": "25%",
+    "min_ready_s": 0.0,
+}
+SWARM_DEFAULT_ROLLOUT = {
+    "kind": "swarm",
+    "parallelism": 1,
+    "delay_s": 0.0,
+    "order": "stop-first",
+    "failure_action": "pause",
+    "monitor_s": 5.0,
+}
+
+
+def statefulset(extra_spec=""):
+    return deployment(name="db", labels="app: db", extra_spec=extra_spec).replace(
+        "kind: Deployment", "kind: StatefulSet"
+    )
+
+
+def stack(update_config):
+    """A one-service stack file; ``update_config`` is the YAML flow mapping (or None)."""
+    deploy = "" if update_config is None else f"    deploy:\n      update_config: {update_config}\n"
+    return f"services:\n  web:\n    image: img\n{deploy}"
+
+
+@pytest.mark.parametrize(
+    ("path", "workload", "expected"),
+    [
+        # No spec.strategy, no minReadySeconds: apps/v1 defaults RollingUpdate 25 % / 25 %, 0 s.
+        ("article-deployment.yaml", None, K8S_DEFAULT_ROLLOUT),
+        ("web-zonal.yaml", None, K8S_DEFAULT_ROLLOUT),
+        # No updateStrategy: RollingUpdate, partition 0; maxUnavailable not given, not recorded.
+        (
+            "etcd-statefulset.yaml",
+            None,
+            {
+                "kind": "statefulset",
+                "strategy": "RollingUpdate",
+                "partition": 0,
+                "min_ready_s": 0.0,
+            },
+        ),
+        # Neither service has update_config: swarm's defaults.
+        ("swarm-stack.yaml", "api", SWARM_DEFAULT_ROLLOUT),
+        ("swarm-stack.yaml", "cache", SWARM_DEFAULT_ROLLOUT),
+        # maxSurge 1, maxUnavailable 0, minReadySeconds 10, all as written.
+        (
+            "api-rolling-update.yaml",
+            None,
+            {
+                "kind": "deployment",
+                "strategy": "RollingUpdate",
+                "max_surge": 1,
+                "max_unavailable": 0,
+                "min_ready_s": 10.0,
+            },
+        ),
+        # parallelism 2, delay 10s, start-first, rollback, monitor 30s.
+        (
+            "swarm-update.yaml",
+            None,
+            {
+                "kind": "swarm",
+                "parallelism": 2,
+                "delay_s": 10.0,
+                "order": "start-first",
+                "failure_action": "rollback",
+                "monitor_s": 30.0,
+            },
+        ),
+    ],
+)
+def test_bundled_examples_rollout(path, workload, expected):
+    inputs = read_manifests(MANIFESTS / path, workload=workload)
+    assert inputs.rollout == expected
+    # Rollout settings are reported, never scenario inputs.
+    assert set(inputs.scenario_values) <= {"instances", "orchestrator", "min_instances", "zones"}
+
+
+def test_bundled_examples_note_only_the_defaults_taken():
+    article = read_manifests(MANIFESTS / "article-deployment.yaml")
+    assert (
+        "Deployment 'my-deployment' rollout: Kubernetes' defaults taken for strategy "
+        "RollingUpdate, maxSurge 25%, maxUnavailable 25%, minReadySeconds 0."
+    ) in article.notes
+    etcd = read_manifests(MANIFESTS / "etcd-statefulset.yaml")
+    assert (
+        "StatefulSet 'etcd' rollout: Kubernetes' defaults taken for updateStrategy "
+        "RollingUpdate, partition 0, minReadySeconds 0."
+    ) in etcd.notes
+    cache = read_manifests(MANIFESTS / "swarm-stack.yaml", workload="cache")
+    assert (
+        "Compose service 'cache' rollout: swarm's defaults taken for parallelism 1, delay 0 s, "
+        "order stop-first, failure_action pause, monitor 5 s."
+    ) in cache.notes
+    # Everything stated: no rollout note.
+    for path in ("api-rolling-update.yaml", "swarm-update.yaml"):
+        assert not any("rollout" in note for note in read_manifests(MANIFESTS / path).notes)
+
+
+def test_rollout_does_not_change_the_scenario(tmp_path):
+    plain = write(tmp_path, deployment(), name="plain.yaml")
+    strategy = "  strategy: {type: Recreate}\n  minReadySeconds: 30\n"
+    recreate = write(tmp_path, deployment(extra_spec=strategy), name="recreate.yaml")
+    assert scenario_from_manifests(plain)[0] == scenario_from_manifests(recreate)[0]
+
+
+def test_manifest_inputs_rollout_defaults_to_empty():
+    inputs = ManifestInputs({}, {}, {}, [], [], [], "w", "Deployment", "x.yaml")
+    assert inputs.rollout == {}
+
+
+@pytest.mark.parametrize(
+    ("strategy", "expected", "defaults_noted"),
+    [
+        # Only maxSurge given: maxUnavailable and minReadySeconds take the defaults.
+        (
+            "  strategy:\n    rollingUpdate: {maxSurge: 2}\n",
+            {"strategy": "RollingUpdate", "max_surge": 2, "max_unavailable": "25%"},
+            "strategy RollingUpdate, maxUnavailable 25%, minReadySeconds 0",
+        ),
+        # Percentages are kept as written (whole numbers; " 50% " is trimmed); 0 % surge is fine
+        # when maxUnavailable is not 0. maxSurge may exceed 100 %.
+        (
+            "  strategy:\n    type: RollingUpdate\n"
+            '    rollingUpdate: {maxSurge: "0%", maxUnavailable: " 50% "}\n'
+            "  minReadySeconds: 5\n",
+            {"strategy": "RollingUpdate", "max_surge": "0%", "max_unavailable": "50%"},
+            None,
+        ),
+        (
+            "  strategy:\n    rollingUpdate: {maxSurge: 150%, maxUnavailable: 0}\n"
+            "  minReadySeconds: 0\n",
+            {"strategy": "RollingUpdate", "max_surge": "150%", "max_unavailable": 0},
+            "strategy RollingUpdate",
+        ),
+        # Recreate: every old pod stops before the new ones start; no surge or unavailable.
+        ("  strategy: {type: Recreate}\n", {"strategy": "Recreate"}, "minReadySeconds 0"),
+    ],
+)
+def test_deployment_rollout(tmp_path, strategy, expected, defaults_noted):
+    inputs = read_manifests(write(tmp_path, deployment(extra_spec=strategy)))
+    min_ready = 5.0 if "minReadySeconds: 5" in strategy else 0.0
+    assert inputs.rollout == {"kind": "deployment", **expected, "min_ready_s": min_ready}
+    notes = [note for note in inputs.notes if "rollout" in note]
+    if defaults_noted is None:
+        assert notes == []
+    else:
+        assert notes == [
+            f"Deployment 'web' rollout: Kubernetes' defaults taken for {defaults_noted}."
+        ]
+
+
+@pytest.mark.parametrize(
+    ("strategy", "expected"),
+    [
+        # Partition 2: only ordinals >= 2 are updated; maxUnavailable 50% kept as written.
+        (
+            "  updateStrategy:\n    type: RollingUpdate\n"
+            '    rollingUpdate: {partition: 2, maxUnavailable: "50%"}\n'
+            "  minReadySeconds: 20\n",
+            {
+                "strategy": "RollingUpdate",
+                "partition": 2,
+                "max_unavailable": "50%",
+                "min_ready_s": 20.0,
+            },
+        ),
+        (
+            "  updateStrategy:\n    rollingUpdate: {maxUnavailable: 2}\n",
+            {"strategy": "RollingUpdate", "partition": 0, "max_unavailable": 2, "min_ready_s": 0.0},
+        ),
+        # OnDelete: pods are replaced only when deleted; no partition applies.
+        ("  updateStrategy: {type: OnDelete}\n", {"strategy": "OnDelete", "min_ready_s": 0.0}),
+    ],
+)
+def test_statefulset_rollout(tmp_path, strategy, expected):
+    inputs = read_manifests(write(tmp_path, statefulset(strategy)))
+    assert inputs.rollout == {"kind": "statefulset", **expected}
+    gate_noted = any("MaxUnavailableStatefulSet feature gate" in note for note in inputs.notes)
+    assert gate_noted == ("max_unavailable" in expected)
+
+
+def test_statefulset_rollout_defaults(tmp_path):
+    inputs = read_manifests(write(tmp_path, statefulset()))
+    assert inputs.rollout == {
+        "kind": "statefulset",
+        "strategy": "RollingUpdate",
+        "partition": 0,
+        "min_ready_s": 0.0,
+    }
+    assert (
+        "StatefulSet 'db' rollout: Kubernetes' defaults taken for updateStrategy RollingUpdate, "
+        "partition 0, minReadySeconds 0."
+    ) in inputs.notes
+
+
+@pytest.mark.parametrize(
+    ("update_config", "expected", "defaults_noted"),
+    [
+        (
+            None,
+            SWARM_DEFAULT_ROLLOUT,
+            "parallelism 1, delay 0 s, order stop-first, failure_action pause, monitor 5 s",
+        ),
+        # update_config given but empty: still all defaults (docker stack deploy sets
+        # parallelism 1; swarmkit fills the rest).
+        (
+            "{}",
+            SWARM_DEFAULT_ROLLOUT,
+            "parallelism 1, delay 0 s, order stop-first, failure_action pause, monitor 5 s",
+        ),
+        # 1m30s = 90 s; 500ms = 0.5 s; parallelism 0 = all tasks at once, kept as 0.
+        (
+            "{parallelism: 0, delay: 1m30s, order: start-first, failure_action: continue, "
+            "monitor: 500ms}",
+            {
+                **SWARM_DEFAULT_ROLLOUT,
+                "parallelism": 0,
+                "delay_s": 90.0,
+                "order": "start-first",
+                "failure_action": "continue",
+                "monitor_s": 0.5,
+            },
+            None,
+        ),
+        (
+            "{parallelism: 3, order: stop-first}",
+            {**SWARM_DEFAULT_ROLLOUT, "parallelism": 3},
+            "delay 0 s, failure_action pause, monitor 5 s",
+        ),
+    ],
+)
+def test_compose_rollout(tmp_path, update_config, expected, defaults_noted):
+    inputs = read_manifests(write(tmp_path, stack(update_config), name="stack.yml"))
+    assert inputs.rollout == expected
+    notes = [note for note in inputs.notes if "rollout" in note]
+    if defaults_noted is None:
+        assert notes == []
+    else:
+        assert notes == [
+            f"Compose service 'web' rollout: swarm's defaults taken for {defaults_noted}."
+        ]
+
+
+def test_compose_monitor_zero_means_the_default(tmp_path):
+    # Docker sends a monitor of 0 as unset, and swarmkit then applies its 5 s default.
+    config = "{parallelism: 1, delay: 0s, order: stop-first, failure_action: pause, monitor: 0}"
+    inputs = read_manifests(write(tmp_path, stack(config), name="stack.yml"))
+    assert inputs.rollout["monitor_s"] == 5.0
+    assert (
+        "Compose service 'web' update_config.monitor is 0: Docker sends it as unset, so swarm's "
+        "default of 5 s applies."
+    ) in inputs.notes
+
+
+_SURGE = "Deployment 'web' spec.strategy.rollingUpdate"
+_PARTITION = "StatefulSet 'db' spec.updateStrategy.rollingUpdate"
+
+
+@pytest.mark.parametrize(
+    ("strategy", "message"),
+    [
+        (
+            "  strategy:\n    rollingUpdate: {maxSurge: -1}\n",
+            f"{_SURGE}.maxSurge=-1 is not valid; write a whole number >= 0 or a whole percentage "
+            "such as '25%'",
+        ),
+        (
+            '  strategy:\n    rollingUpdate: {maxSurge: "12.5%"}\n',
+            f"{_SURGE}.maxSurge='12.5%' is not valid; write a whole number or a whole percentage "
+            "such as '80%'",
+        ),
+        (
+            "  strategy:\n    rollingUpdate: {maxUnavailable: 1.5}\n",
+            f"{_SURGE}.maxUnavailable=1.5 is not valid; write a whole number >= 0 or a whole "
+            "percentage such as '25%'",
+        ),
+        (
+            '  strategy:\n    rollingUpdate: {maxUnavailable: "150%"}\n',
+            f"{_SURGE}.maxUnavailable=150% is above 100%; lower it",
+        ),
+        (
+            '  strategy:\n    rollingUpdate: {maxSurge: 0, maxUnavailable: "0%"}\n',
+            f"{_SURGE} has maxSurge and maxUnavailable both 0, so no pod could be replaced; "
+            "Kubernetes rejects it, raise one of them",
+        ),
+        (
+            "  strategy: {type: BlueGreen}\n",
+            "Deployment 'web' spec.strategy.type='BlueGreen' is not valid; use RollingUpdate or "
+            "Recreate",
+        ),
+        (
+            "  strategy:\n    type: Recreate\n    rollingUpdate: {maxSurge: 1}\n",
+            "Deployment 'web' sets spec.strategy.rollingUpdate with type Recreate; Kubernetes "
+            "forbids that, remove rollingUpdate or use type RollingUpdate",
+        ),
+        (
+            "  strategy: RollingUpdate\n",
+            "Deployment 'web' spec.strategy is not a mapping; indent its fields under it",
+        ),
+        (
+            "  minReadySeconds: -5\n",
+            "Deployment 'web' spec.minReadySeconds=-5 is not valid; write a whole number >= 0",
+        ),
+    ],
+)
+def test_error_deployment_rollout(tmp_path, strategy, message):
+    path = write(tmp_path, deployment(extra_spec=strategy))
+    with pytest.raises(ManifestError) as error:
+        read_manifests(path)
+    assert str(error.value) == f"{path} (document 1): {message}"
+
+
+@pytest.mark.parametrize(
+    ("strategy", "message"),
+    [
+        (
+            "  updateStrategy:\n    rollingUpdate: {partition: -1}\n",
+            f"{_PARTITION}.partition=-1 is not valid; write a whole number >= 0",
+        ),
+        (
+            "  updateStrategy:\n    rollingUpdate: {maxUnavailable: 0}\n",
+            f"{_PARTITION}.maxUnavailable=0 is not valid; write a whole number >= 1 or a whole "
+            "percentage such as '25%'",
+        ),
+        (
+            '  updateStrategy:\n    rollingUpdate: {maxUnavailable: "101%"}\n',
+            f"{_PARTITION}.maxUnavailable=101% is above 100%; lower it",
+        ),
+        (
+            "  updateStrategy:\n    type: OnDelete\n    rollingUpdate: {partition: 1}\n",
+            "StatefulSet 'db' sets spec.updateStrategy.rollingUpdate with type OnDelete; "
+            "Kubernetes forbids that, remove rollingUpdate or use type RollingUpdate",
+        ),
+        (
+            "  updateStrategy: {type: Recreate}\n",
+            "StatefulSet 'db' spec.updateStrategy.type='Recreate' is not valid; use RollingUpdate "
+            "or OnDelete",
+        ),
+    ],
+)
+def test_error_statefulset_rollout(tmp_path, strategy, message):
+    path = write(tmp_path, statefulset(strategy))
+    with pytest.raises(ManifestError) as error:
+        read_manifests(path)
+    assert str(error.value) == f"{path} (document 1): {message}"
+
+
+_UPDATE = "service 'web' deploy.update_config"
+
+
+@pytest.mark.parametrize(
+    ("update_config", "message"),
+    [
+        (
+            "{order: sideways}",
+            f"{_UPDATE}.order='sideways' is not valid; use stop-first or start-first",
+        ),
+        (
+            "{failure_action: abort}",
+            f"{_UPDATE}.failure_action='abort' is not valid; use pause, continue or rollback",
+        ),
+        (
+            "{parallelism: -1}",
+            f"{_UPDATE}.parallelism=-1 is not valid; write a whole number >= 0",
+        ),
+        (
+            "{delay: 10}",
+            f"{_UPDATE}.delay: duration 10 is not valid: write numbers with units (h, m, s, ms), "
+            "e.g. '5s' or '1m30s'",
+        ),
+        (
+            "{monitor: soon}",
+            f"{_UPDATE}.monitor: duration 'soon' is not valid: write numbers with units "
+            "(h, m, s, ms), e.g. '5s' or '1m30s'",
+        ),
+        ("[parallelism, 2]", f"{_UPDATE} is not a mapping; indent its fields under it"),
+    ],
+)
+def test_error_compose_rollout(tmp_path, update_config, message):
+    path = write(tmp_path, stack(update_config), name="stack.yml")
+    with pytest.raises(ManifestError) as error:
+        read_manifests(path)
+    assert str(error.value) == f"{path} (document 1): {message}"
+    assert "\n" not in str(error.value)

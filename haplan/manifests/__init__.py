@@ -20,13 +20,21 @@ compose ``deploy.replicas``                 ``instances``; ``orchestrator`` = ``
 compose ``deploy.restart_policy``           recovery overrides ``restart_delay_s``,
                                             ``eviction_s``, ``restart_attempts``
 compose ``healthcheck``                     the readiness probe overrides
+Deployment ``spec.strategy``,               ``rollout`` (reported): ``strategy``,
+``spec.minReadySeconds``                    ``max_surge``, ``max_unavailable``,
+                                            ``min_ready_s``
+StatefulSet ``spec.updateStrategy``         ``rollout``: ``strategy``, ``partition``,
+                                            ``max_unavailable``, ``min_ready_s``
+compose ``deploy.update_config``            ``rollout``: ``parallelism``, ``delay_s``,
+                                            ``order``, ``failure_action``, ``monitor_s``
 ========================================  =================================================
 
 Everything else a manifest says that matters to a reader (liveness probes, probe timeouts
-and failure thresholds, grace periods, restart windows, container resources, Services) is
-reported, not modelled. The recovery overrides are :class:`haplan.recovery.RecoveryPipeline`
-field names, so ``haplan.recovery.preset(orchestrator, **inputs.recovery_overrides)`` applies
-them. Every assumption made along the way is written to ``ManifestInputs.notes``.
+and failure thresholds, grace periods, restart windows, container resources, Services, the
+rollout strategy) is reported, not modelled. The recovery overrides are
+:class:`haplan.recovery.RecoveryPipeline` field names, so
+``haplan.recovery.preset(orchestrator, **inputs.recovery_overrides)`` applies them. Every
+assumption made along the way is written to ``ManifestInputs.notes``.
 
 A file that cannot be used raises :class:`ManifestError` (a ``ValueError``) with one line:
 the file, what is wrong and how to fix it.
@@ -43,6 +51,9 @@ The package holds one topic per module:
 - :mod:`~haplan.manifests.kubernetes_pods`: its pod template (probes, tolerations,
   topology spread and anti-affinity, container resources);
 - :mod:`~haplan.manifests.compose`: Docker compose / swarm stack services;
+- :mod:`~haplan.manifests.rollout`: how the workload is updated (a Deployment's or
+  StatefulSet's strategy, a swarm service's ``update_config``), with each orchestrator's
+  defaults;
 - :mod:`~haplan.manifests.units`: quantities, durations and memory sizes.
 
 References
@@ -71,6 +82,14 @@ References
 .. [7] Kubernetes resource quantities (``500m``, ``128Mi``, ``1G``, ``1e3``):
    k8s.io/apimachinery/pkg/api/resource, quantity.go. Compose memory sizes (``512m``,
    ``1g``) are binary multiples: github.com/docker/go-units, ``RAMInBytes``.
+.. [8] Rollout defaults: Kubernetes API, apps/v1 DeploymentStrategy (RollingUpdate, maxSurge
+   and maxUnavailable 25 %, minReadySeconds 0) and StatefulSetUpdateStrategy (RollingUpdate,
+   partition 0), github.com/kubernetes/api, apps/v1/types.go; compose ``deploy.update_config``
+   (docs.docker.com/reference/compose-file/deploy/) and ``docker service update``
+   (--update-parallelism 1, --update-delay 0s, --update-order stop-first,
+   --update-failure-action pause, --update-monitor 5s;
+   docs.docker.com/reference/cli/docker/service/update/). Details in
+   :mod:`haplan.manifests.rollout`.
 """
 
 from haplan.manifests.documents import IGNORED_KINDS as IGNORED_KINDS

@@ -4,7 +4,7 @@ Each service of a stack file is a workload: ``deploy.replicas`` (or ``scale``) g
 ``instances`` and the orchestrator is ``swarm``; ``deploy.restart_policy`` gives the recovery
 overrides ``restart_delay_s``, ``eviction_s`` and ``restart_attempts``; the ``healthcheck``
 gives the readiness probe overrides; ``deploy.placement`` and ``deploy.resources`` are
-reported.
+reported, and ``deploy.update_config`` is read by :mod:`haplan.manifests.rollout`.
 
 References
 ----------
@@ -27,22 +27,17 @@ from haplan.manifests.documents import (
     ManifestError,
     ManifestInputs,
     Workload,
+    duration_s,
     mapping,
     whole,
 )
-from haplan.manifests.units import parse_compose_memory, parse_duration_s, parse_quantity
+from haplan.manifests.rollout import compose_rollout
+from haplan.manifests.units import parse_compose_memory, parse_quantity
 
 # Docker defaults: HEALTHCHECK [2]; swarm restart delay and stop grace period [1].
 _HEALTHCHECK_DEFAULTS = {"interval": 30.0, "timeout": 30.0, "start_period": 0.0, "retries": 3}
 _SWARM_RESTART_DELAY_S = 5.0
 _SWARM_STOP_GRACE_S = 10.0
-
-
-def _duration(value: Any, where: str, what: str) -> float:
-    try:
-        return parse_duration_s(value)
-    except ValueError as error:
-        raise ManifestError(f"{where}: {what}: {error}") from None
 
 
 def compose_inputs(chosen: Workload, notes: list[str]) -> ManifestInputs:
@@ -80,7 +75,7 @@ def compose_inputs(chosen: Workload, notes: list[str]) -> ManifestInputs:
             "which haplan's recovery pipeline does not model (it assumes restarts)."
         )
     if "delay" in policy:
-        delay = _duration(policy["delay"], where, f"{what} restart_policy.delay")
+        delay = duration_s(policy["delay"], where, f"{what} restart_policy.delay")
         # Swarm's restart supervisor delays both restarts and replacements of lost tasks.
         overrides.update(restart_delay_s=delay, eviction_s=delay)
     else:
@@ -91,7 +86,7 @@ def compose_inputs(chosen: Workload, notes: list[str]) -> ManifestInputs:
     if "max_attempts" in policy:
         attempts = whole(policy["max_attempts"], where, f"{what} restart_policy.max_attempts")
         overrides["restart_attempts"] = math.inf if attempts == 0 else attempts
-    details["restart_window_s"] = _duration(
+    details["restart_window_s"] = duration_s(
         policy.get("window", 0), where, f"{what} restart_policy.window"
     )
 
@@ -100,7 +95,7 @@ def compose_inputs(chosen: Workload, notes: list[str]) -> ManifestInputs:
     disabled = health.get("disable") is True or test in ("NONE", ["NONE"])
     if health and not disabled:
         hc = {
-            key: _duration(health[key], where, f"{what} healthcheck.{key}")
+            key: duration_s(health[key], where, f"{what} healthcheck.{key}")
             if key in health
             else default
             for key, default in _HEALTHCHECK_DEFAULTS.items()
@@ -114,7 +109,7 @@ def compose_inputs(chosen: Workload, notes: list[str]) -> ManifestInputs:
         )
         period = hc["interval"]
         if hc["start_period"] > 0 and "start_interval" in health:
-            period = _duration(
+            period = duration_s(
                 health["start_interval"], where, f"{what} healthcheck.start_interval"
             )
         # Docker runs the first check one period after the container starts; like the
@@ -138,7 +133,7 @@ def compose_inputs(chosen: Workload, notes: list[str]) -> ManifestInputs:
             f"Compose {what} has no healthcheck: a task counts as ready when its container starts."
         )
     details["stop_grace_period_s"] = (
-        _duration(service["stop_grace_period"], where, f"{what} stop_grace_period")
+        duration_s(service["stop_grace_period"], where, f"{what} stop_grace_period")
         if "stop_grace_period" in service
         else _SWARM_STOP_GRACE_S
     )
@@ -169,6 +164,7 @@ def compose_inputs(chosen: Workload, notes: list[str]) -> ManifestInputs:
             "nodes running fewest of the service's tasks) is assumed."
         )
     resources = _compose_resources(deploy, name, where)
+    rollout = compose_rollout(chosen, deploy, notes)
     return ManifestInputs(
         scenario_values=values,
         recovery_overrides=overrides,
@@ -180,6 +176,7 @@ def compose_inputs(chosen: Workload, notes: list[str]) -> ManifestInputs:
         workload_kind=chosen.kind,
         source=str(chosen.path),
         notes=notes,
+        rollout=rollout,
     )
 
 

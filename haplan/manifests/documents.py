@@ -7,16 +7,20 @@ stack file, each of whose ``services`` is a workload. One workload is then chose
 
 This module also holds what the other modules of :mod:`haplan.manifests` share: the error
 (:class:`ManifestError`), the result (:class:`ManifestInputs`), the records of the documents
-read, and the checks of mappings and whole numbers behind their one-line messages.
+read, and the checks of mappings, whole numbers, counts-or-percentages and durations behind
+their one-line messages.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from haplan.manifests.units import parse_duration_s
 
 #: Kubernetes kinds that become a workload (instances, probes, placement).
 WORKLOAD_KINDS = ("Deployment", "StatefulSet")
@@ -65,6 +69,23 @@ class ManifestInputs:
         The workload the inputs describe and the file it came from.
     notes : list of str
         Assumptions made, one human-readable sentence each.
+    rollout : dict
+        How the workload is updated (reported, not a scenario input; see
+        :mod:`haplan.manifests.rollout`), the orchestrator's defaults where the manifest is
+        silent. ``kind`` says which keys follow:
+
+        - ``"deployment"``: ``strategy`` (``"RollingUpdate"`` or ``"Recreate"``: all old pods
+          stop before the new ones start), ``max_surge`` and ``max_unavailable`` (a count
+          [pods] or a percentage string as written, e.g. ``"25%"``; RollingUpdate only),
+          ``min_ready_s`` [s];
+        - ``"statefulset"``: ``strategy`` (``"RollingUpdate"`` or ``"OnDelete"``),
+          ``partition`` [ordinal] (RollingUpdate only), ``max_unavailable`` (only when given),
+          ``min_ready_s`` [s];
+        - ``"swarm"``: ``parallelism`` [tasks per batch, 0 = all at once], ``delay_s`` [s],
+          ``order`` (``"stop-first"`` or ``"start-first"``), ``failure_action``
+          (``"pause"``, ``"continue"`` or ``"rollback"``), ``monitor_s`` [s].
+
+        Empty when built by hand without one.
     """
 
     scenario_values: dict[str, Any]
@@ -77,6 +98,7 @@ class ManifestInputs:
     workload_kind: str
     source: str
     notes: list[str] = field(default_factory=list)
+    rollout: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -179,6 +201,27 @@ def whole(value: Any, where: str, what: str, low: int = 0) -> int:
             f"{where}: {what}={value!r} is not valid; write a whole number >= {low}"
         )
     return value
+
+
+def int_or_percent(value: Any, where: str, what: str) -> tuple[int, bool]:
+    """(number, is_percent) from an IntOrString; percentages must be whole, as in Kubernetes."""
+    if isinstance(value, str):
+        match = re.fullmatch(r"(\d+)%", value.strip())
+        if not match:
+            raise ManifestError(
+                f"{where}: {what}={value!r} is not valid; write a whole number or a whole "
+                "percentage such as '80%'"
+            )
+        return int(match[1]), True
+    return whole(value, where, what), False
+
+
+def duration_s(value: Any, where: str, what: str) -> float:
+    """A compose / Go duration [s]; a value that is not one raises a one-line ManifestError."""
+    try:
+        return parse_duration_s(value)
+    except ValueError as error:
+        raise ManifestError(f"{where}: {what}: {error}") from None
 
 
 def _kubernetes_workload(path: Path, where: str, document: dict[str, Any]) -> Workload:

@@ -3,7 +3,8 @@
 :func:`kubernetes_inputs` gathers a workload's :class:`~haplan.manifests.ManifestInputs`:
 ``instances`` from ``spec.replicas``, ``min_instances`` from the PodDisruptionBudget that
 selects its pods, the Services; what its pod template says (probes, tolerations, placement,
-resources) is read by :mod:`haplan.manifests.kubernetes_pods`.
+resources) is read by :mod:`haplan.manifests.kubernetes_pods`, its update strategy by
+:mod:`haplan.manifests.rollout`.
 
 References
 ----------
@@ -21,7 +22,6 @@ References
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from haplan.manifests.documents import (
@@ -29,6 +29,7 @@ from haplan.manifests.documents import (
     ManifestInputs,
     ParsedFiles,
     Workload,
+    int_or_percent,
     mapping,
     metadata,
     whole,
@@ -38,6 +39,7 @@ from haplan.manifests.kubernetes_pods import (
     kubernetes_probes,
     kubernetes_resources,
 )
+from haplan.manifests.rollout import kubernetes_rollout
 from haplan.manifests.selectors import pdb_selects
 
 
@@ -80,6 +82,7 @@ def kubernetes_inputs(chosen: Workload, parsed: ParsedFiles, notes: list[str]) -
     placement, zones = kubernetes_placement(pod_spec, chosen, replicas, notes)
     if zones is not None:
         values["zones"] = zones
+    rollout = kubernetes_rollout(chosen, notes)
     if kind == "StatefulSet":
         notes.append(
             f"StatefulSet {name!r}: a pod on an unreachable node is not replaced until the node "
@@ -98,20 +101,8 @@ def kubernetes_inputs(chosen: Workload, parsed: ParsedFiles, notes: list[str]) -
         workload_kind=kind,
         source=str(chosen.path),
         notes=notes,
+        rollout=rollout,
     )
-
-
-def _int_or_percent(value: Any, where: str, what: str) -> tuple[int, bool]:
-    """(number, is_percent) from an IntOrString; percentages must be whole, as in Kubernetes."""
-    if isinstance(value, str):
-        match = re.fullmatch(r"(\d+)%", value.strip())
-        if not match:
-            raise ManifestError(
-                f"{where}: {what}={value!r} is not valid; write a whole number or a whole "
-                "percentage such as '80%'"
-            )
-        return int(match[1]), True
-    return whole(value, where, what), False
 
 
 _PDB_AS_K = (
@@ -131,7 +122,7 @@ def _pdb_min_instances(pdb: dict[str, Any], replicas: int, where: str) -> tuple[
             "Kubernetes allows only one, keep one of them"
         )
     if has_min:
-        number, percent = _int_or_percent(spec["minAvailable"], where, "minAvailable")
+        number, percent = int_or_percent(spec["minAvailable"], where, "minAvailable")
         if percent:
             if number > 100:
                 raise ManifestError(
@@ -149,7 +140,7 @@ def _pdb_min_instances(pdb: dict[str, Any], replicas: int, where: str) -> tuple[
             k, how = number, f"minAvailable {number}"
         return k, f"PodDisruptionBudget {name!r}: min_instances = {k} ({how}){_PDB_AS_K}."
     if has_max:
-        number, percent = _int_or_percent(spec["maxUnavailable"], where, "maxUnavailable")
+        number, percent = int_or_percent(spec["maxUnavailable"], where, "maxUnavailable")
         if percent:
             if number > 100:
                 raise ManifestError(
