@@ -906,6 +906,20 @@ def tornado(sensitivity: pd.DataFrame) -> Figure:
     return figure
 
 
+def _stage_labels(stages, width: float, least: float = 0.06) -> list[tuple[str, float, float]]:
+    """Stage names to print: consecutive stages shorter than ``least`` of the width share one
+    label ("scheduling–readiness"), so short stages do not print over each other."""
+    labels: list[list] = []
+    for name, start, stop in stages:
+        short = (stop - start) < least * width
+        if short and labels and labels[-1][3]:
+            labels[-1][1] = labels[-1][1].split("–")[0] + "–" + name
+            labels[-1][2][1] = stop
+        else:
+            labels.append([None, name, [start, stop], short])
+    return [(name, span[0], span[1]) for _, name, span, _ in labels]
+
+
 def timeline(frame: pd.DataFrame, *, title: str = "", stages=()) -> Figure:
     """A disruption over time: instances ready and capacity, p99, the stages shaded.
 
@@ -941,9 +955,10 @@ def timeline(frame: pd.DataFrame, *, title: str = "", stages=()) -> Figure:
     top.set_ylabel("instances ready [count]")
     top.set_ylim(0, max(1.0, float(np.nanmax(ready))) * 1.15)
     shades = ("#EEEEEE", "#DDDDDD")
-    for i, (name, start, stop) in enumerate(stages):
+    for i, (_name, start, stop) in enumerate(stages):
         for ax in (top, bottom):
             ax.axvspan(start, stop, color=shades[i % 2], zorder=0, linewidth=0)
+    for name, start, stop in _stage_labels(stages, float(end[-1])):
         top.text(
             (start + stop) / 2,
             1.0,
@@ -952,7 +967,6 @@ def timeline(frame: pd.DataFrame, *, title: str = "", stages=()) -> Figure:
             ha="center",
             va="bottom",
             fontsize="x-small",
-            rotation=30,
         )
     finite = np.isfinite(p99)
     ceiling = float(np.nanmax(p99[finite])) * 3.0 if finite.any() else 1e3

@@ -4,6 +4,16 @@ Each disruption is a step function of the instances that serve over time, throug
 orchestrator's stages, judged against the scenario's SLO by :mod:`~haplan.disruptions.timeline`.
 """
 
+from haplan.disruptions.drain import drain, pdb_min_available
+from haplan.disruptions.rollout import (
+    SWARM_ORDERS,
+    deployment_rollout,
+    pod_start_s,
+    resolve_fenceposts,
+    rollout_budget_min,
+    statefulset_rollout,
+    swarm_rollout,
+)
 from haplan.disruptions.timeline import STEP_COLUMNS, Timeline, evaluate, make_timeline, summarize
 from haplan.disruptions.whatif import WHATIF_EVENTS, whatif
 
@@ -15,4 +25,13 @@ __all__ = [
     "STEP_COLUMNS",
     "whatif",
     "WHATIF_EVENTS",
+    "deployment_rollout",
+    "statefulset_rollout",
+    "swarm_rollout",
+    "resolve_fenceposts",
+    "pod_start_s",
+    "rollout_budget_min",
+    "SWARM_ORDERS",
+    "drain",
+    "pdb_min_available",
 ]
