@@ -476,8 +476,8 @@ def test_simulate_rejects_bad_replications(capsys):
 def test_every_command_has_help(capsys):
     from haplan.cli import cli
 
-    # The four scenario commands share their options (below); fit reads a failure history.
-    assert set(cli.commands) == {"report", "sweep", "plan", "simulate", "fit"}
+    # The scenario commands share their options (below); fit reads a failure history.
+    assert set(cli.commands) == {"report", "sweep", "plan", "simulate", "whatif", "fit"}
     for name, command in cli.commands.items():
         assert command.help and command.help.strip(), name
         code, out, _ = run(capsys, name, "--help")
@@ -799,7 +799,7 @@ SHARED_OPTIONS = (
 )
 
 
-@pytest.mark.parametrize("command", ["report", "sweep", "plan", "simulate"])
+@pytest.mark.parametrize("command", ["report", "sweep", "plan", "simulate", "whatif"])
 def test_every_command_takes_every_shared_option(capsys, command):
     from haplan.cli import cli
 
@@ -1167,3 +1167,62 @@ def test_commands_that_do_not_propagate_refuse_a_distribution(capsys, command):
         f"{command} does not propagate: give a number, or use haplan report for the "
         "headline's interval\n"
     )
+
+
+# -- disruptions -----------------------------------------------------------------------------
+
+
+def test_whatif_prints_the_api_timeline_exactly(capsys):
+    from haplan.disruptions import whatif
+    from haplan.report import render_timeline_text
+    from haplan.scenario import Scenario
+
+    code, out, err = run(capsys, "whatif", "--event", "zone", "-N", "6", "--set", "zones=3")
+    assert (code, err) == (0, "")
+    expected = whatif(Scenario.default().with_overrides(nodes=6, zones=3), "zone")
+    assert out == render_timeline_text(expected)
+    assert out.splitlines()[0] == "lose zone 0 (2 nodes, 1 instance) at 100 req/s on kubernetes"
+
+
+def test_whatif_json_and_csv_hold_every_step(capsys):
+    code, out, err = run(capsys, "whatif", "--format", "json")
+    assert (code, err) == (0, "")
+    document = json.loads(out)
+    assert list(document) == ["event", "totals", "steps"]
+    assert [s["stage"] for s in document["steps"]][:2] == ["detection", "eviction"]
+    code, csv, _ = run(capsys, "whatif", "--format", "csv")
+    assert csv.splitlines()[0].startswith("time_s,instances_ready,instances_pending,stage")
+    assert len(csv.splitlines()) == len(document["steps"]) + 1
+
+
+def test_whatif_rollout_reads_the_manifests_strategy(capsys):
+    from haplan.disruptions import deployment_rollout
+    from haplan.inputs import load_inputs
+
+    manifest = ROOT / "data" / "manifests" / "api-rolling-update.yaml"
+    code, out, err = run(capsys, "whatif", "--event", "rollout", manifest)
+    assert (code, err) == (0, "")
+    loaded = load_inputs([manifest])  # the manifest's probes tune the pods' readiness
+    scenario, read = loaded.scenario, loaded.manifest
+    assert read.rollout["max_surge"] == 1 and read.rollout["max_unavailable"] == 0
+    expected = deployment_rollout(scenario, max_surge=1, max_unavailable=0, min_ready_s=10.0)
+    assert out.splitlines()[0] == expected.event
+    # Flags win over the manifest.
+    code, out, _ = run(capsys, "whatif", "--event", "rollout", manifest, "--max-unavailable", "1")
+    assert "maxSurge 1, maxUnavailable 1" in out.splitlines()[0]
+
+
+def test_whatif_drain_finds_a_blocking_pdb(capsys):
+    code, out, err = run(capsys, "whatif", "--event", "drain", "--instances", "6", "-k", "6")
+    assert (code, err) == (0, "")
+    assert (
+        "  the PodDisruptionBudget (minAvailable 6 of 6) allows no eviction: the drain of "
+        "node 0 never finishes"
+    ) in out.splitlines()
+
+
+def test_whatif_figure_is_a_png(capsys, tmp_path):
+    path = tmp_path / "timeline.png"
+    code, _, err = run(capsys, "whatif", "--figure", path)
+    assert (code, err) == (0, "")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

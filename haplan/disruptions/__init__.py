@@ -34,4 +34,73 @@ __all__ = [
     "SWARM_ORDERS",
     "drain",
     "pdb_min_available",
+    "disruption",
+    "EVENTS",
 ]
+
+#: Every event :func:`disruption` takes.
+EVENTS = (*WHATIF_EVENTS, "rollout", "drain")
+
+
+def disruption(
+    scenario,
+    event: str,
+    *,
+    count: int = 1,
+    zone: int = 0,
+    share: float | None = None,
+    at_rps: float | None = None,
+    rollout: dict | None = None,
+    surge_nodes: int = 0,
+    min_available=None,
+) -> Timeline:
+    """One disruption of ``scenario`` by name: a what-if failure, a rollout or a drain.
+
+    Parameters
+    ----------
+    scenario : haplan.Scenario
+        The cluster, service and load.
+    event : str
+        One of :data:`EVENTS`: ``nodes``, ``zone``, ``share``, ``crash`` (:func:`whatif`),
+        ``rollout`` (``rollout["kind"]``: ``deployment`` (default; ``swarm`` when the
+        orchestrator is swarm), ``statefulset`` or ``swarm`` with the strategy's settings, as
+        ``haplan.manifests`` reads them) or ``drain`` (:func:`drain`, every node).
+    count, zone, share : optional
+        For :func:`whatif`.
+    at_rps : float, optional
+        The load [req/s] (default: the scenario's).
+    rollout : dict, optional
+        A workload's rollout strategy (``ManifestInputs.rollout``).
+    surge_nodes, min_available : optional
+        For :func:`drain`.
+
+    Returns
+    -------
+    Timeline
+    """
+    if event in WHATIF_EVENTS:
+        return whatif(scenario, event, count=count, zone=zone, share=share, at_rps=at_rps)
+    if event == "drain":
+        return drain(scenario, surge_nodes=surge_nodes, min_available=min_available, at_rps=at_rps)
+    if event != "rollout":
+        raise ValueError(f"event={event!r} is not valid: must be one of {', '.join(EVENTS)}")
+    settings = dict(rollout or {})
+    swarm = str(scenario.orchestrator).startswith("swarm")
+    kind = settings.pop("kind", "swarm" if swarm else "deployment")
+    strategy = settings.pop("strategy", "RollingUpdate")
+    if strategy not in ("RollingUpdate",):
+        raise ValueError(
+            f"rollout strategy {strategy!r} is not modelled: haplan models RollingUpdate "
+            "(Deployment, StatefulSet) and Swarm's update_config"
+        )
+    if kind == "deployment":
+        keys = ("max_surge", "max_unavailable", "min_ready_s")
+        return deployment_rollout(
+            scenario, at_rps=at_rps, **{k: settings[k] for k in keys if k in settings}
+        )
+    if kind == "statefulset":
+        return statefulset_rollout(
+            scenario, at_rps=at_rps, partition=int(settings.get("partition", 0))
+        )
+    keys = ("parallelism", "delay_s", "order", "monitor_s")
+    return swarm_rollout(scenario, at_rps=at_rps, **{k: settings[k] for k in keys if k in settings})
