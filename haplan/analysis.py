@@ -17,6 +17,7 @@ import pandas as pd
 
 from haplan import recovery, service
 from haplan.availability import HOURS_PER_YEAR
+from haplan.disruptions import disruption
 from haplan.planner import Plan, pareto, plan
 from haplan.scenario import Scenario
 from haplan.sweeps import grid, undescribable
@@ -47,6 +48,8 @@ SLO_NAMES: tuple[str, ...] = (
     "slo_downtime_min_per_year",
     "target_availability",
     "error_budget_min_per_30d",
+    "planned_downtime_min_per_30d",
+    "slo_budget_spent_min_per_30d",
     "availability_margin_min_per_30d",
     "target_p99_ms",
     "p99_margin_ms",
@@ -123,6 +126,10 @@ class Analysis:
         The tables behind the figures, when asked for.
     sources : dict
         Where each input came from ("default", "scenario file", "manifest", "flag").
+    disruptions : tuple of haplan.disruptions.Timeline
+        The planned-for failure (one node lost at the scenario's load), one rolling update
+        (the manifests' strategy, else the orchestrator's defaults) and one cluster upgrade
+        (every node drained, honouring ``min_instances`` as the disruption budget).
     uncertainty : haplan.uncertainty.UncertainResult or None
         The metrics propagated from the inputs given as distributions: the headline's median
         and 90 % interval, the probability of meeting each target.
@@ -141,6 +148,7 @@ class Analysis:
     simulation_replications: int | None = None
     figures: FigureTables | None = None
     sources: dict = field(default_factory=dict)
+    disruptions: tuple = ()
     uncertainty: object = None
     sensitivity: pd.DataFrame | None = None
 
@@ -259,6 +267,7 @@ def analyse(
             scenario, SIMULATION_HORIZON_H, simulation_replications, seed=SIMULATION_SEED
         )
     tables = figure_tables(scenario, row, stages, result) if figures else None
+    events = planned_disruptions(scenario, manifest)
     uncertain = spread = None
     if distributions:
         from haplan.uncertainty import propagate, sensitivity
@@ -277,6 +286,20 @@ def analyse(
         simulation_replications=simulation_replications,
         figures=tables,
         sources=dict(sources or {}),
+        disruptions=events,
         uncertainty=uncertain,
         sensitivity=spread,
     )
+
+
+def planned_disruptions(scenario: Scenario, manifest=None) -> tuple:
+    """The report's disruptions: one node lost (when there are survivors), one rollout and
+    one upgrade drain, each at the scenario's load."""
+    rollout = dict(manifest.rollout) if manifest is not None else {}
+    events = []
+    if scenario.nodes > 1:
+        events.append(disruption(scenario, "nodes"))
+    if rollout.get("strategy", "RollingUpdate") == "RollingUpdate":
+        events.append(disruption(scenario, "rollout", rollout=rollout))
+    events.append(disruption(scenario, "drain"))
+    return tuple(events)

@@ -27,6 +27,7 @@ from haplan.report import (
     input_rows,
     render_markdown,
     report_sections,
+    timeline_total_lines,
     tornado_rows,
     uncertainty_title,
     verdict_lines,
@@ -63,6 +64,10 @@ def report_figures(data: Analysis) -> dict[str, object]:
     if data.simulation is not None:
         figures["Monte Carlo against the analytic models"] = plots.simulation_vs_analytic(
             data.simulation
+        )
+    for timeline in data.disruptions:
+        figures[f"Timeline: {timeline.event}"] = plots.timeline(
+            timeline.frame, title=timeline.event, stages=timeline.stages
         )
     if data.sensitivity is not None:
         figures["What moves the SLO nines most (inputs at their 5 % and 95 % points)"] = (
@@ -292,6 +297,15 @@ def render_html(data: Analysis, figures: dict[str, object] | None = None) -> str
             {1},
         )
     )
+    if data.disruptions:
+        parts.append("<h2>Disruptions</h2>")
+        for timeline in data.disruptions:
+            parts.append(f"<h3>{html.escape(timeline.event)}</h3>")
+            parts.append(
+                "<ul>"
+                + "".join(f"<li>{html.escape(x)}</li>" for x in timeline_total_lines(timeline))
+                + "</ul>"
+            )
     if data.manifest is not None:
         parts.append(_manifest_html(data.manifest))
     for section, rows in sections[1:]:

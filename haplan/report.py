@@ -69,6 +69,16 @@ SLO_SECTION = Section(
         Row("target_availability", "availability target", "%", "percent", optional=True),
         Row("error_budget_min_per_30d", "error budget per 30 days", "min/30 d", optional=True),
         Row(
+            "planned_downtime_min_per_30d",
+            "spent by planned rollouts and upgrades",
+            "min/30 d",
+        ),
+        Row(
+            "slo_budget_spent_min_per_30d",
+            "spent in all: failures and planned disruptions",
+            "min/30 d",
+        ),
+        Row(
             "availability_margin_min_per_30d",
             "budget left (negative: over budget)",
             "min/30 d",
@@ -393,6 +403,12 @@ def render_text(data: Analysis, *, width: int = 100) -> str:
         for stage, seconds in _stage_lines(data, event):
             stages.add_row(event, stage, format_number(seconds))
     console.print(stages)
+    if data.disruptions:
+        console.print("Disruptions")
+        for timeline in data.disruptions:
+            console.print(f"  {timeline.event}", markup=False, soft_wrap=True)
+            for line in timeline_total_lines(timeline):
+                console.print(f"    {line}", markup=False, soft_wrap=True)
     if data.manifest is not None:
         console.print("From the manifests")
         for line in manifest_lines(data.manifest):
@@ -453,6 +469,11 @@ def render_markdown(data: Analysis, *, figures: dict[str, str] | None = None) ->
         lines += [
             f"| {event} | {st} | {format_number(sec)} |" for st, sec in _stage_lines(data, event)
         ]
+    if data.disruptions:
+        lines += ["", "## Disruptions", ""]
+        for timeline in data.disruptions:
+            lines.append(f"- **{timeline.event}**")
+            lines += [f"  - {line}" for line in timeline_total_lines(timeline)]
     if data.manifest is not None:
         lines += ["", "## From the manifests", ""]
         lines += [f"- {line}" for line in manifest_lines(data.manifest)]
@@ -518,6 +539,8 @@ def render_json(data: Analysis) -> str:
         document["simulation"] = json.loads(render_simulation_json(data.simulation))
     if data.uncertainty is not None:
         document["uncertainty"] = uncertainty_json(data)
+    if data.disruptions:
+        document["disruptions"] = [timeline_json(t) for t in data.disruptions]
     return json.dumps(document, indent=2, allow_nan=False) + "\n"
 
 

@@ -60,6 +60,8 @@ NUMERIC_RULES: dict[str, dict[str, Any]] = {
     "zone_mttr_h": dict(low=0),
     "repair_crews": dict(low=1, integer=True),
     "max_instances_per_node": dict(low=1, integer=True, allow_inf=True),
+    "rollouts_per_week": dict(low=0),
+    "upgrades_per_year": dict(low=0),
     "target_availability": dict(low=0, high=1, low_open=True, high_open=True),
     "target_p99_ms": dict(low=0, low_open=True, allow_inf=True),
     "target_recovery_s": dict(low=0, low_open=True, allow_inf=True),
@@ -88,6 +90,8 @@ INPUT_NAMES: tuple[str, ...] = (
     "balancer",
     "reschedule",
     "max_instances_per_node",
+    "rollouts_per_week",
+    "upgrades_per_year",
     "target_availability",
     "target_p99_ms",
     "target_recovery_s",
@@ -237,6 +241,12 @@ class Scenario:
         Most instances one node can run [count], a whole number ≥ 1 or inf (the node's size,
         its max-pods limit or a one-per-node anti-affinity): the room rescheduled instances
         find on the survivors. inf means the survivors always have room.
+    rollouts_per_week : float
+        Rolling updates a week [1/week], ≥ 0: each spends the SLO budget
+        ``haplan.disruptions`` finds for one rollout (the orchestrator's default strategy).
+    upgrades_per_year : float
+        Cluster upgrades a year [1/yr], ≥ 0: each drains every node once, honouring
+        ``min_instances`` as the disruption budget.
     target_availability : float or None
         SLO availability target [fraction], in (0, 1), e.g. 0.9995; None: no target.
     target_p99_ms : float or None
@@ -265,6 +275,8 @@ class Scenario:
     balancer: str = "random"
     reschedule: bool = False
     max_instances_per_node: float = math.inf
+    rollouts_per_week: float = 0.0
+    upgrades_per_year: float = 0.0
     target_availability: float | None = None
     target_p99_ms: float | None = None
     target_recovery_s: float | None = None
@@ -370,6 +382,23 @@ class Scenario:
     def inputs(self) -> dict[str, Any]:
         """The inputs as a dict in vocabulary order."""
         return {name: getattr(self, name) for name in INPUT_NAMES}
+
+    @classmethod
+    def from_row(cls, row) -> Scenario:
+        """The Scenario of one row of scenario inputs (a metrics row or a dict of arrays'
+        elements): NaN crews or targets become None."""
+        values = {name: row[name] for name in INPUT_NAMES}
+        for name in ("repair_crews", *TARGET_NAMES):
+            value = values[name]
+            if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
+                values[name] = None
+        for name in ("nodes", "instances", "min_instances", "zones"):
+            values[name] = int(values[name])
+        if values["repair_crews"] is not None:
+            values["repair_crews"] = int(values["repair_crews"])
+        values["reschedule"] = bool(values["reschedule"])
+        values.pop("replicas")
+        return cls(**{k: (v.item() if isinstance(v, np.generic) else v) for k, v in values.items()})
 
     def to_frame(self) -> pd.DataFrame:
         """A one-row DataFrame of the inputs (``repair_crews`` None becomes NaN)."""

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from haplan import availability, balancing, document, load, queueing, recovery, service
-from haplan.scenario import TARGET_NAMES, Scenario, validated_columns
+from haplan.scenario import INPUT_NAMES, TARGET_NAMES, Scenario, validated_columns
 
 __all__ = ["metrics", "MetricGroup", "METRIC_GROUPS", "METRIC_NAMES"]
 
@@ -139,10 +139,23 @@ def _nines(c: Columns) -> Columns:
     }
 
 
+def _planned(c: Columns) -> Columns:
+    """SLO budget spent by planned rollouts and upgrades (``haplan.disruptions``)."""
+    from haplan.disruptions import planned_downtime_min_per_30d
+
+    out = np.zeros(len(c["nodes"]))
+    busy = np.flatnonzero((c["rollouts_per_week"] > 0) | (c["upgrades_per_year"] > 0))
+    for i in busy:
+        row = {name: c[name][i] for name in INPUT_NAMES}
+        out[i] = planned_downtime_min_per_30d(Scenario.from_row(row))
+    return {"planned_downtime_min_per_30d": out}
+
+
 def _slo(c: Columns) -> Columns:
     """The load-aware headline and the margin to each target (NaN where none is set)."""
     u = c["slo_unavailability"]
     downtime_30d = availability.downtime_minutes(u, service.SLO_PERIOD_DAYS)
+    spent_30d = downtime_30d + c["planned_downtime_min_per_30d"]
     with np.errstate(invalid="ignore"):
         budget_30d = availability.error_budget_minutes(
             np.where(np.isnan(c["target_availability"]), 0.5, c["target_availability"]),
@@ -151,7 +164,7 @@ def _slo(c: Columns) -> Columns:
         budget_30d = np.where(np.isnan(c["target_availability"]), np.nan, budget_30d)
         margins = {
             "availability_margin_min_per_30d": np.where(
-                np.isnan(c["target_availability"]), np.nan, budget_30d - downtime_30d
+                np.isnan(c["target_availability"]), np.nan, budget_30d - spent_30d
             ),
             "p99_margin_ms": c["target_p99_ms"] - c["p99_response_ms"],
             "recovery_margin_s": c["target_recovery_s"] - c["recovery_node_failure_s"],
@@ -165,6 +178,7 @@ def _slo(c: Columns) -> Columns:
         "slo_downtime_min_per_30d": downtime_30d,
         "slo_downtime_min_per_year": availability.downtime_minutes(u, availability.YEAR_DAYS),
         "error_budget_min_per_30d": budget_30d,
+        "slo_budget_spent_min_per_30d": spent_30d,
         **margins,
         "slo_met": ~failed,
     }
@@ -222,6 +236,7 @@ _SLO_OUTPUTS = (
     "slo_downtime_min_per_30d",
     "slo_downtime_min_per_year",
     "error_budget_min_per_30d",
+    "slo_budget_spent_min_per_30d",
     "availability_margin_min_per_30d",
     "p99_margin_ms",
     "recovery_margin_s",
@@ -267,8 +282,15 @@ METRIC_GROUPS: list[MetricGroup] = [
         _latency,
     ),
     MetricGroup(
+        "planned",
+        INPUT_NAMES,
+        ("planned_downtime_min_per_30d",),
+        _planned,
+    ),
+    MetricGroup(
         "slo",
-        ("slo_unavailability", *TARGET_NAMES, "p99_response_ms", "recovery_node_failure_s"),
+        ("slo_unavailability", *TARGET_NAMES, "p99_response_ms", "recovery_node_failure_s")
+        + ("planned_downtime_min_per_30d",),
         _SLO_OUTPUTS,
         _slo,
         deduplicate=False,

@@ -39,6 +39,8 @@ DEFAULT_INPUTS = {
     "balancer": "random",
     "reschedule": False,
     "max_instances_per_node": "inf",
+    "rollouts_per_week": 0.0,
+    "upgrades_per_year": 0.0,
     "target_availability": None,
     "target_p99_ms": None,
     "target_recovery_s": None,
@@ -57,7 +59,7 @@ def test_report_json_inputs_exact(capsys):
     document = json.loads(out)
     assert document["inputs"] == DEFAULT_INPUTS
     assert document["input_sources"] == dict.fromkeys(INPUT_NAMES, "default")
-    assert list(document) == ["verdict", "slo", "inputs", "metrics", "input_sources"]
+    assert list(document) == ["verdict", "slo", "inputs", "metrics", "input_sources", "disruptions"]
 
 
 def test_report_json_article_metrics_exact(capsys):
@@ -380,8 +382,8 @@ def test_failed_report_writes_no_csv(capsys, tmp_path):
 def test_report_json_equals_the_metrics_row_exactly(capsys):
     # The whole document, not a sample: every input and metric of the API's row, JSON-safe.
     from haplan import metrics, service
-    from haplan.analysis import SLO_NAMES
-    from haplan.report import json_value
+    from haplan.analysis import SLO_NAMES, planned_disruptions
+    from haplan.report import json_value, timeline_json
     from haplan.scenario import Scenario
 
     code, out, _ = run(
@@ -398,6 +400,7 @@ def test_report_json_equals_the_metrics_row_exactly(capsys):
         "metrics": {name: json_value(row[name]) for name in row.index if name not in INPUT_NAMES},
         "input_sources": dict.fromkeys(INPUT_NAMES, "default")
         | dict.fromkeys(("nodes", "instances", "replicas", "min_instances"), "command line"),
+        "disruptions": [timeline_json(t) for t in planned_disruptions(Scenario.from_row(row))],
     }
     document = json.loads(out)
     assert document == expected
@@ -554,7 +557,15 @@ def test_json_report_leads_with_the_verdict_and_the_slo(capsys):
     code, out, _ = run(capsys, "report", *OVERLOADED, *TARGETS, "--format", "json")
     assert code == 0
     document = json.loads(out)
-    assert list(document) == ["verdict", "slo", "inputs", "metrics", "input_sources", "plan"]
+    assert list(document) == [
+        "verdict",
+        "slo",
+        "inputs",
+        "metrics",
+        "input_sources",
+        "plan",
+        "disruptions",
+    ]
     assert [(v["name"], v["passed"], v["message"]) for v in document["verdict"]] == [
         ("headline", False, HEADLINE_OVERLOADED),
         ("availability", False, FAIL_AVAILABILITY),
@@ -979,7 +990,15 @@ def test_json_report_shows_the_recommendation_exactly(capsys):
     assert (code, err) == (0, "")
     assert out == render_json(_default_analysis_at_9995())
     document = json.loads(out)
-    assert list(document) == ["verdict", "slo", "inputs", "metrics", "input_sources", "plan"]
+    assert list(document) == [
+        "verdict",
+        "slo",
+        "inputs",
+        "metrics",
+        "input_sources",
+        "plan",
+        "disruptions",
+    ]
     base = Scenario.default().with_overrides(target_availability=0.9995)
     best = plan(0.9995, 100.0, base=base).best
     assert document["plan"] == {

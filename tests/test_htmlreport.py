@@ -59,7 +59,7 @@ def test_html_has_every_section_and_embedded_pngs(article_html):
     assert positions == sorted(positions)
     assert text.index("<h2>") == text.index("<h2>Verdict</h2>")  # the verdict leads
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', text)
-    assert len(images) == 5
+    assert len(images) == 8  # 5, and a timeline for each of the 3 disruptions
     from matplotlib.image import imread
 
     for data in images:
@@ -86,7 +86,8 @@ def test_html_has_every_section_and_embedded_pngs(article_html):
 
 @pytest.mark.parametrize(
     ("target", "figures"),
-    [([], 4), (["--target-availability", "99.99"], 5)],  # a target adds the planner's figure
+    # A target adds the planner's figure; the three disruptions add a timeline each.
+    [([], 7), (["--target-availability", "99.99"], 8)],
 )
 def test_markdown_writes_figures_beside_it(tmp_path, capsys, target, figures):
     out = tmp_path / "report.md"
@@ -196,7 +197,7 @@ def test_html_renders_in_a_real_browser(article_html, tmp_path):
         [browser, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120
     ).stdout
     assert "<h1>haplan report — my-deployment</h1>" in dom
-    assert dom.count("data:image/png;base64,") == 5
+    assert dom.count("data:image/png;base64,") == 8
     shot = tmp_path / "page.png"
     subprocess.run(
         [browser, *flags, "--window-size=1100,4000", f"--screenshot={shot}", url],
@@ -217,7 +218,7 @@ def test_report_on_a_zoned_manifest_with_a_pdb(tmp_path, capsys):
     # scenario (and the planner's grid, with a target) skip the cells that cannot hold 5
     # instances instead of failing.
     manifest = ROOT / "data" / "manifests" / "web-zonal.yaml"
-    for target, figures in (([], 4), (["--target-availability", "99.9"], 5)):
+    for target, figures in (([], 7), (["--target-availability", "99.9"], 8)):
         out = tmp_path / "web.html"
         args = ("report", manifest, "-N", "6", *target, "--format", "html", "--out", out)
         code, stdout, err = run(capsys, *args)
@@ -265,12 +266,14 @@ def test_report_figures_need_the_figure_tables():
 
 def test_report_figures_plot_the_load_aware_headline(overloaded_checkout):
     scenario = overloaded_checkout
-    figures = report_figures(analyse(scenario, figures=True))
+    data = analyse(scenario, figures=True)
+    figures = report_figures(data)
     assert list(figures) == [
         "SLO availability (load-aware) against replicas per node",
         "SLO availability (load-aware) over nodes and replicas",
         "Load and latency against nodes",
         "Recovery after a node failure, by orchestrator",
+        *(f"Timeline: {timeline.event}" for timeline in data.disruptions),
     ]
     first, second = list(figures)[:2]
     (ax,) = figures[first].axes

@@ -36,6 +36,7 @@ __all__ = [
     "pdb_min_available",
     "disruption",
     "EVENTS",
+    "planned_downtime_min_per_30d",
 ]
 
 #: Every event :func:`disruption` takes.
@@ -104,3 +105,33 @@ def disruption(
         )
     keys = ("parallelism", "delay_s", "order", "monitor_s")
     return swarm_rollout(scenario, at_rps=at_rps, **{k: settings[k] for k in keys if k in settings})
+
+
+def planned_downtime_min_per_30d(scenario) -> float:
+    """SLO budget planned disruptions spend in 30 days [min].
+
+    ``rollouts_per_week`` × 30/7 rollouts (:func:`disruption` ``"rollout"``: the
+    orchestrator's default strategy) and ``upgrades_per_year`` × 30/365.25 upgrades
+    (``"drain"`` of every node, ``min_instances`` as the disruption budget), each spending its
+    timeline's time below the SLO target. A drain the budget blocks spends nothing here (it
+    never starts evicting) — its timeline says it is blocked.
+
+    Parameters
+    ----------
+    scenario : haplan.Scenario
+
+    Returns
+    -------
+    float
+        Expected minutes below the SLO target per 30 days from planned disruptions.
+    """
+    from haplan.availability import MONTH_DAYS, YEAR_DAYS
+
+    total = 0.0
+    if scenario.rollouts_per_week > 0:
+        spent = disruption(scenario, "rollout").totals["budget_spent_min"]
+        total += scenario.rollouts_per_week * MONTH_DAYS / 7.0 * spent
+    if scenario.upgrades_per_year > 0:
+        spent = disruption(scenario, "drain").totals["budget_spent_min"]
+        total += scenario.upgrades_per_year * MONTH_DAYS / YEAR_DAYS * spent
+    return total

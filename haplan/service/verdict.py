@@ -68,6 +68,13 @@ def _minutes(value: float) -> str:
     return f"{value:.3g} min"
 
 
+def _planned_text(row) -> str:
+    planned = float(row.get("planned_downtime_min_per_30d", 0.0) or 0.0)
+    if planned <= 0:
+        return ""
+    return f" (planned rollouts and upgrades spend {_minutes(planned)} of it)"
+
+
 def verdict(row) -> list[Verdict]:
     """The SLO verdict for one metrics row: the headline, then one line per target set.
 
@@ -132,7 +139,7 @@ def verdict(row) -> list[Verdict]:
                 margin,
                 f"availability {_percent(a)} {'meets' if passed else 'misses'} the "
                 f"{_percent(float(target))} target: {_minutes(abs(margin))} per 30 days "
-                f"{spare}",
+                f"{spare}" + _planned_text(row),
             )
         )
     target = row.get("target_p99_ms", math.nan)
