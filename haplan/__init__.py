@@ -6,6 +6,8 @@ The public API:
 - ``metrics(scenario_or_frame)`` — the tidy metrics table, one row per scenario;
 - ``sweep(**axes)`` — the metrics table over a grid of inputs (numpy or Dask);
 - ``plan(target_availability, request_rate_rps, ...)`` and ``pareto(frame, objectives)``;
+- ``whatif(scenario, event, ...)`` — a disruption's timeline (``haplan.disruptions`` also
+  has rollouts and drains);
 - model modules: ``document`` (the article's formulas), ``availability``, ``markov``,
   ``queueing``, ``balancing``, ``load``, ``recovery``, ``simulate``; ``service`` (their one
   composition and the SLO verdict); ``manifests`` for Kubernetes and compose inputs,
@@ -16,6 +18,7 @@ The public API:
 from haplan import (
     availability,
     balancing,
+    disruptions,
     document,
     load,
     markov,
@@ -23,6 +26,7 @@ from haplan import (
     recovery,
     service,
 )
+from haplan.disruptions import whatif
 from haplan.export import write_csv
 from haplan.planner import pareto, plan
 from haplan.scenario import INPUT_NAMES, Scenario
@@ -51,6 +55,7 @@ __all__ = [
     "sweep",
     "plan",
     "pareto",
+    "whatif",
     "write_csv",
     "document",
     "availability",
@@ -60,6 +65,7 @@ __all__ = [
     "load",
     "recovery",
     "service",
+    "disruptions",
     "simulate",
     "manifests",
     "plots",
