@@ -22,6 +22,7 @@ EXPECTED = (
     "05_capacity_plan.ipynb",
     "06_monte_carlo.ipynb",
     "07_failure_history.ipynb",
+    "08_disruptions.ipynb",
 )
 #: Modules a user may import from haplan: the modules its ``__all__`` names.
 PUBLIC_MODULES = tuple(
@@ -145,7 +146,7 @@ preset("swarm")
 # -- the notebooks ---------------------------------------------------------------------------
 
 
-def test_exactly_the_seven_notebooks():
+def test_exactly_the_eight_notebooks():
     assert tuple(sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))) == EXPECTED
 
 
