@@ -284,3 +284,24 @@ def test_rescheduled_outage_columns_agree_with_the_simulator():
 
 def frequency_times_duration(row):
     return row["outage_frequency_per_year"] / 8766.0 * row["mean_outage_duration_min"] / 60.0
+
+
+def test_planned_disruptions_spend_budget_and_a_blocked_upgrade_is_unbounded():
+    from haplan.disruptions import disruption
+
+    s = Scenario(instances=6, target_availability=0.999, rollouts_per_week=7, upgrades_per_year=4)
+    row = haplan.metrics(s).iloc[0]
+    rollout = disruption(s, "rollout").totals["budget_spent_min"]
+    upgrade = disruption(s, "drain").totals["budget_spent_min"]
+    expected = 7 * 30 / 7 * rollout + 4 * 30 / 365.25 * upgrade
+    assert row["planned_downtime_min_per_30d"] == pytest.approx(expected, rel=1e-12)
+    assert row["slo_budget_spent_min_per_30d"] == pytest.approx(
+        row["slo_downtime_min_per_30d"] + expected, rel=1e-12
+    )
+    # min_instances = instances: the disruption budget allows no eviction, so the upgrades
+    # can never finish: the planned spend is unbounded and the verdict says why.
+    blocked = haplan.metrics(s.with_overrides(min_instances=6)).iloc[0]
+    assert math.isinf(blocked["planned_downtime_min_per_30d"])
+    assert not blocked["slo_met"]
+    line = service.verdict(blocked)[1].message
+    assert "planned upgrades cannot finish" in line and "unbounded per 30 days" in line

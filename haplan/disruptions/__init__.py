@@ -4,6 +4,8 @@ Each disruption is a step function of the instances that serve over time, throug
 orchestrator's stages, judged against the scenario's SLO by :mod:`~haplan.disruptions.timeline`.
 """
 
+import math
+
 from haplan.disruptions.drain import drain, pdb_min_available
 from haplan.disruptions.rollout import (
     SWARM_ORDERS,
@@ -113,8 +115,8 @@ def planned_downtime_min_per_30d(scenario) -> float:
     ``rollouts_per_week`` × 30/7 rollouts (:func:`disruption` ``"rollout"``: the
     orchestrator's default strategy) and ``upgrades_per_year`` × 30/365.25 upgrades
     (``"drain"`` of every node, ``min_instances`` as the disruption budget), each spending its
-    timeline's time below the SLO target. A drain the budget blocks spends nothing here (it
-    never starts evicting) — its timeline says it is blocked.
+    timeline's time below the SLO target. An upgrade the disruption budget blocks can never
+    finish, so it spends without bound: inf (the verdict says why).
 
     Parameters
     ----------
@@ -132,6 +134,8 @@ def planned_downtime_min_per_30d(scenario) -> float:
         spent = disruption(scenario, "rollout").totals["budget_spent_min"]
         total += scenario.rollouts_per_week * MONTH_DAYS / 7.0 * spent
     if scenario.upgrades_per_year > 0:
-        spent = disruption(scenario, "drain").totals["budget_spent_min"]
-        total += scenario.upgrades_per_year * MONTH_DAYS / YEAR_DAYS * spent
+        totals = disruption(scenario, "drain").totals
+        if totals.get("blocked"):
+            return math.inf
+        total += scenario.upgrades_per_year * MONTH_DAYS / YEAR_DAYS * totals["budget_spent_min"]
     return total

@@ -139,7 +139,9 @@ def summarize(frame: pd.DataFrame, scenario) -> dict:
         the scenario's instances for good; inf if never), ``never_placed`` [count]
         (instances still pending at the end), ``budget_spent_min`` [min] (= time below
         target) and ``budget_share_30d`` (its share of the 30-day error budget of
-        ``target_availability``; NaN without a target).
+        ``target_availability``; NaN without a target); ``cut_at_horizon`` is true when the
+        service is still below target at the end of the timeline, so the budget figures only
+        count up to the horizon.
     """
     time = frame["time_s"].to_numpy(dtype=float)
     duration = frame["duration_s"].to_numpy(dtype=float)
@@ -166,6 +168,7 @@ def summarize(frame: pd.DataFrame, scenario) -> dict:
         "never_placed": int(frame["instances_pending"].iloc[-1]),
         "budget_spent_min": below / 60.0,
         "budget_share_30d": share,
+        "cut_at_horizon": bool(not frame["slo_ok"].iloc[-1] and duration[-1] > 0),
     }
 
 

@@ -63,6 +63,8 @@ def _percent(availability_value: float) -> str:
 
 
 def _minutes(value: float) -> str:
+    if math.isinf(value):
+        return "unbounded"
     if value >= 100:
         return f"{value:,.0f} min"
     return f"{value:.3g} min"
@@ -72,6 +74,11 @@ def _planned_text(row) -> str:
     planned = float(row.get("planned_downtime_min_per_30d", 0.0) or 0.0)
     if planned <= 0:
         return ""
+    if math.isinf(planned):
+        return (
+            " (planned upgrades cannot finish: the disruption budget, min_instances, allows "
+            "no eviction — see haplan whatif --event drain)"
+        )
     return f" (planned rollouts and upgrades spend {_minutes(planned)} of it)"
 
 
