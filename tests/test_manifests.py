@@ -1004,3 +1004,409 @@ def test_error_compose_rollout(tmp_path, update_config, message):
         read_manifests(path)
     assert str(error.value) == f"{path} (document 1): {message}"
     assert "\n" not in str(error.value)
+
+
+# -- HorizontalPodAutoscaler: spec.minReplicas / maxReplicas, metrics, behavior ---------------
+
+# Kubernetes' default behaviour ("Horizontal Pod Autoscaling", Default Behavior; autoscaling/v2
+# defaults.go): scale up with no window, +100 % or +4 pods per 15 s, the larger; scale down
+# with a 300 s window, -100 % per 15 s.
+DEFAULT_SCALE_UP = {
+    "stabilization_window_s": 0,
+    "select_policy": "Max",
+    "policies": [("Percent", 100, 15), ("Pods", 4, 15)],
+}
+DEFAULT_SCALE_DOWN = {
+    "stabilization_window_s": 300,
+    "select_policy": "Max",
+    "policies": [("Percent", 100, 15)],
+}
+DEFAULT_BEHAVIOR_TAKEN = (
+    "behavior.scaleUp (window 0 s; Percent 100 per 15 s, Pods 4 per 15 s; select Max), "
+    "behavior.scaleDown (window 300 s; Percent 100 per 15 s; select Max)"
+)
+CPU_70 = (
+    "  metrics:\n    - type: Resource\n      resource:\n        name: cpu\n"
+    "        target: {type: Utilization, averageUtilization: 70}\n"
+)
+
+
+def hpa(
+    spec="  minReplicas: 2\n  maxReplicas: 10\n" + CPU_70,
+    target="web",
+    kind="Deployment",
+    name="web",
+    api="autoscaling/v2",
+    namespace="",
+):
+    """An HPA scaling ``kind``/``target``; ``spec`` is the YAML below scaleTargetRef."""
+    namespace_line = f"  namespace: {namespace}\n" if namespace else ""
+    return (
+        f"apiVersion: {api}\nkind: HorizontalPodAutoscaler\n"
+        f"metadata:\n  name: {name}\n{namespace_line}"
+        f"spec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: {kind}, name: {target}}}\n{spec}"
+    )
+
+
+def test_web_hpa_example():
+    inputs = read_manifests(MANIFESTS / "web-hpa.yaml")
+    # minReplicas 3, maxReplicas 12, cpu averageUtilization 60 % -> 0.6; scaleUp fully stated;
+    # scaleDown without selectPolicy -> Kubernetes' Max.
+    assert inputs.hpa == {
+        "min_replicas": 3,
+        "max_replicas": 12,
+        "target_utilization": 0.6,
+        "scale_up": {
+            "stabilization_window_s": 0,
+            "select_policy": "Max",
+            "policies": [("Pods", 2, 30), ("Percent", 50, 30)],
+        },
+        "scale_down": {
+            "stabilization_window_s": 600,
+            "select_policy": "Max",
+            "policies": [("Pods", 1, 60)],
+        },
+    }
+    assert inputs.scenario_values == {"instances": 3, "orchestrator": "kubernetes"}
+    assert (
+        "HorizontalPodAutoscaler 'web' of Deployment 'web': Kubernetes' defaults taken for "
+        "behavior.scaleDown.selectPolicy Max."
+    ) in inputs.notes
+    assert (
+        "HorizontalPodAutoscaler 'web' scales Deployment 'web' between 3 and 12 replicas at 60% "
+        "CPU utilisation: reported in hpa, not a scenario input (instances stays 3)."
+    ) in inputs.notes
+    assert not any("ignored" in note for note in inputs.notes)
+
+
+def test_hpa_v2_with_behavior(tmp_path):
+    behavior = (
+        "  behavior:\n"
+        "    scaleUp:\n      stabilizationWindowSeconds: 30\n      selectPolicy: Min\n"
+        "      policies:\n        - {type: Percent, value: 20, periodSeconds: 60}\n"
+        "        - {type: Pods, value: 3, periodSeconds: 45}\n"
+        "    scaleDown:\n      stabilizationWindowSeconds: 120\n      selectPolicy: Disabled\n"
+        "      policies: [{type: Pods, value: 1, periodSeconds: 1800}]\n"
+    )
+    spec = "  minReplicas: 2\n  maxReplicas: 10\n" + CPU_70 + behavior
+    inputs = read_manifests(write(tmp_path, deployment(), hpa(spec)))
+    assert inputs.hpa == {
+        "min_replicas": 2,
+        "max_replicas": 10,
+        "target_utilization": 0.7,
+        "scale_up": {
+            "stabilization_window_s": 30,
+            "select_policy": "Min",
+            "policies": [("Percent", 20, 60), ("Pods", 3, 45)],
+        },
+        "scale_down": {
+            "stabilization_window_s": 120,
+            "select_policy": "Disabled",
+            "policies": [("Pods", 1, 1800)],
+        },
+    }
+    # Everything stated: no defaults note.
+    assert not any("defaults taken" in note and "Autoscaler" in note for note in inputs.notes)
+
+
+def test_hpa_v2_without_behavior_takes_the_defaults(tmp_path):
+    spec = "  maxReplicas: 5\n" + CPU_70  # no minReplicas: 1
+    inputs = read_manifests(write(tmp_path, deployment(replicas=3), hpa(spec)))
+    assert inputs.hpa == {
+        "min_replicas": 1,
+        "max_replicas": 5,
+        "target_utilization": 0.7,
+        "scale_up": DEFAULT_SCALE_UP,
+        "scale_down": DEFAULT_SCALE_DOWN,
+    }
+    assert (
+        "HorizontalPodAutoscaler 'web' of Deployment 'web': Kubernetes' defaults taken for "
+        f"minReplicas 1, {DEFAULT_BEHAVIOR_TAKEN}."
+    ) in inputs.notes
+
+
+def test_hpa_partial_behavior_is_defaulted_field_by_field(tmp_path):
+    # Kubernetes fills each unset field of a rule from the default (GenerateHPAScaleUpRules):
+    # a scaleUp with only a window keeps the default policies and Max; no scaleDown at all.
+    behavior = "  behavior:\n    scaleUp: {stabilizationWindowSeconds: 60}\n"
+    spec = "  minReplicas: 2\n  maxReplicas: 10\n" + CPU_70 + behavior
+    inputs = read_manifests(write(tmp_path, deployment(), hpa(spec)))
+    assert inputs.hpa["scale_up"] == {**DEFAULT_SCALE_UP, "stabilization_window_s": 60}
+    assert inputs.hpa["scale_down"] == DEFAULT_SCALE_DOWN
+    assert (
+        "HorizontalPodAutoscaler 'web' of Deployment 'web': Kubernetes' defaults taken for "
+        "behavior.scaleUp.selectPolicy Max, behavior.scaleUp.policies (Percent 100 per 15 s, "
+        "Pods 4 per 15 s), behavior.scaleDown (window 300 s; Percent 100 per 15 s; select Max)."
+    ) in inputs.notes
+
+
+def test_hpa_v1(tmp_path):
+    spec = "  minReplicas: 2\n  maxReplicas: 6\n  targetCPUUtilizationPercentage: 75\n"
+    inputs = read_manifests(write(tmp_path, deployment(), hpa(spec, api="autoscaling/v1")))
+    # 75 % -> 0.75; v1 has no behavior: both directions take the defaults.
+    assert inputs.hpa == {
+        "min_replicas": 2,
+        "max_replicas": 6,
+        "target_utilization": 0.75,
+        "scale_up": DEFAULT_SCALE_UP,
+        "scale_down": DEFAULT_SCALE_DOWN,
+    }
+    assert (
+        "HorizontalPodAutoscaler 'web' of Deployment 'web': Kubernetes' defaults taken for "
+        f"{DEFAULT_BEHAVIOR_TAKEN}."
+    ) in inputs.notes
+
+
+def test_hpa_without_a_cpu_target_takes_80_percent(tmp_path):
+    # autoscaling/v2 with no metrics and v1 with no targetCPUUtilizationPercentage: CPU 80 %.
+    v2 = read_manifests(write(tmp_path, deployment(), hpa("  maxReplicas: 4\n"), name="v2.yaml"))
+    v1 = hpa("  maxReplicas: 4\n", api="autoscaling/v1")
+    v1 = read_manifests(write(tmp_path, deployment(), v1, name="v1.yaml"))
+    assert v2.hpa["target_utilization"] == v1.hpa["target_utilization"] == 0.8
+    assert any("metrics (CPU averageUtilization 80%)" in note for note in v2.notes)
+    assert any("targetCPUUtilizationPercentage 80" in note for note in v1.notes)
+
+
+def test_hpa_non_cpu_metric_is_noted(tmp_path):
+    metrics = (
+        "  metrics:\n    - type: Pods\n      pods:\n        metric: {name: requests_per_second}\n"
+        "        target: {type: AverageValue, averageValue: '100'}\n"
+    )
+    spec = "  minReplicas: 2\n  maxReplicas: 10\n" + metrics
+    path = write(tmp_path, deployment(), hpa(spec))
+    inputs = read_manifests(path)
+    assert "target_utilization" not in inputs.hpa
+    assert inputs.hpa["min_replicas"] == 2 and inputs.hpa["max_replicas"] == 10
+    assert (
+        f"{path} (document 2): HorizontalPodAutoscaler 'web' metrics Pods 'requests_per_second' "
+        "(AverageValue) are not modelled (haplan models one CPU Resource Utilization target): "
+        "no target_utilization is given."
+    ) in inputs.notes
+    assert (
+        "HorizontalPodAutoscaler 'web' scales Deployment 'web' between 2 and 10 replicas: "
+        "reported in hpa, not a scenario input (instances stays 3)."
+    ) in inputs.notes
+
+
+def test_hpa_cpu_and_memory_metrics(tmp_path):
+    memory = (
+        "    - type: Resource\n      resource:\n        name: memory\n"
+        "        target: {type: Utilization, averageUtilization: 80}\n"
+    )
+    spec = "  minReplicas: 2\n  maxReplicas: 10\n" + CPU_70 + memory
+    inputs = read_manifests(write(tmp_path, deployment(), hpa(spec)))
+    assert inputs.hpa["target_utilization"] == 0.7
+    assert any(
+        "metrics Resource 'memory' (Utilization) are not modelled" in note
+        and "taking the largest recommendation" in note
+        for note in inputs.notes
+    )
+
+
+def test_hpa_replicas_outside_its_bounds_are_noted(tmp_path):
+    inputs = read_manifests(write(tmp_path, deployment(replicas=12), hpa()))
+    # spec.replicas 12 > maxReplicas 10: the HPA scales to 10; the scenario keeps 12.
+    assert inputs.scenario_values["instances"] == 12
+    assert any("moves spec.replicas 12 to 10 at once" in note for note in inputs.notes)
+
+
+def test_hpa_of_a_statefulset(tmp_path):
+    inputs = read_manifests(write(tmp_path, statefulset(), hpa(kind="StatefulSet", target="db")))
+    assert inputs.workload_kind == "StatefulSet"
+    assert inputs.hpa["max_replicas"] == 10
+
+
+def test_hpa_for_another_workload_is_noted_and_skipped(tmp_path):
+    other = deployment(name="api", labels="app: api")
+    path = write(tmp_path, deployment(), other, hpa(target="api", name="api-hpa"))
+    inputs = read_manifests(path, workload="web")
+    assert inputs.hpa == {}
+    assert (
+        f"{path} (document 3): HorizontalPodAutoscaler 'api-hpa' scales Deployment 'api', not "
+        "the chosen workload: skipped."
+    ) in inputs.notes
+    assert read_manifests(path, workload="api").hpa["max_replicas"] == 10
+
+
+def test_hpa_for_a_workload_not_in_the_files_is_noted(tmp_path):
+    path = write(
+        tmp_path,
+        deployment(),
+        hpa(target="ghost", name="ghost-hpa"),
+        hpa(name="web-prod", namespace="prod"),  # same name, other namespace
+    )
+    inputs = read_manifests(path)
+    assert inputs.hpa == {}
+    assert (
+        f"{path} (document 2): HorizontalPodAutoscaler 'ghost-hpa' scales Deployment 'ghost', "
+        "which is not in the files given: skipped."
+    ) in inputs.notes
+    assert (
+        f"{path} (document 3): HorizontalPodAutoscaler 'web-prod' scales Deployment 'web' in "
+        "namespace 'prod', which is not in the files given: skipped."
+    ) in inputs.notes
+
+
+def test_hpa_beside_a_compose_service_is_noted(tmp_path):
+    path = write(tmp_path, stack(None), name="stack.yml")
+    other = write(tmp_path, hpa(), name="hpa.yaml")
+    inputs = read_manifests([path, other])
+    assert inputs.hpa == {}
+    assert any("'web', which is not in the files given: skipped" in n for n in inputs.notes)
+
+
+def test_hpa_does_not_change_the_scenario(tmp_path):
+    plain = write(tmp_path, deployment(), name="plain.yaml")
+    scaled = write(tmp_path, deployment(), hpa(), name="scaled.yaml")
+    assert scenario_from_manifests(plain)[0] == scenario_from_manifests(scaled)[0]
+    assert read_manifests(plain).hpa == {}
+
+
+def test_manifest_inputs_hpa_defaults_to_empty():
+    inputs = ManifestInputs({}, {}, {}, [], [], [], "w", "Deployment", "x.yaml")
+    assert inputs.hpa == {}
+
+
+def test_hpa_is_read_not_ignored():
+    from haplan.manifests import IGNORED_KINDS, SUPPORTING_KINDS
+
+    assert "HorizontalPodAutoscaler" in SUPPORTING_KINDS
+    assert "HorizontalPodAutoscaler" not in IGNORED_KINDS
+
+
+def test_error_two_hpas_for_one_workload(tmp_path):
+    path = write(tmp_path, deployment(), hpa(name="a"), hpa(name="b"))
+    with pytest.raises(ManifestError) as error:
+        read_manifests(path)
+    assert str(error.value) == (
+        f"{path} (document 1): Deployment 'web' is scaled by several HorizontalPodAutoscalers "
+        f"(HorizontalPodAutoscaler 'a' ({path} (document 2)), HorizontalPodAutoscaler 'b' "
+        f"({path} (document 3))); they would fight over its replicas, keep one"
+    )
+
+
+_HPA = "HorizontalPodAutoscaler 'web'"
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (
+            "  minReplicas: 5\n  maxReplicas: 3\n",
+            f"{_HPA} spec.minReplicas=5 is above spec.maxReplicas=3; lower minReplicas or "
+            "raise maxReplicas",
+        ),
+        (
+            "  minReplicas: 0\n  maxReplicas: 3\n",
+            f"{_HPA} spec.minReplicas=0 is not valid; write a whole number >= 1",
+        ),
+        (
+            "  maxReplicas: 0\n",
+            f"{_HPA} spec.maxReplicas=0 is not valid; write a whole number >= 1",
+        ),
+        (
+            "  minReplicas: 2\n",
+            f"{_HPA} has no spec.maxReplicas; Kubernetes requires it, give the most replicas "
+            "the HPA may create",
+        ),
+        (
+            "  maxReplicas: 3\n  metrics:\n    - type: Resource\n      resource:\n"
+            "        name: cpu\n        target: {type: Utilization, averageUtilization: 0}\n",
+            f"{_HPA} spec.metrics[0].resource.target.averageUtilization=0 is not valid; write a "
+            "whole number >= 1",
+        ),
+        (
+            "  maxReplicas: 3\n  metrics: [{type: Custom}]\n",
+            f"{_HPA} spec.metrics[0].type='Custom' is not valid; use Resource, Pods, Object, "
+            "External or ContainerResource",
+        ),
+        (
+            "  maxReplicas: 3\n  behavior:\n    scaleDown: {stabilizationWindowSeconds: 4000}\n",
+            f"{_HPA} spec.behavior.scaleDown.stabilizationWindowSeconds=4000 is above 3600; "
+            "write a whole number from 0 to 3600",
+        ),
+        (
+            "  maxReplicas: 3\n  behavior:\n    scaleUp: {selectPolicy: Average}\n",
+            f"{_HPA} spec.behavior.scaleUp.selectPolicy='Average' is not valid; use Max, Min "
+            "or Disabled",
+        ),
+        (
+            "  maxReplicas: 3\n  behavior:\n    scaleUp:\n"
+            "      policies: [{type: Replicas, value: 1, periodSeconds: 15}]\n",
+            f"{_HPA} spec.behavior.scaleUp.policies[0].type='Replicas' is not valid; use Pods "
+            "or Percent",
+        ),
+        (
+            "  maxReplicas: 3\n  behavior:\n    scaleUp:\n"
+            "      policies: [{type: Pods, value: 0, periodSeconds: 15}]\n",
+            f"{_HPA} spec.behavior.scaleUp.policies[0].value=0 is not valid; write a whole "
+            "number >= 1",
+        ),
+        (
+            "  maxReplicas: 3\n  behavior:\n    scaleDown:\n"
+            "      policies: [{type: Percent, value: 10, periodSeconds: 3600}]\n",
+            f"{_HPA} spec.behavior.scaleDown.policies[0].periodSeconds=3600 is above 1800; "
+            "write a whole number from 1 to 1800",
+        ),
+        (
+            "  maxReplicas: 3\n  behavior:\n    scaleDown: {policies: []}\n",
+            f"{_HPA} spec.behavior.scaleDown.policies is not a non-empty list; list at least "
+            "one policy ('- {type: Pods, value: 4, periodSeconds: 15}') or leave the field out "
+            "for Kubernetes' default",
+        ),
+    ],
+)
+def test_error_invalid_hpa(tmp_path, spec, message):
+    path = write(tmp_path, deployment(), hpa(spec))
+    with pytest.raises(ManifestError) as error:
+        read_manifests(path)
+    assert str(error.value) == f"{path} (document 2): {message}"
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("api", "spec", "message"),
+    [
+        (
+            "autoscaling/v2beta1",
+            "  maxReplicas: 3\n",
+            f"{_HPA} apiVersion='autoscaling/v2beta1' is not read; use autoscaling/v2 "
+            "(or autoscaling/v1)",
+        ),
+        (
+            "autoscaling/v1",
+            "  maxReplicas: 3\n  targetCPUUtilizationPercentage: 0\n",
+            f"{_HPA} spec.targetCPUUtilizationPercentage=0 is not valid; write a whole number >= 1",
+        ),
+    ],
+)
+def test_error_invalid_hpa_version(tmp_path, api, spec, message):
+    path = write(tmp_path, deployment(), hpa(spec, api=api))
+    with pytest.raises(ManifestError) as error:
+        read_manifests(path)
+    assert str(error.value) == f"{path} (document 2): {message}"
+
+
+def test_error_hpa_without_a_target(tmp_path):
+    document = (
+        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\n"
+        "spec: {maxReplicas: 3, scaleTargetRef: {kind: Deployment}}\n"
+    )
+    path = write(tmp_path, deployment(), document)
+    with pytest.raises(ManifestError) as error:
+        read_manifests(path)
+    assert str(error.value) == (
+        f"{path} (document 2): {_HPA} spec.scaleTargetRef needs a kind and a name; name the "
+        "Deployment or StatefulSet it scales"
+    )
+
+
+def test_hpa_v1_behavior_is_not_read(tmp_path):
+    spec = "  maxReplicas: 3\n  behavior:\n    scaleDown: {stabilizationWindowSeconds: 10}\n"
+    path = write(tmp_path, deployment(), hpa(spec, api="autoscaling/v1"))
+    inputs = read_manifests(path)
+    assert inputs.hpa["scale_down"] == DEFAULT_SCALE_DOWN
+    assert (
+        f"{path} (document 2): {_HPA} spec.behavior is not a field of autoscaling/v1: ignored "
+        "(write the HPA as autoscaling/v2 to use it)."
+    ) in inputs.notes

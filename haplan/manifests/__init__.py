@@ -27,11 +27,14 @@ StatefulSet ``spec.updateStrategy``         ``rollout``: ``strategy``, ``partiti
                                             ``max_unavailable``, ``min_ready_s``
 compose ``deploy.update_config``            ``rollout``: ``parallelism``, ``delay_s``,
                                             ``order``, ``failure_action``, ``monitor_s``
+HorizontalPodAutoscaler (``autoscaling/v2``  ``hpa`` (reported): ``min_replicas``,
+or ``v1``) whose ``scaleTargetRef`` names    ``max_replicas``, ``target_utilization`` (CPU),
+the workload                                ``scale_up``, ``scale_down`` (``behavior``)
 ========================================  =================================================
 
 Everything else a manifest says that matters to a reader (liveness probes, probe timeouts
 and failure thresholds, grace periods, restart windows, container resources, Services, the
-rollout strategy) is reported, not modelled. The recovery overrides are
+rollout strategy, the HorizontalPodAutoscaler) is reported, not modelled. The recovery overrides are
 :class:`haplan.recovery.RecoveryPipeline` field names, so
 ``haplan.recovery.preset(orchestrator, **inputs.recovery_overrides)`` applies them. Every
 assumption made along the way is written to ``ManifestInputs.notes``.
@@ -54,6 +57,8 @@ The package holds one topic per module:
 - :mod:`~haplan.manifests.rollout`: how the workload is updated (a Deployment's or
   StatefulSet's strategy, a swarm service's ``update_config``), with each orchestrator's
   defaults;
+- :mod:`~haplan.manifests.autoscaler`: the HorizontalPodAutoscaler that scales the workload
+  (replica bounds, CPU target, ``behavior``), with Kubernetes' defaults;
 - :mod:`~haplan.manifests.units`: quantities, durations and memory sizes.
 
 References
@@ -90,6 +95,11 @@ References
    --update-failure-action pause, --update-monitor 5s;
    docs.docker.com/reference/cli/docker/service/update/). Details in
    :mod:`haplan.manifests.rollout`.
+.. [9] HorizontalPodAutoscaler: Kubernetes documentation, "Horizontal Pod Autoscaling"
+   ("Default Behavior": scale up window 0 s, Percent 100 and Pods 4 per 15 s, Max; scale down
+   window 300 s, Percent 100 per 15 s),
+   kubernetes.io/docs/concepts/workloads/autoscaling/horizontal-pod-autoscale/, and the
+   autoscaling/v2 API reference. Details in :mod:`haplan.manifests.autoscaler`.
 """
 
 from haplan.manifests.documents import IGNORED_KINDS as IGNORED_KINDS

@@ -2,8 +2,9 @@
 
 Every document of the files given is loaded with ``yaml.safe_load_all`` and classified: a
 Kubernetes workload (``WORKLOAD_KINDS``), an object read for what it says about a workload
-(``SUPPORTING_KINDS``), an object skipped with a note (``IGNORED_KINDS``), or a compose / swarm
-stack file, each of whose ``services`` is a workload. One workload is then chosen by name.
+(``SUPPORTING_KINDS``: PodDisruptionBudgets, Services, HorizontalPodAutoscalers), an object
+skipped with a note (``IGNORED_KINDS``), or a compose / swarm stack file, each of whose
+``services`` is a workload. One workload is then chosen by name.
 
 This module also holds what the other modules of :mod:`haplan.manifests` share: the error
 (:class:`ManifestError`), the result (:class:`ManifestInputs`), the records of the documents
@@ -25,7 +26,7 @@ from haplan.manifests.units import parse_duration_s
 #: Kubernetes kinds that become a workload (instances, probes, placement).
 WORKLOAD_KINDS = ("Deployment", "StatefulSet")
 #: Kubernetes kinds read and reported that give no inputs of their own.
-SUPPORTING_KINDS = ("PodDisruptionBudget", "Service")
+SUPPORTING_KINDS = ("PodDisruptionBudget", "Service", "HorizontalPodAutoscaler")
 #: Kubernetes kinds that commonly sit beside a workload; accepted and ignored with a note.
 IGNORED_KINDS = (
     "ConfigMap",
@@ -34,7 +35,6 @@ IGNORED_KINDS = (
     "ServiceAccount",
     "Ingress",
     "NetworkPolicy",
-    "HorizontalPodAutoscaler",
     "PersistentVolumeClaim",
 )
 
@@ -86,6 +86,15 @@ class ManifestInputs:
           (``"pause"``, ``"continue"`` or ``"rollback"``), ``monitor_s`` [s].
 
         Empty when built by hand without one.
+    hpa : dict
+        The HorizontalPodAutoscaler that scales the workload (reported, not a scenario input;
+        see :mod:`haplan.manifests.autoscaler`), Kubernetes' defaults where it is silent:
+        ``min_replicas``, ``max_replicas`` [count], ``target_utilization`` (a fraction of the
+        CPU request; absent when the HPA scales on no CPU Utilization metric), ``scale_up``
+        and ``scale_down`` (each ``stabilization_window_s`` [s], ``select_policy``
+        (``"Max"``, ``"Min"`` or ``"Disabled"``) and ``policies``, a list of (type ``"Pods"``
+        or ``"Percent"``, value, period_s [s])): the keyword arguments of
+        :func:`haplan.autoscaling.hpa.simulate_hpa`. Empty when no HPA scales the workload.
     """
 
     scenario_values: dict[str, Any]
@@ -99,6 +108,7 @@ class ManifestInputs:
     source: str
     notes: list[str] = field(default_factory=list)
     rollout: dict[str, Any] = field(default_factory=dict)
+    hpa: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -117,6 +127,7 @@ class ParsedFiles:
     workloads: list[Workload] = field(default_factory=list)
     pdbs: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     services: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    hpas: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -171,6 +182,8 @@ def classify(parsed: ParsedFiles, path: Path, index: int, document: Any) -> None
         parsed.pdbs.append((where, document))
     elif kind == "Service":
         parsed.services.append((where, document))
+    elif kind == "HorizontalPodAutoscaler":
+        parsed.hpas.append((where, document))
     elif kind in IGNORED_KINDS:
         parsed.notes.append(f"{where}: {kind} {name!r} ignored: it gives no planning inputs.")
     else:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from haplan.manifests.autoscaler import workload_hpa
 from haplan.manifests.compose import compose_inputs
 from haplan.manifests.documents import (
     ManifestError,
@@ -38,9 +40,10 @@ def read_manifests(
     ----------
     paths : path or iterable of paths
         YAML files; each may hold several documents (``---``). Kubernetes kinds read:
-        Deployment, StatefulSet, PodDisruptionBudget, Service (others in ``IGNORED_KINDS``
-        are skipped with a note). A document with a top-level ``services:`` mapping is a
-        Docker compose / swarm stack file; each of its services is a workload.
+        Deployment, StatefulSet, PodDisruptionBudget, Service, HorizontalPodAutoscaler
+        (``autoscaling/v2`` or ``v1``); others in ``IGNORED_KINDS`` are skipped with a note.
+        A document with a top-level ``services:`` mapping is a Docker compose / swarm stack
+        file; each of its services is a workload.
     workload : str, optional
         Name of the workload to describe when the files hold several.
 
@@ -53,7 +56,9 @@ def read_manifests(
     ManifestError
         A file that does not exist or is not valid YAML, an unknown kind, no workload or
         several without ``workload=``, a PodDisruptionBudget that selects no workload, a
-        ``minAvailable`` above the replicas, or a value Kubernetes/Docker would reject.
+        ``minAvailable`` above the replicas, two HorizontalPodAutoscalers scaling the workload,
+        or a value Kubernetes/Docker would reject (e.g. an HPA's minReplicas above its
+        maxReplicas).
     """
     path_list = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
     if not path_list:
@@ -66,8 +71,12 @@ def read_manifests(
     chosen = select_workload(parsed.workloads, path_list, workload)
     notes = list(parsed.notes)
     if chosen.kind == "compose service":
-        return compose_inputs(chosen, notes)
-    return kubernetes_inputs(chosen, parsed, notes)
+        inputs = compose_inputs(chosen, notes)
+    else:
+        inputs = kubernetes_inputs(chosen, parsed, notes)
+    # The HPA's notes follow the workload's.
+    hpa = workload_hpa(chosen, parsed, inputs.notes, inputs.scenario_values["instances"])
+    return replace(inputs, hpa=hpa) if hpa else inputs
 
 
 def scenario_from_manifests(
