@@ -1,0 +1,81 @@
+"""Number formatting shared by every report: metrics, percentages, nines, inputs and
+JSON-safe scalars.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["format_number", "format_percent", "format_nines", "format_input", "json_value"]
+
+
+def format_percent(probability) -> str:
+    """A probability near 1 as a percentage with enough digits to show its nines."""
+    value = float(probability)
+    if math.isnan(value):
+        return "n/a"
+    shortfall = 1.0 - value
+    if shortfall <= 0:
+        return "100 %"
+    digits = min(max(int(math.ceil(-math.log10(shortfall))), 2), 15)
+    return f"{100 * value:.{digits}f} %"
+
+
+def format_nines(value) -> str:
+    """Nines to three significant digits, as the verdict's headline writes them."""
+    value = float(value)
+    return format_number(value) if not math.isfinite(value) else f"{value:.3g}"
+
+
+def format_input(name: str, value) -> str:
+    """Format an input value; an unset ``repair_crews`` reads "unlimited", an unset target
+    "none"."""
+    if _missing(value) and name == "repair_crews":
+        return "unlimited"
+    if _missing(value) and name.startswith("target_"):
+        return "none"
+    return format_number(value)
+
+
+def format_number(value) -> str:
+    """Format a metric for people: integers plainly, tiny probabilities in scientific form."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        return str(value)
+    value = float(value)
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if value == 0:
+        return "0"
+    if value.is_integer() and abs(value) < 1e12:
+        return f"{int(value):,}"
+    if abs(value) < 1e-3 or abs(value) >= 1e9:
+        return f"{value:.3e}"
+    return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.1f}"
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, (float, np.floating)) and math.isnan(value))
+
+
+def json_value(value):
+    """A JSON-safe scalar: numpy types to Python, inf as the string "inf", NaN as null."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return value
+    return str(value)  # strings, and a tuned RecoveryPipeline shown by its name

@@ -1,0 +1,96 @@
+"""The planner's answer (``haplan.plan``) as text and as JSON."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from haplan.report.formatting import format_input, format_nines, format_number, json_value
+from haplan.scenario import INPUT_NAMES
+
+__all__ = ["PLAN_COLUMNS", "plan_json", "render_plan"]
+
+
+#: The columns of a planner candidate in JSON.
+PLAN_COLUMNS = ("nodes", "replicas", "instances", "cost", "slo_nines", "p99_response_ms")
+
+
+def plan_json(result) -> dict[str, object]:
+    """The planner's answer as JSON: the target, the best candidate (or null) and the
+    cheaper candidates with the reason each fails."""
+    best = result.best
+    return {
+        "target_availability": json_value(result.target_availability),
+        "best": None if best is None else {name: json_value(best[name]) for name in PLAN_COLUMNS},
+        "cheaper_rejected": [
+            {**{name: json_value(r[name]) for name in PLAN_COLUMNS}, "reason": r["reason"]}
+            for _, r in result.cheaper_rejected().iterrows()
+        ],
+    }
+
+
+def _searched(result) -> list[str]:
+    """Inputs besides nodes and replicas that vary over the candidates: the search's other
+    axes (e.g. ``--set zones=1,3``), named on each candidate's line."""
+    table = result.candidates
+    return [
+        name
+        for name in INPUT_NAMES
+        if name not in ("nodes", "replicas", "instances")
+        and name in table
+        and table[name].dropna().map(str).nunique() > 1
+    ]
+
+
+def _axes_text(row: pd.Series, names) -> str:
+    return "".join(f", {name} {format_input(name, row[name])}" for name in names)
+
+
+def _candidate_line(row: pd.Series, axes=()) -> str:
+    parts = [
+        f"{int(row['nodes'])} nodes x {format_number(row['replicas'])} replicas "
+        f"= {int(row['instances'])} instances{_axes_text(row, axes)}",
+        f"cost {format_number(row['cost'])}",
+    ]
+    slo_nines = row.get("slo_nines", math.nan)
+    if not pd.isna(slo_nines):
+        parts.append(f"SLO nines {format_nines(slo_nines)}")
+    if "p99_response_ms" in row and not pd.isna(row["p99_response_ms"]):
+        parts.append(f"p99 {format_number(row['p99_response_ms'])} ms")
+    if "recovery_node_failure_s" in row and not pd.isna(row["recovery_node_failure_s"]):
+        parts.append(f"recovery {format_number(row['recovery_node_failure_s'])} s")
+    if "utilization" in row and not pd.isna(row["utilization"]):
+        parts.append(f"utilisation {100 * row['utilization']:.0f} %")
+    if "probability_met" in row and not pd.isna(row["probability_met"]):
+        parts.append(f"meets the targets with probability {row['probability_met']:.3g}")
+    return ", ".join(parts)
+
+
+def render_plan(result, *, runners_up: int = 3) -> str:
+    """The planner's answer as text: the best candidate, runners-up, and cheaper rejects."""
+    target = 100 * result.target_availability
+    axes = _searched(result)
+    lines = []
+    if result.best is None:
+        lines.append(f"No candidate in the search grid meets {target:.6g} % availability.")
+    else:
+        lines.append(f"Cheapest cluster meeting {target:.6g} % availability:")
+        lines.append(f"  {_candidate_line(result.best, axes)}")
+        others = result.runners_up(runners_up)
+        if len(others):
+            lines.append("Runners-up:")
+            lines += [f"  {_candidate_line(row, axes)}" for _, row in others.iterrows()]
+    rejected = result.cheaper_rejected()
+    if len(rejected):
+        lines.append(
+            "Cheaper candidates and why they fail:"
+            if result.best is not None
+            else "Candidates and why they fail:"
+        )
+        for _, row in rejected.iterrows():
+            lines.append(
+                f"  {int(row['nodes'])} x {format_number(row['replicas'])}"
+                f"{_axes_text(row, axes)} (cost {format_number(row['cost'])}): {row['reason']}"
+            )
+    return "\n".join(lines) + "\n"
