@@ -284,3 +284,22 @@ def test_profile_validation(web, profile, message):
     with pytest.raises(ValueError) as error:
         simulate_hpa(web, profile, min_replicas=1, max_replicas=10)
     assert message in str(error.value)
+
+
+def test_recommend_takes_the_cheapest_setting_that_keeps_every_target():
+    from haplan.autoscaling import diurnal, recommend
+
+    scenario = Scenario(nodes=6, instances=6, instance_capacity_rps=150.0, target_p99_ms=200.0)
+    advice = recommend(scenario, diurnal(3000.0), targets=(0.5, 0.6, 0.7))
+    table = advice.candidates
+    assert list(table["instance_hours"]) == sorted(table["instance_hours"])
+    keeps = table[table["reason"] == ""]
+    assert advice.best is not None and advice.best.name == keeps.index[0]
+    # Every cheaper candidate fails for a stated reason: too slow to keep up at 70 %, or,
+    # at 60 %, too few pods at the peak to lose a node's share (29 of them carry 3,000 req/s
+    # under the 70 % ceiling).
+    cheaper = table.loc[: advice.best.name].iloc[:-1]
+    assert (cheaper["reason"] != "").all()
+    assert any(r.startswith("losing a node at the peak") for r in cheaper["reason"])
+    assert advice.best["time_below_target_s"] == 0.0
+    assert advice.best["ready_at_peak"] - math.ceil(advice.best["ready_at_peak"] / 6) >= 29

@@ -480,7 +480,15 @@ def test_every_command_has_help(capsys):
     from haplan.cli import cli
 
     # The scenario commands share their options (below); fit reads a failure history.
-    assert set(cli.commands) == {"report", "sweep", "plan", "simulate", "whatif", "fit"}
+    assert set(cli.commands) == {
+        "report",
+        "sweep",
+        "plan",
+        "simulate",
+        "whatif",
+        "autoscale",
+        "fit",
+    }
     for name, command in cli.commands.items():
         assert command.help and command.help.strip(), name
         code, out, _ = run(capsys, name, "--help")
@@ -810,7 +818,7 @@ SHARED_OPTIONS = (
 )
 
 
-@pytest.mark.parametrize("command", ["report", "sweep", "plan", "simulate", "whatif"])
+@pytest.mark.parametrize("command", ["report", "sweep", "plan", "simulate", "whatif", "autoscale"])
 def test_every_command_takes_every_shared_option(capsys, command):
     from haplan.cli import cli
 
@@ -1245,3 +1253,47 @@ def test_whatif_figure_is_a_png(capsys, tmp_path):
     code, _, err = run(capsys, "whatif", "--figure", path)
     assert (code, err) == (0, "")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# -- autoscaling -----------------------------------------------------------------------------
+
+
+def test_autoscale_compares_fixed_replicas_with_the_hpa(capsys):
+    from haplan import autoscaling
+    from haplan.report import render_autoscale_text
+    from haplan.scenario import Scenario
+
+    args = ("autoscale", "-P", "3000", "--set", "instance_capacity_rps=150", "-N", "6")
+    code, out, err = run(capsys, *args, "--instances", "6")
+    assert (code, err) == (0, "")
+    scenario = Scenario.default().with_overrides(
+        request_rate_rps=3000.0, instance_capacity_rps=150.0, nodes=6, instances=6
+    )
+    profile = autoscaling.diurnal(3000.0)
+    fixed = autoscaling.over_profile(scenario, profile)
+    hpa = autoscaling.simulate_hpa(
+        scenario, profile, min_replicas=1, max_replicas=60, target_utilization=0.5
+    )
+    assert out == render_autoscale_text(fixed, hpa)
+    assert out.splitlines()[0] == "fixed 6 instances over 24 h (mean 1,500 req/s, peak 3,000):"
+
+
+def test_autoscale_takes_the_manifests_hpa_and_recommends(capsys):
+    manifest = ROOT / "data" / "manifests" / "web-hpa.yaml"
+    code, out, err = run(capsys, "autoscale", manifest, "-P", "400", "--format", "json")
+    assert (code, err) == (0, "")
+    document = json.loads(out)
+    settings = document["hpa"]["settings"]
+    assert (settings["min_replicas"], settings["max_replicas"]) == (3, 12)
+    assert settings["target_utilization"] == 0.6
+    code, out, err = run(capsys, "autoscale", "-P", "400", "--recommend", "--format", "json")
+    assert (code, err) == (0, "")
+    best = json.loads(out)["recommendation"]["best"]
+    assert best["reason"] == "" and best["worst_p99_ms"] < math.inf
+
+
+def test_autoscale_refuses_two_profiles(capsys, tmp_path):
+    path = tmp_path / "load.csv"
+    path.write_text("time,rps\n0,10\n60,20\n")
+    code, out, err = run(capsys, "autoscale", "--profile", path, "--nasa")
+    assert (code, out, err) == (2, "", "haplan: error: give --profile or --nasa, not both\n")

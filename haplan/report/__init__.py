@@ -17,8 +17,10 @@ Layout (one topic a module; every public name of each is importable from ``hapla
 - :mod:`~haplan.report.simulation` — the Monte Carlo cross-check as text and JSON;
 - :mod:`~haplan.report.fit` — a failure-history fit as text and JSON;
 - :mod:`~haplan.report.timeline` — a disruption's timeline as text and JSON.
+- :mod:`~haplan.report.autoscale` — a load profile through fixed replicas and the HPA.
 """
 
+from haplan.report.autoscale import autoscale_json, render_autoscale_text
 from haplan.report.fit import FIT_COLUMNS as FIT_COLUMNS
 from haplan.report.fit import render_fit_json, render_fit_text
 from haplan.report.formatting import format_input as format_input
@@ -63,5 +65,7 @@ __all__ = [
     "render_fit_json",
     "render_timeline_text",
     "timeline_json",
+    "render_autoscale_text",
+    "autoscale_json",
     "timeline_total_lines",
 ]
