@@ -175,6 +175,17 @@ def _one_each(values: dict[str, list], command: str) -> dict[str, object]:
     return {name: items[0] for name, items in values.items()}
 
 
+def _save_png(figure, path: Path) -> None:
+    """Write a figure as PNG (atomically), refusing a path whose directory is missing."""
+    from haplan.export import write_bytes
+
+    if not path.parent.is_dir():
+        raise ValueError(f"output path {str(path)!r} is not valid: its directory does not exist")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    write_bytes(buffer.getvalue(), path)
+
+
 def _loaded(inputs, workload, overrides, *, distributions_allowed=False, command="report"):
     from haplan.inputs import load_inputs
 
@@ -620,12 +631,9 @@ def whatif_command(
         click.echo(render_timeline_text(timeline), nl=False)
     if figure_path is not None:
         from haplan import plots
-        from haplan.export import write_bytes
 
         figure = plots.timeline(timeline.frame, title=timeline.event, stages=timeline.stages)
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-        write_bytes(buffer.getvalue(), figure_path)
+        _save_png(figure, figure_path)
 
 
 @cli.command("autoscale")
@@ -661,6 +669,12 @@ def whatif_command(
 )
 @click.option("--recommend", "recommend_settings", is_flag=True, help="Search HPA settings.")
 @click.option(
+    "--figure",
+    "figure_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also draw the HPA over the profile to this PNG file.",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(["text", "json", "csv"]),
@@ -680,6 +694,7 @@ def autoscale_command(
     target_utilization,
     node_provision_s,
     recommend_settings,
+    figure_path,
     output_format,
     **flags,
 ):
@@ -733,6 +748,15 @@ def autoscale_command(
         click.echo(json.dumps(document, indent=2, allow_nan=False))
     else:
         click.echo(render_autoscale_text(fixed, hpa_result, advice), nl=False)
+    if figure_path is not None:
+        from haplan import plots
+
+        settings = hpa_result.settings
+        title = (
+            f"HPA {settings['min_replicas']}–{settings['max_replicas']} replicas at "
+            f"{100 * settings['target_utilization']:.3g} % CPU (red: below the SLO target)"
+        )
+        _save_png(plots.autoscaling(hpa_result.frame, title=title), figure_path)
 
 
 @cli.command("fit")

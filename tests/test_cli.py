@@ -1297,3 +1297,10 @@ def test_autoscale_refuses_two_profiles(capsys, tmp_path):
     path.write_text("time,rps\n0,10\n60,20\n")
     code, out, err = run(capsys, "autoscale", "--profile", path, "--nasa")
     assert (code, out, err) == (2, "", "haplan: error: give --profile or --nasa, not both\n")
+
+
+def test_autoscale_figure_is_a_png(capsys, tmp_path):
+    path = tmp_path / "hpa.png"
+    code, _, err = run(capsys, "autoscale", "--figure", path)
+    assert (code, err) == (0, "")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -487,3 +487,19 @@ def test_timeline_draws_ready_instances_p99_and_the_stages(keep):
     assert figure._suptitle.get_text() == event.event
     # 4 instances at 400 req/s of 100 each: overloaded, so the note says how p99 is drawn.
     assert any("overloaded" in t.get_text() for t in bottom.texts)
+
+
+def test_autoscaling_draws_load_replicas_and_p99(keep):
+    from haplan import autoscaling
+
+    scenario = haplan.Scenario(nodes=3, instances=3, target_p99_ms=200.0)
+    profile = autoscaling.step(200.0, 900.0, at_s=300.0, duration_s=1200.0)
+    result = autoscaling.simulate_hpa(
+        scenario, profile, min_replicas=3, max_replicas=20, target_utilization=0.5
+    )
+    figure = keep(plots.autoscaling(result.frame, title="step"))
+    load, pods, latency = figure.axes
+    assert list(load.patches[0].get_data().values) == result.frame["rps"].tolist()
+    assert [t.get_text() for t in pods.get_legend().get_texts()] == ["created", "ready"]
+    assert list(pods.patches[1].get_data().values) == result.frame["ready_replicas"].tolist()
+    assert latency.get_yscale() == "log" and latency.get_xlabel() == "time [h]"

@@ -22,9 +22,11 @@ Layout (one topic a module; every public name is importable from ``haplan.plots`
 - :mod:`~haplan.plots.plans` — the planner's candidates and the Pareto frontier;
 - :mod:`~haplan.plots.simulation` — Monte Carlo against the analytic models;
 - :mod:`~haplan.plots.uncertainty` — the tornado of uncertain inputs;
-- :mod:`~haplan.plots.timeline` — a disruption over time.
+- :mod:`~haplan.plots.timeline` — a disruption over time;
+- :mod:`~haplan.plots.autoscale` — the HPA over a load profile.
 """
 
+from haplan.plots.autoscale import autoscaling
 from haplan.plots.availability import availability_vs_replicas, heatmap
 from haplan.plots.common import PALETTE, axis_label
 from haplan.plots.load import load_and_latency
@@ -45,4 +47,5 @@ __all__ = [
     "simulation_vs_analytic",
     "tornado",
     "timeline",
+    "autoscaling",
 ]
