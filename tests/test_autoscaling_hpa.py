@@ -19,6 +19,7 @@ from haplan.autoscaling.hpa import (
     default_scale_up,
     simulate_hpa,
 )
+from haplan.recovery import node_failure_stages
 
 MU = 100.0  # instance capacity [req/s]
 READY = 20.0  # pod_ready_s of every hand computation [s]
@@ -252,7 +253,18 @@ def test_defaults_and_the_result_shape(web):
         ({"tolerance": 1.5}, "tolerance=1.5"),
         ({"pod_ready_s": -1}, "pod_ready_s=-1"),
         ({"node_room": 2.5}, "node_room=2.5"),
-        ({"node_provision_s": math.inf}, "node_provision_s=inf"),
+        ({"node_provision_s": -1.0}, "node_provision_s=-1.0"),
+        ({"node_provision_s": math.nan}, "node_provision_s=nan"),
+        ({"failure": 100.0}, "failure=100.0 is not valid"),
+        ({"failure": {"at": 100.0}}, "failure key 'at'"),
+        ({"failure": {"event": "nodes"}}, "failure has no 'at_s'"),
+        ({"failure": {"at_s": 1140.0}}, "failure['at_s']=1140.0 is out of range"),
+        ({"failure": {"at_s": -5.0}}, "failure['at_s']=-5.0 is out of range"),
+        ({"failure": {"at_s": 100.0, "event": "share"}}, "failure['event']='share'"),
+        ({"failure": {"at_s": 100.0, "count": 5}}, "failure['count']=5 is out of range"),
+        ({"failure": {"at_s": 100.0, "zone": 1}}, "failure['zone']=1 is not valid"),
+        ({"failure": {"at_s": 100.0, "event": "zone", "zone": 1}}, "failure['zone']=1 is out"),
+        ({"failure": {"at_s": 100.0, "event": "zone", "count": 2}}, "failure['count']=2"),
         ({"initial_replicas": 0}, "initial_replicas=0"),
         ({"horizon_s": 0.0}, "horizon_s=0.0 is out of range"),
         ({"scale_up": {"window": 0}}, "scale_up key 'window'"),
@@ -303,3 +315,166 @@ def test_recommend_takes_the_cheapest_setting_that_keeps_every_target():
     assert any(r.startswith("losing a node at the peak") for r in cheaper["reason"])
     assert advice.best["time_below_target_s"] == 0.0
     assert advice.best["ready_at_peak"] - math.ceil(advice.best["ready_at_peak"] / 6) >= 29
+
+
+# -- a failure while the HPA runs -------------------------------------------------------------
+# Stock Kubernetes (data/orchestrators.csv): detection 47.5 s, eviction 300 s (+ 10 s per
+# further node), then per replacement 0.02 s of scheduling and 2 s of image pull, and 2 s of
+# container start + 10 s of readiness for the lot.
+
+
+def ready_steps(result):
+    """(time, replicas, ready) at every change of the scale or of the ready pods."""
+    frame = result.frame
+    changed = (frame["replicas"].diff() != 0) | (frame["ready_replicas"].diff() != 0)
+    return [
+        (t, int(r), int(k))
+        for t, r, k in frame.loc[changed, ["time_s", "replicas", "ready_replicas"]].to_numpy()
+    ]
+
+
+def test_a_lost_node_on_a_constant_profile_is_replaced_after_the_pipeline(web):
+    result = run(web, {0.0: 400.0}, horizon_s=900.0, failure={"at_s": 100.0})
+    # 8 pods on 4 nodes, 2 a node: node 0 takes 2 ready pods at 100 s (between two syncs);
+    # their replacements are created after 47.5 + 300 s and ready after 0.04 + 4 + 2 + 10 s.
+    pipeline = 47.5 + 300.0 + 2 * 0.02 + 2 * 2.0 + 2.0 + 10.0
+    assert pipeline == pytest.approx(sum(node_failure_stages("kubernetes", 2, 1).values()))
+    back = pytest.approx(100.0 + pipeline)
+    assert ready_steps(result) == [(0.0, 8, 8), (100.0, 8, 6), (back, 8, 8)]
+    # The first sync after it, at 105 s: 400 req/s on 6 ready pods is 66 % (66.7 truncated),
+    # ratio 1.32 > 1 with 2 pods not ready; over all 8 pods (those at 0 %) 50 %, ratio 1,
+    # inside the tolerance: no change. The HPA does not scale up for the lost node alone.
+    assert at(result, 105.0, "desired_replicas") == 8 and at(result, 105.0) == 8
+    assert at(result, 105.0, "utilization") == pytest.approx(400.0 / 600.0)
+    assert result.totals["scaling_events"] == 0
+    # 6 pods still carry 400 req/s under 70 % (⌈400 / 70⌉ = 6): no time below target.
+    assert result.totals["time_below_target_s"] == 0.0
+    # the lost pods stay in the scale: 8 pods created all along.
+    assert result.totals["instance_hours"] == pytest.approx(8 * 900.0 / 3600.0, rel=1e-12)
+    failure = result.settings["failure"]
+    assert (failure["lost"], failure["placed"], failure["pending"]) == (2, 2, 0)
+    assert failure["replaced_at_s"] == 447.5
+    assert failure["placed_ready_at_s"] == pytest.approx(100.0 + pipeline)
+    assert failure["stages"] == {"detection": 47.5, "eviction": 300.0}
+
+
+def test_the_hpa_scales_up_by_its_policy_while_the_replacements_are_on_their_way(web):
+    result = run(web, {0.0: 400.0, 120.0: 600.0}, horizon_s=900.0, failure={"at_s": 100.0})
+    assert trajectory(result, 150.0) == [
+        (0.0, 8, 8, 8),
+        (15.0, 8, 8, 8),
+        (30.0, 8, 8, 8),
+        (45.0, 8, 8, 8),
+        (60.0, 8, 8, 8),
+        (75.0, 8, 8, 8),
+        (90.0, 8, 8, 8),
+        (100.0, 8, 8, 6),  # node 0's 2 pods lost
+        (105.0, 8, 8, 6),  # 66 %; 50 % over all 8 pods: inside the tolerance
+        # 600 req/s on 6 ready pods: 100 %, ratio 2 > 1 with 2 not ready; over 8 pods 75 %,
+        # ratio 1.5, ⌈1.5 × 8⌉ = 12, within the limit max(8 + 4, 2 × 8) = 16.
+        (120.0, 12, 12, 6),
+        # 6 ready at 100 %, 6 not ready: over 12 pods 50 %, ratio 1: no change.
+        (135.0, 12, 12, 6),
+        (140.0, 12, 12, 10),  # the 4 new pods ready 20 s later, on the surviving nodes
+        # 10 ready at 60 %, ratio 1.2 > 1 with the 2 lost pods not ready: over 12, 50 %.
+        (150.0, 12, 12, 10),
+    ]
+    pipeline = sum(node_failure_stages("kubernetes", 2, 1).values())
+    assert ready_steps(result)[-1] == (pytest.approx(100.0 + pipeline), 12, 12)
+    assert result.totals["scale_ups"] == 1 and result.totals["scale_downs"] == 0
+    # short of ⌈600 / 70⌉ = 9 ready pods from 120 s until the 4 new ones are ready at 140 s.
+    assert result.totals["time_short_s"] == 20.0
+
+
+def test_a_scale_down_removes_the_lost_pods_first(web):
+    result = run(
+        web,
+        {0.0: 400.0, 100.0: 100.0},
+        horizon_s=900.0,
+        scale_down={"stabilization_window_s": 0},
+        failure={"at_s": 100.0},
+    )
+    # 105 s: 100 req/s on 6 ready pods, 16 %, ratio 0.32, ⌈0.32 × 6⌉ = 2: the 2 lost pods go
+    # first, then 4 of the ready ones; nothing is left to replace.
+    assert ready_steps(result) == [(0.0, 8, 8), (100.0, 8, 6), (105.0, 2, 2)]
+    assert result.settings["failure"]["placed"] == 0
+    assert result.settings["failure"]["pending"] == 0
+
+
+def test_without_room_the_replacements_wait_for_the_cluster_autoscaler():
+    # 2 pods a node at most: the 3 surviving nodes hold 6, full with the 6 survivors.
+    full = Scenario(nodes=4, instances=8, instance_capacity_rps=MU, max_instances_per_node=2)
+    options = dict(horizon_s=900.0, failure={"at_s": 100.0})
+    start = 2 * 0.02 + 2 * 2.0 + 2.0 + 10.0  # scheduling … readiness of the 2 replacements
+    never = run(full, {0.0: 400.0}, node_provision_s=math.inf, **options)
+    assert ready_steps(never) == [(0.0, 8, 8), (100.0, 8, 6)]
+    failure = never.settings["failure"]
+    assert (failure["node_room_after"], failure["placed"], failure["pending"]) == (6, 0, 2)
+    assert failure["pending_ready_at_s"] == math.inf
+    slow = run(full, {0.0: 400.0}, node_provision_s=60.0, **options)
+    assert ready_steps(slow)[-1] == (pytest.approx(100.0 + 347.5 + 60.0 + start), 8, 8)
+    # node_provision_s = 0 (the default) is a cluster autoscaler that adds nodes at once.
+    instant = run(full, {0.0: 400.0}, **options)
+    assert ready_steps(instant)[-1] == (pytest.approx(100.0 + 347.5 + start), 8, 8)
+    # with no cluster autoscaler the HPA's own pods beyond the room never start either.
+    capped = run(full, STEP, horizon_s=300.0, node_provision_s=math.inf)
+    assert set(capped.frame["ready_replicas"]) == {8}
+
+
+def test_losing_a_zone_loses_its_nodes_pods_and_evicts_them_one_node_per_10_s():
+    cluster = Scenario(nodes=6, zones=3, instances=9, instance_capacity_rps=MU)
+    result = run(
+        cluster,
+        {0.0: 450.0},
+        horizon_s=900.0,
+        initial_replicas=9,
+        failure={"at_s": 100.0, "event": "zone", "zone": 1},
+    )
+    # 9 pods on 6 nodes: [2, 2, 2, 1, 1, 1]; zone 1 = nodes 1 and 4: 2 + 1 = 3 pods.
+    # Eviction: 300 s for the first node, + 10 s for the second; then 3 replacements.
+    pipeline = 47.5 + 310.0 + 3 * 0.02 + 3 * 2.0 + 2.0 + 10.0
+    assert pipeline == pytest.approx(sum(node_failure_stages("kubernetes", 3, 2).values()))
+    back = pytest.approx(100.0 + pipeline)
+    assert ready_steps(result) == [(0.0, 9, 9), (100.0, 9, 6), (back, 9, 9)]
+    failure = result.settings["failure"]
+    assert (failure["failed_nodes"], failure["lost"]) == (2, 3)
+    # 450 req/s needs ⌈450 / 70⌉ = 7 ready pods: below target until the replacements.
+    assert result.totals["time_below_target_s"] == pytest.approx(pipeline)
+
+
+def test_recommend_simulates_losing_a_node_at_the_peak():
+    from haplan.autoscaling import diurnal, recommend
+
+    scenario = Scenario(nodes=6, instances=6, instance_capacity_rps=150.0, target_p99_ms=200.0)
+    advice = recommend(scenario, diurnal(3000.0), targets=(0.5, 0.6, 0.7))
+    table = advice.candidates
+    # at 60 % the HPA holds 32 pods at the peak (14:00): losing a node takes ⌈32 / 6⌉ = 6;
+    # 26 < ⌈3,000 / 105⌉ = 29 until the 6 replacements are ready, 47.5 + 300 + 6 × 0.02 +
+    # 6 × 2 + 2 + 10 = 371.62 s later (the HPA does not scale up: the lost pods count at 0 %).
+    at_60 = table[table["target_utilization"] == 0.6]
+    assert (at_60["ready_at_peak"] == 32).all()
+    assert at_60["failure_below_target_s"].to_numpy() == pytest.approx(371.62)
+    assert all(
+        r.startswith("losing a node at the peak: below target for 372 s (6 pods lost;")
+        for r in at_60["reason"]
+    )
+    assert advice.best["failure_below_target_s"] == 0.0
+    assert advice.best["target_utilization"] == 0.5
+    # candidates already below target without the failure are not simulated with it.
+    assert table.loc[table["time_below_target_s"] > 0, "failure_below_target_s"].isna().all()
+    # without the check the cheaper 60 % wins.
+    loose = recommend(scenario, diurnal(3000.0), targets=(0.5, 0.6), survive_node_loss=False)
+    assert loose.best["target_utilization"] == 0.6
+    with pytest.raises(ValueError, match="failure is not valid for recommend"):
+        recommend(scenario, diurnal(3000.0), failure={"at_s": 0.0})
+
+
+def test_losing_every_node_leaves_no_room():
+    alone = Scenario(nodes=1, instances=2, instance_capacity_rps=MU)
+    options = dict(min_replicas=2, initial_replicas=2, horizon_s=900.0, failure={"at_s": 0.0})
+    never = run(alone, {0.0: 100.0}, node_provision_s=math.inf, **options)
+    assert set(never.frame["ready_replicas"]) == {0}
+    assert never.settings["failure"]["node_room_after"] == 0
+    added = run(alone, {0.0: 100.0}, node_provision_s=90.0, **options)
+    start = sum(node_failure_stages("kubernetes", 2, 1).values()) - 347.5
+    assert ready_steps(added) == [(0.0, 2, 0), (pytest.approx(347.5 + 90.0 + start), 2, 2)]

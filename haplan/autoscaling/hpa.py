@@ -41,7 +41,45 @@ Conventions of the model
 * The controller starts with the profile: no recommendations and no scale events before it.
 * At one instant, pods becoming ready and the rate changing come before the sync.
 * Nodes the cluster autoscaler adds for pods beyond ``node_room`` are not remembered: every
-  pod beyond the room waits ``node_provision_s`` (pessimistic once the new nodes exist).
+  pod beyond the room waits ``node_provision_s`` (pessimistic once the new nodes exist);
+  ``node_provision_s`` = inf stands for no cluster autoscaler: such a pod stays pending.
+
+Failures under autoscaling
+--------------------------
+``failure`` loses nodes (or a zone) at one instant of the profile, as the what-ifs of
+:mod:`haplan.disruptions.whatif` do at t = 0, while the HPA keeps running:
+
+* **Which pods.** The R pods of the scale at that instant are spread over
+  ``scenario.nodes`` N nodes (⌈R/N⌉ on the first R mod N nodes, ⌊R/N⌋ on the others,
+  :func:`haplan.availability.instances_per_node`), node i in zone i mod Z. ``"nodes"``
+  loses the first ``count`` nodes (the most loaded), ``"zone"`` every node of the zone.
+  The lost pods stop serving at once; they are taken among the ready pods first (the
+  earliest ready), then among the not-ready ones.
+* **The ReplicaSet.** The lost pods stay in the scale (``replicas``, instance-hours) and
+  count as not ready. After detection + eviction of
+  :func:`haplan.recovery.node_failure_stages` (``failed_nodes`` = the nodes lost) the
+  ReplicaSet creates their replacements; those that fit in the room left become ready
+  after scheduling + image pull + container start + readiness, taken for the number
+  placed, all at the end of readiness (the last one's time, as in the what-ifs); the rest
+  first wait ``node_provision_s`` for a node, then go through the same stages for their
+  number (never ready when ``node_provision_s`` is inf).
+* **The room left.** From the failure on, the room is the surviving nodes' share of it:
+  ⌊``node_room`` × (N − lost nodes) / N⌋, which is (N − lost nodes) ×
+  ``max_instances_per_node`` for the default room (0 when no node survives). Pods the HPA
+  creates meanwhile take room before the replacements created after them.
+* **The HPA.** It sees the ready pods' higher utilisation, but the lost pods and their
+  replacements count as not ready: on a scale-up they count as 0 % of their request, so
+  when the scale was on target before the failure the HPA does *not* scale up for it (the
+  average over all pods is unchanged); it scales up only when the load grows beyond the
+  tolerance meanwhile. (Kubernetes' controller treats the pods of an unreachable node as
+  pods without metrics, 0 % on a scale-up but 100 % on a scale-down, then, once they are
+  evicted, ignores them and counts their pending replacements as not ready; the model
+  leaves them out of a scale-down, as every not-ready pod.) On a scale-down the lost pods
+  awaiting replacement are removed first.
+* **Not modelled.** The lost nodes do not come back within the profile; Kubernetes' slower
+  evictions for partially unhealthy zones and small clusters, and a zone-level
+  ``topologySpreadConstraints`` keeping replacements pending, are not modelled (as in the
+  what-ifs).
 
 References
 ----------
@@ -69,7 +107,9 @@ import numpy as np
 import pandas as pd
 
 from haplan import balancing, load
+from haplan.availability import instances_per_node
 from haplan.disruptions import pod_start_s
+from haplan.recovery import node_failure_stages
 
 __all__ = [
     "HpaResult",
@@ -79,12 +119,15 @@ __all__ = [
     "HPA_COLUMNS",
     "POLICY_TYPES",
     "SELECT_POLICIES",
+    "FAILURE_EVENTS",
 ]
 
 #: ``HPAScalingPolicy.type`` values.
 POLICY_TYPES: tuple[str, ...] = ("Pods", "Percent")
 #: ``HPAScalingRules.selectPolicy`` values.
 SELECT_POLICIES: tuple[str, ...] = ("Max", "Min", "Disabled")
+#: ``failure["event"]`` values of :func:`simulate_hpa`.
+FAILURE_EVENTS: tuple[str, ...] = ("nodes", "zone")
 #: The columns of :attr:`HpaResult.frame`.
 HPA_COLUMNS: tuple[str, ...] = (
     "time_s",
@@ -99,6 +142,8 @@ HPA_COLUMNS: tuple[str, ...] = (
 )
 
 _RULE_KEYS = ("stabilization_window_s", "policies", "select_policy")
+_FAILURE_KEYS = ("at_s", "event", "count", "zone")
+_START_STAGES = ("scheduling", "image_pull", "container_start", "readiness")
 _MAX_WINDOW_S = 3600.0  # HPAScalingRules.stabilizationWindowSeconds ≤ 3600
 _MAX_PERIOD_S = 1800.0  # HPAScalingPolicy.periodSeconds ≤ 1800
 _EPS = 1e-9  # time comparisons [s] and the utilisation percentage's truncation
@@ -171,7 +216,12 @@ class HpaResult:
     settings : dict
         The resolved inputs: replica bounds, target, sync period, tolerance, both scaling
         rules, ``pod_ready_s``, ``node_room``, ``node_provision_s``, ``initial_replicas``,
-        ``horizon_s``.
+        ``horizon_s``, and ``failure`` (None, or the failure and what it did: ``at_s``,
+        ``event``, ``count``, ``zone``, ``failed_nodes`` [count], ``node_room_after``,
+        ``lost`` [pods], ``stages`` (detection and eviction [s]), ``replaced_at_s`` [s]
+        (the replacements' creation), ``placed`` and ``pending`` [pods] (in the room left,
+        beyond it), ``placed_ready_at_s`` and ``pending_ready_at_s`` [s] (inf: never; NaN:
+        none), ``start_stages`` and ``pending_start_stages`` (scheduling … readiness [s])).
     """
 
     frame: pd.DataFrame
@@ -267,6 +317,71 @@ def _rules(name: str, given, default: dict) -> dict:
             "(or select_policy 'Disabled')"
         )
     return {"stabilization_window_s": window, "policies": policies, "select_policy": select}
+
+
+def _failure(failure, scenario, start: float, end: float) -> dict | None:
+    """The validated failure: at_s, event, count, zone and the failed node indices."""
+    if failure is None:
+        return None
+    if not isinstance(failure, dict):
+        raise ValueError(
+            f"failure={failure!r} is not valid: must be a dict with keys {', '.join(_FAILURE_KEYS)}"
+        )
+    unknown = [key for key in failure if key not in _FAILURE_KEYS]
+    if unknown:
+        raise ValueError(
+            f"failure key {unknown[0]!r} is not valid: valid keys are {', '.join(_FAILURE_KEYS)}"
+        )
+    if "at_s" not in failure:
+        raise ValueError("failure has no 'at_s': give the time of the failure [s]")
+    at = _real(
+        "failure['at_s']",
+        failure["at_s"],
+        low=start,
+        high=end,
+        valid=f"must be a time [s] in [{start:g}, {end:g}) (the profile's span)",
+    )
+    if at >= end:
+        raise ValueError(
+            f"failure['at_s']={failure['at_s']!r} is out of range: must be a time [s] in "
+            f"[{start:g}, {end:g}) (the profile's span)"
+        )
+    event = failure.get("event", "nodes")
+    if not isinstance(event, str) or event not in FAILURE_EVENTS:
+        raise ValueError(
+            f"failure['event']={event!r} is not valid: must be one of {', '.join(FAILURE_EVENTS)}"
+        )
+    nodes, zones = int(scenario.nodes), int(scenario.zones)
+    count, zone = failure.get("count", 1), failure.get("zone", 0)
+    if event == "nodes":
+        count = _whole(
+            "failure['count']",
+            count,
+            low=1,
+            high=nodes,
+            valid=f"must be a whole number of nodes >= 1 and <= nodes ({nodes})",
+        )
+        if zone != 0:
+            raise ValueError(f"failure['zone']={zone!r} is not valid: only event 'zone' takes one")
+        failed = np.arange(count)
+    else:
+        if count != 1:
+            raise ValueError(f"failure['count']={count!r} is not valid: event 'zone' takes none")
+        zone = _whole(
+            "failure['zone']",
+            zone,
+            low=0,
+            high=zones - 1,
+            valid=f"must be a whole number >= 0 and < zones ({zones})",
+        )
+        failed = np.flatnonzero(np.arange(nodes) % zones == zone)
+    return {"at_s": at, "event": event, "count": count, "zone": zone, "failed": failed}
+
+
+def _start_stages(orchestrator, pods: int, failed_nodes: int) -> dict:
+    """Scheduling, image pull, container start and readiness of ``pods`` replacements [s]."""
+    stages = node_failure_stages(orchestrator, instances_to_move=pods, failed_nodes=failed_nodes)
+    return {name: float(stages[name]) for name in _START_STAGES}
 
 
 def _profile(profile, horizon_s):
@@ -390,6 +505,74 @@ def _normalize(desired, current, now, history, ups, downs, up_rules, down_rules,
     return stabilized
 
 
+# -- failures ---------------------------------------------------------------------------------
+
+
+def _lose_nodes(scenario, hit: dict, pods: list, room):
+    """Take the lost nodes' pods out of ``pods`` (in place).
+
+    Returns (failure record, pods lost, replacement time [s] or None, room left).
+    """
+    nodes = int(scenario.nodes)
+    failed = hit["failed"]
+    per_node = instances_per_node(nodes, len(pods))
+    lost = int(per_node[failed].sum())
+    pods.sort()
+    del pods[:lost]  # the ready pods first, the earliest ready first
+    survivors = nodes - len(failed)
+    if survivors == 0:
+        room_after = 0  # nothing left to run on: every replacement waits for a new node
+    elif math.isinf(room):
+        room_after = room
+    else:
+        room_after = math.floor(room * survivors / nodes + _EPS)
+    stages = node_failure_stages(
+        scenario.orchestrator, instances_to_move=1, failed_nodes=len(failed)
+    )
+    detect = {name: float(stages[name]) for name in ("detection", "eviction")}
+    replace_at = hit["at_s"] + sum(detect.values())
+    record = {
+        "at_s": hit["at_s"],
+        "event": hit["event"],
+        "count": hit["count"],
+        "zone": hit["zone"],
+        "failed_nodes": len(failed),
+        "node_room_after": room_after,
+        "lost": lost,
+        "stages": detect,
+        "replaced_at_s": replace_at,
+        "placed": 0,
+        "pending": 0,
+        "placed_ready_at_s": math.nan,
+        "pending_ready_at_s": math.nan,
+        "start_stages": {},
+        "pending_start_stages": {},
+    }
+    return record, lost, (replace_at if lost > 0 else None), room_after
+
+
+def _replace(scenario, record: dict, pods: list, lost: int, room, provision: float) -> None:
+    """The ReplicaSet's replacements of the ``lost`` pods still in the scale (in place)."""
+    if lost <= 0:
+        return
+    now = record["replaced_at_s"]
+    free = room - len(pods) if math.isinf(room) else max(int(room) - len(pods), 0)
+    placed = int(min(lost, free))
+    pending = lost - placed
+    failed = record["failed_nodes"]
+    record.update(placed=placed, pending=pending)
+    if placed:
+        stages = _start_stages(scenario.orchestrator, placed, failed)
+        ready_at = now + sum(stages.values())
+        pods.extend([ready_at] * placed)
+        record.update(placed_ready_at_s=ready_at, start_stages=stages)
+    if pending:
+        stages = _start_stages(scenario.orchestrator, pending, failed)
+        ready_at = now + provision + sum(stages.values())  # inf: no cluster autoscaler
+        pods.extend([ready_at] * pending)
+        record.update(pending_ready_at_s=ready_at, pending_start_stages=stages)
+
+
 # -- the simulation ---------------------------------------------------------------------------
 
 
@@ -409,6 +592,7 @@ def simulate_hpa(
     node_provision_s=0.0,
     initial_replicas=None,
     horizon_s=None,
+    failure=None,
 ) -> HpaResult:
     """Replay a request-rate profile through the HorizontalPodAutoscaler's control loop.
 
@@ -445,7 +629,9 @@ def simulate_hpa(
         The most pods the current nodes hold [count], ≥ 0; default ``scenario.nodes ×
         scenario.max_instances_per_node`` (inf: no limit).
     node_provision_s : float, default 0.0
-        Extra wait of a pod beyond ``node_room`` for a new node [s], ≥ 0.
+        Extra wait of a pod beyond ``node_room`` for a new node [s], ≥ 0 (0: the cluster
+        autoscaler adds nodes at once); inf: no cluster autoscaler, a pod beyond the room
+        stays pending and never becomes ready.
     initial_replicas : int, optional
         Pods running and ready at the profile's start [count], ≥ 1; default
         ``scenario.instances`` brought into [min_replicas, max_replicas]. A value outside
@@ -454,6 +640,15 @@ def simulate_hpa(
         End of the simulation [s] (the profile's clock), > the profile's start; a horizon
         before the profile's last time cuts it. Default the last time plus the last step's
         length (required for a one-sample profile).
+    failure : dict, optional
+        Nodes lost during the profile while the HPA runs (module docstring, *Failures under
+        autoscaling*): ``at_s`` (required) the time [s] in [start, horizon); ``event``
+        ``"nodes"`` (default: lose the first ``count`` nodes, 1 ≤ ``count`` ≤
+        ``scenario.nodes``, default 1) or ``"zone"`` (lose every node i with i mod
+        ``scenario.zones`` = ``zone``, 0 ≤ ``zone`` < zones, default 0). E.g.
+        ``{"at_s": 50400.0, "event": "nodes", "count": 1}``. The lost nodes do not come back
+        within the profile.
+
     Returns
     -------
     HpaResult
@@ -511,7 +706,8 @@ def simulate_hpa(
     provision = _real(
         "node_provision_s",
         node_provision_s,
-        valid="must be a finite number of seconds >= 0",
+        allow_inf=True,
+        valid="must be a number of seconds >= 0, or inf (no cluster autoscaler)",
     )
     if initial_replicas is None:
         initial = min(max(int(scenario.instances), low), high)
@@ -520,6 +716,7 @@ def simulate_hpa(
             "initial_replicas", initial_replicas, low=1, valid="must be a whole number >= 1"
         )
     capacity = float(scenario.instance_capacity_rps)
+    hit = _failure(failure, scenario, float(times[0]), end)
     target_pct = round(100.0 * target, 9)  # a percentage, without binary noise (0.57 × 100)
 
     longest_period = max(
@@ -536,15 +733,24 @@ def simulate_hpa(
     n_up = n_down = 0
     sync_index = 0
     profile_index = 0
+    room_now = room
+    lost = 0  # pods of the lost nodes whose replacements are not created yet
+    replace_at = None  # when the ReplicaSet creates them [s]
+    failure_info = None
     now = start
     while now < end - _EPS:
         while profile_index + 1 < len(times) and times[profile_index + 1] <= now + _EPS:
             profile_index += 1
         rate = float(rates[profile_index])
+        if hit is not None and failure_info is None and hit["at_s"] <= now + _EPS:
+            failure_info, lost, replace_at, room_now = _lose_nodes(scenario, hit, pods, room)
+        if replace_at is not None and replace_at <= now + _EPS:
+            _replace(scenario, failure_info, pods, lost, room_now, provision)
+            lost, replace_at = 0, None
         next_sync = start + sync_index * sync
         if abs(next_sync - now) <= _EPS:
             sync_index += 1
-            current = len(pods)
+            current = len(pods) + lost
             ready = sum(1 for t in pods if t <= now + _EPS)
             if current > high or current < low:
                 new = high if current > high else low
@@ -570,22 +776,28 @@ def simulate_hpa(
                     )
             if new > current:
                 for _ in range(new - current):
-                    wait = provision if len(pods) + 1 > room else 0.0
+                    wait = provision if len(pods) + 1 > room_now else 0.0
                     pods.append(now + wait + ready_delay)
                 ups.append((now, new - current))
                 n_up += 1
             elif new < current:
+                dropped = min(lost, current - new)  # the lost pods awaiting replacement first
+                lost -= dropped
                 pods.sort()
-                del pods[new:]  # not-ready pods first, then the most recently ready
+                del pods[new - lost :]  # then not-ready pods, then the most recently ready
                 downs.append((now, current - new))
                 n_down += 1
             for events in (ups, downs):  # only the longest policy period matters
                 events[:] = [(t, n) for t, n in events if t > now - longest_period - 1.0]
         ready = sum(1 for t in pods if t <= now + _EPS)
-        rows.append((now, rate, desired, len(pods), ready))
+        rows.append((now, rate, desired, len(pods) + lost, ready))
         upcoming = [start + sync_index * sync, end]
         if profile_index + 1 < len(times):
             upcoming.append(float(times[profile_index + 1]))
+        if hit is not None and failure_info is None:
+            upcoming.append(hit["at_s"])
+        if replace_at is not None:
+            upcoming.append(replace_at)
         upcoming.extend(t for t in pods if t > now + _EPS)
         now = min(upcoming)
 
@@ -647,5 +859,6 @@ def simulate_hpa(
         "node_provision_s": provision,
         "initial_replicas": initial,
         "horizon_s": end,
+        "failure": failure_info,
     }
     return HpaResult(frame.reset_index(drop=True), totals, settings)

@@ -2,8 +2,9 @@
 
 :func:`recommend` searches (minReplicas, maxReplicas, target CPU utilisation) with
 :func:`haplan.autoscaling.simulate_hpa` over a load profile, and keeps the candidates under
-which the service never falls below its targets and still has room for the planned-for
-failure at the profile's peak. The cheapest in instance-hours wins.
+which the service never falls below its targets, neither over the profile nor when it loses
+a node at the profile's peak (the planned-for failure, simulated with the HPA reacting and
+the ReplicaSet replacing the lost pods). The cheapest in instance-hours wins.
 """
 
 from __future__ import annotations
@@ -41,26 +42,6 @@ class Recommendation:
     candidates: pd.DataFrame
 
 
-def _failure_room(scenario, peak_rps: float, ready_at_peak: float) -> tuple[bool, str]:
-    """Whether the pods the HPA holds at the peak still carry it after losing one node.
-
-    The planned-for failure is one node, holding ⌈ready / N⌉ pods (the scheduler spreads the
-    pods), lost at the peak before the HPA or the rescheduler can react: the survivors must
-    carry the peak under ``max_utilization``.
-    """
-    lost = math.ceil(ready_at_peak / scenario.nodes) if scenario.nodes > 1 else ready_at_peak
-    needed = float(
-        load.instances_needed(peak_rps, scenario.instance_capacity_rps, scenario.max_utilization)
-    )
-    left = ready_at_peak - lost
-    if left >= needed:
-        return True, ""
-    return False, (
-        f"losing a node at the peak leaves {left:g} of {ready_at_peak:g} pods; "
-        f"{needed:g} carry {peak_rps:,.4g} req/s"
-    )
-
-
 def recommend(
     scenario,
     profile: pd.Series,
@@ -89,9 +70,13 @@ def recommend(
     targets : iterable of float
         Target CPU utilisations searched [fraction], in (0, 1].
     survive_node_loss : bool
-        Also require that the pods held at the peak carry it after losing one node.
+        Also require that the targets hold when one node is lost at the profile's peak (the
+        first time of the highest rate): each candidate that keeps the targets is simulated
+        again with ``failure={"at_s": peak time, "event": "nodes", "count": 1}``
+        (:func:`haplan.autoscaling.simulate_hpa`) and must stay on target in that run too.
     **hpa_options
-        Passed to :func:`haplan.autoscaling.simulate_hpa` (``pod_ready_s``, ``sync_s``, …).
+        Passed to :func:`haplan.autoscaling.simulate_hpa` (``pod_ready_s``, ``sync_s``,
+        ``node_provision_s``, …), but not ``failure``.
 
     Returns
     -------
@@ -102,12 +87,23 @@ def recommend(
     A candidate keeps the targets when, over the whole profile, the ready pods never fall
     below what ``min_instances``, the load under ``max_utilization`` and the p99 target need
     (``HpaResult.totals["time_below_target_s"] == 0``). The cost is the instance-hours the
-    HPA creates. The failure check is static (the pods held at the peak, one node's share
-    gone at once); a full what-if under autoscaling is not modelled.
+    HPA creates without the failure. The failure check is dynamic: one node's share of the
+    pods stops serving at the peak; the HPA keeps reacting by its rules (it counts the lost
+    pods as not ready, at 0 % on a scale-up, so it does not scale up for the loss alone) and
+    the ReplicaSet's replacements are ready after detection + eviction + scheduling + image
+    pull + start + readiness (stock Kubernetes: about 6 minutes), where the surviving nodes
+    have room. The candidate's ``failure_below_target_s`` is that run's time below target
+    (NaN when the candidate already fails without the failure or the check is off), and the
+    reason names it ("losing a node at the peak: below target for 312 s ...").
     """
+    if "failure" in hpa_options:
+        raise ValueError(
+            "failure is not valid for recommend: survive_node_loss=True loses a node at the peak"
+        )
     profile = validate_profile(profile)
     capacity, ceiling = scenario.instance_capacity_rps, scenario.max_utilization
     low_rps, peak_rps = float(profile.min()), float(profile.max())
+    peak_at = float(profile.idxmax())
     targets = tuple(float(t) for t in targets)
     if not targets or any(not 0 < t <= 1 for t in targets):
         raise ValueError(f"targets={targets!r} is out of range: each must be in (0, 1]")
@@ -136,14 +132,29 @@ def recommend(
             at_peak = frame.loc[frame["rps"] >= peak_rps, "ready_replicas"]
             ready_at_peak = float(at_peak.min()) if len(at_peak) else math.nan
             reason = ""
+            failure_below = math.nan
             if result.totals["time_below_target_s"] > 0:
                 reason = (
                     f"below target for {result.totals['time_below_target_s']:,.0f} s "
                     f"(worst p99 {result.totals['worst_p99_ms']:.4g} ms)"
                 )
             elif survive_node_loss:
-                ok, why = _failure_room(scenario, peak_rps, ready_at_peak)
-                reason = "" if ok else why
+                hit = simulate_hpa(
+                    scenario,
+                    profile,
+                    min_replicas=low,
+                    max_replicas=max_replicas,
+                    target_utilization=target,
+                    failure={"at_s": peak_at, "event": "nodes", "count": 1},
+                    **hpa_options,
+                )
+                failure_below = hit.totals["time_below_target_s"]
+                if failure_below > 0:
+                    lost = hit.settings["failure"]["lost"]
+                    reason = (
+                        f"losing a node at the peak: below target for {failure_below:,.0f} s "
+                        f"({lost} pods lost; worst p99 {hit.totals['worst_p99_ms']:.4g} ms)"
+                    )
             rows.append(
                 {
                     "min_replicas": low,
@@ -153,6 +164,7 @@ def recommend(
                     "mean_replicas": result.totals["mean_replicas"],
                     "ready_at_peak": ready_at_peak,
                     "time_below_target_s": result.totals["time_below_target_s"],
+                    "failure_below_target_s": failure_below,
                     "worst_p99_ms": result.totals["worst_p99_ms"],
                     "scaling_events": result.totals["scaling_events"],
                     "reason": reason,
