@@ -25,6 +25,7 @@ from haplan.table import metrics
 
 __all__ = [
     "Analysis",
+    "Autoscaling",
     "FigureTables",
     "analyse",
     "SLO_NAMES",
@@ -99,6 +100,25 @@ class FigureTables:
 
 
 @dataclass(frozen=True)
+class Autoscaling:
+    """A load profile through fixed instances and through the HPA (``haplan.autoscaling``).
+
+    Attributes
+    ----------
+    profile_name : str
+        Where the profile came from ("a diurnal day", a file, "the NASA-HTTP 1995 week").
+    fixed : haplan.autoscaling.ProfileResult
+    hpa : haplan.autoscaling.HpaResult
+    recommendation : haplan.autoscaling.Recommendation
+    """
+
+    profile_name: str
+    fixed: object
+    hpa: object
+    recommendation: object
+
+
+@dataclass(frozen=True)
 class Analysis:
     """Everything a report shows about one scenario, as data.
 
@@ -130,6 +150,9 @@ class Analysis:
         The planned-for failure (one node lost at the scenario's load), one rolling update
         (the manifests' strategy, else the orchestrator's defaults) and one cluster upgrade
         (every node drained, honouring ``min_instances`` as the disruption budget).
+    autoscaling : Autoscaling or None
+        A load profile through the scenario's fixed instances and through the HPA (the
+        manifests' HPA, else defaults), and the recommended HPA settings.
     uncertainty : haplan.uncertainty.UncertainResult or None
         The metrics propagated from the inputs given as distributions: the headline's median
         and 90 % interval, the probability of meeting each target.
@@ -149,6 +172,7 @@ class Analysis:
     figures: FigureTables | None = None
     sources: dict = field(default_factory=dict)
     disruptions: tuple = ()
+    autoscaling: Autoscaling | None = None
     uncertainty: object = None
     sensitivity: pd.DataFrame | None = None
 
@@ -213,6 +237,8 @@ def analyse(
     distributions: dict | None = None,
     samples: int = UNCERTAINTY_SAMPLES,
     seed: int = UNCERTAINTY_SEED,
+    profile: pd.Series | None = None,
+    profile_name: str = "",
 ) -> Analysis:
     """Compute a scenario's report data once.
 
@@ -236,6 +262,11 @@ def analyse(
         scenario holds their medians. Adds the propagated headline and the tornado.
     samples, seed : int
         Samples drawn for that propagation, and its seed.
+    profile : pandas.Series, optional
+        Request rate [req/s] over time [s]: adds the autoscaling section (also added, over a
+        diurnal day peaking at the scenario's load, when the manifests have an HPA).
+    profile_name : str
+        Where ``profile`` came from, for the report.
 
     Returns
     -------
@@ -268,6 +299,7 @@ def analyse(
         )
     tables = figure_tables(scenario, row, stages, result) if figures else None
     events = planned_disruptions(scenario, manifest)
+    scaling = autoscale(scenario, manifest, profile, profile_name)
     uncertain = spread = None
     if distributions:
         from haplan.uncertainty import propagate, sensitivity
@@ -287,8 +319,28 @@ def analyse(
         figures=tables,
         sources=dict(sources or {}),
         disruptions=events,
+        autoscaling=scaling,
         uncertainty=uncertain,
         sensitivity=spread,
+    )
+
+
+def autoscale(scenario: Scenario, manifest=None, profile=None, profile_name="") -> Autoscaling:
+    """The report's autoscaling section, or None without a profile or a manifest HPA."""
+    hpa = manifest.hpa if manifest is not None else None
+    if profile is None and not hpa:
+        return None
+    from haplan import autoscaling
+
+    if profile is None:
+        profile = autoscaling.diurnal(scenario.request_rate_rps)
+        profile_name = "a diurnal day peaking at the scenario's load (peak / mean 2)"
+    settings = autoscaling.hpa_settings(scenario, hpa)
+    return Autoscaling(
+        profile_name=profile_name,
+        fixed=autoscaling.over_profile(scenario, profile),
+        hpa=autoscaling.simulate_hpa(scenario, profile, **settings),
+        recommendation=autoscaling.recommend(scenario, profile),
     )
 
 

@@ -21,6 +21,7 @@ from haplan.export import write_bytes, write_text
 from haplan.report import (
     NO_TARGET_HINT,
     TORNADO_COLUMNS,
+    autoscale_lines,
     format_nines,
     format_number,
     format_row,
@@ -69,6 +70,13 @@ def report_figures(data: Analysis) -> dict[str, object]:
         figures[f"Timeline: {timeline.event}"] = plots.timeline(
             timeline.frame, title=timeline.event, stages=timeline.stages
         )
+    if data.autoscaling is not None:
+        settings = data.autoscaling.hpa.settings
+        figures[
+            f"The HPA ({settings['min_replicas']}–{settings['max_replicas']} replicas at "
+            f"{100 * settings['target_utilization']:.3g} % CPU) over "
+            f"{data.autoscaling.profile_name}"
+        ] = plots.autoscaling(data.autoscaling.hpa.frame)
     if data.sensitivity is not None:
         figures["What moves the SLO nines most (inputs at their 5 % and 95 % points)"] = (
             plots.tornado(data.sensitivity)
@@ -306,6 +314,11 @@ def render_html(data: Analysis, figures: dict[str, object] | None = None) -> str
                 + "".join(f"<li>{html.escape(x)}</li>" for x in timeline_total_lines(timeline))
                 + "</ul>"
             )
+    if data.autoscaling is not None:
+        a = data.autoscaling
+        parts.append(f"<h2>Autoscaling over {html.escape(a.profile_name)}</h2>")
+        lines = autoscale_lines(a.fixed, a.hpa, a.recommendation)
+        parts.append("<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>")
     if data.manifest is not None:
         parts.append(_manifest_html(data.manifest))
     for section, rows in sections[1:]:

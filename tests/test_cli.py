@@ -1304,3 +1304,30 @@ def test_autoscale_figure_is_a_png(capsys, tmp_path):
     code, _, err = run(capsys, "autoscale", "--figure", path)
     assert (code, err) == (0, "")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_has_an_autoscaling_section_for_a_manifest_hpa_or_a_profile(capsys, tmp_path):
+    from haplan import autoscaling
+    from haplan.inputs import load_inputs
+
+    manifest = ROOT / "data" / "manifests" / "web-hpa.yaml"
+    code, out, err = run(capsys, "report", manifest, "--format", "json")
+    assert (code, err) == (0, "")
+    section = json.loads(out)["autoscaling"]
+    assert section["profile"] == ("a diurnal day peaking at the scenario's load (peak / mean 2)")
+    loaded = load_inputs([manifest])
+    expected = autoscaling.simulate_hpa(
+        loaded.scenario,
+        autoscaling.diurnal(loaded.scenario.request_rate_rps),
+        **autoscaling.hpa_settings(loaded.scenario, loaded.manifest.hpa),
+    )
+    assert section["hpa"]["totals"]["instance_hours"] == expected.totals["instance_hours"]
+    assert section["recommendation"]["best"]["reason"] == ""
+    # A profile file adds the section to a scenario without an HPA.
+    path = tmp_path / "load.csv"
+    path.write_text("time,rps\n0,50\n3600,150\n7200,80\n")
+    code, out, err = run(capsys, "report", "--profile", path)
+    assert (code, err) == (0, "")
+    assert f"Autoscaling over {path}" in out.splitlines()
+    code, out, _ = run(capsys, "report")
+    assert "Autoscaling over" not in out

@@ -15,6 +15,7 @@ from haplan.autoscaling.hpa import (
     HpaResult,
     default_scale_down,
     default_scale_up,
+    hpa_settings,
     simulate_hpa,
 )
 from haplan.autoscaling.profiles import (
@@ -43,6 +44,7 @@ __all__ = [
     "ProfileResult",
     "over_profile",
     "simulate_hpa",
+    "hpa_settings",
     "HpaResult",
     "default_scale_up",
     "default_scale_down",

@@ -120,6 +120,7 @@ __all__ = [
     "POLICY_TYPES",
     "SELECT_POLICIES",
     "FAILURE_EVENTS",
+    "hpa_settings",
 ]
 
 #: ``HPAScalingPolicy.type`` values.
@@ -862,3 +863,45 @@ def simulate_hpa(
         "failure": failure_info,
     }
     return HpaResult(frame.reset_index(drop=True), totals, settings)
+
+
+def hpa_settings(
+    scenario,
+    manifest_hpa: dict | None = None,
+    *,
+    min_replicas: int | None = None,
+    max_replicas: int | None = None,
+    target_utilization: float | None = None,
+) -> dict:
+    """The HPA settings to simulate: given values, else the manifest's HPA, else defaults.
+
+    Parameters
+    ----------
+    scenario : haplan.Scenario
+        The service; its ``instances`` set the default range.
+    manifest_hpa : dict, optional
+        ``ManifestInputs.hpa`` (``min_replicas``, ``max_replicas``, ``target_utilization``,
+        ``scale_up``, ``scale_down``).
+    min_replicas, max_replicas, target_utilization : optional
+        Values that win over the manifest's.
+
+    Returns
+    -------
+    dict
+        Keyword arguments of :func:`simulate_hpa`: minReplicas (default 1), maxReplicas
+        (default ten times the scenario's instances), target utilisation (default 0.5, below
+        the usual ``max_utilization`` of 0.7 so the tolerance and pod start-up leave room),
+        and the manifest's scaling rules.
+    """
+    hpa = dict(manifest_hpa or {})
+
+    def pick(given, key, default):
+        return given if given is not None else hpa.get(key, default)
+
+    return {
+        "min_replicas": pick(min_replicas, "min_replicas", 1),
+        "max_replicas": pick(max_replicas, "max_replicas", max(scenario.instances, 1) * 10),
+        "target_utilization": pick(target_utilization, "target_utilization", 0.5),
+        "scale_up": hpa.get("scale_up"),
+        "scale_down": hpa.get("scale_down"),
+    }

@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from haplan.cli.group import cli
-from haplan.cli.options import load, one_each, save_png, scenario_options, settings_from
+from haplan.cli.options import (
+    load,
+    one_each,
+    profile_from,
+    save_png,
+    scenario_options,
+    settings_from,
+)
 
 __all__ = ["autoscale_command"]
 
@@ -87,29 +94,15 @@ def autoscale_command(
         inputs, workload, one_each(settings_from(flags, settings), "autoscale"), command="autoscale"
     )
     scenario = loaded.scenario
-    if profile_path is not None and nasa:
-        raise ValueError("give --profile or --nasa, not both")
-    if profile_path is not None:
-        profile = autoscaling.read_profile(profile_path)
-    elif nasa:
-        profile = autoscaling.scale_to_peak(autoscaling.nasa_trace(), scenario.request_rate_rps)
-    else:
-        profile = autoscaling.diurnal(
-            scenario.request_rate_rps, peak_to_mean=peak_to_mean, days=days
-        )
-    hpa = dict(loaded.manifest.hpa) if loaded.manifest is not None else {}
-    options = {
-        "min_replicas": min_replicas if min_replicas is not None else hpa.get("min_replicas", 1),
-        "max_replicas": max_replicas
-        if max_replicas is not None
-        else hpa.get("max_replicas", max(scenario.instances, 1) * 10),
-        "target_utilization": target_utilization
-        if target_utilization is not None
-        else hpa.get("target_utilization", 0.5),
-        "scale_up": hpa.get("scale_up"),
-        "scale_down": hpa.get("scale_down"),
-        "node_provision_s": node_provision_s,
-    }
+    profile, _ = profile_from(scenario, profile_path, nasa, peak_to_mean, days)
+    options = autoscaling.hpa_settings(
+        scenario,
+        loaded.manifest.hpa if loaded.manifest is not None else None,
+        min_replicas=min_replicas,
+        max_replicas=max_replicas,
+        target_utilization=target_utilization,
+    )
+    options["node_provision_s"] = node_provision_s
     fixed = autoscaling.over_profile(scenario, profile)
     hpa_result = autoscaling.simulate_hpa(scenario, profile, **options)
     advice = None

@@ -18,6 +18,7 @@ __all__ = [
     "split_values",
     "load",
     "save_png",
+    "profile_from",
     "EXIT_USAGE",
     "EXIT_FAILED_CHECK",
     "EXIT_BUG",
@@ -203,3 +204,23 @@ def split_values(values: dict[str, list]) -> tuple[dict[str, object], dict[str, 
     single = {name: items[0] for name, items in values.items() if len(items) == 1}
     axes = {name: items for name, items in values.items() if len(items) > 1}
     return single, axes
+
+
+def profile_from(scenario, profile_path=None, nasa=False, peak_to_mean=2.0, days=1):
+    """The load profile the options name, and its description: a CSV, the NASA-HTTP 1995
+    week scaled to the scenario's peak, or a diurnal profile peaking at it."""
+    from haplan import autoscaling
+
+    if profile_path is not None and nasa:
+        raise ValueError("give --profile or --nasa, not both")
+    if profile_path is not None:
+        return autoscaling.read_profile(profile_path), str(profile_path)
+    peak = scenario.request_rate_rps
+    if nasa:
+        trace = autoscaling.scale_to_peak(autoscaling.nasa_trace(), peak)
+        return trace, f"the NASA-HTTP 1995 week scaled to a {peak:,.4g} req/s peak"
+    shape = autoscaling.diurnal(peak, peak_to_mean=peak_to_mean, days=days)
+    return (
+        shape,
+        f"{days} diurnal day(s) peaking at {peak:,.4g} req/s (peak / mean {peak_to_mean:g})",
+    )

@@ -9,7 +9,14 @@ import click
 
 from haplan.analysis import UNCERTAINTY_SAMPLES
 from haplan.cli.group import cli
-from haplan.cli.options import EXIT_FAILED_CHECK, load, one_each, scenario_options, settings_from
+from haplan.cli.options import (
+    EXIT_FAILED_CHECK,
+    load,
+    one_each,
+    profile_from,
+    scenario_options,
+    settings_from,
+)
 from haplan.export import write_csv, write_text
 from haplan.report import render_json, render_markdown, render_text
 
@@ -60,8 +67,21 @@ __all__ = ["report"]
     help="Samples drawn from inputs given as distributions (e.g. --set "
     "node_mttf_h='lognormal(718, 0.5)').",
 )
+@click.option(
+    "--profile",
+    "profile_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Add an autoscaling section over this load profile CSV (time, rps).",
+)
+@click.option(
+    "--nasa",
+    is_flag=True,
+    help="Add an autoscaling section over the NASA-HTTP 1995 week (peak: the scenario's).",
+)
 def report(
     inputs,
+    profile_path,
+    nasa,
     workload,
     settings,
     output_format,
@@ -109,6 +129,7 @@ def report(
         sources=loaded.sources,
         distributions=loaded.distributions,
         samples=samples,
+        **_profile(scenario, profile_path, nasa),
     )
     if output_format == "markdown" and out_path is not None:
         from haplan.htmlreport import write_markdown_report
@@ -136,3 +157,10 @@ def report(
     click.echo(message, nl=False)
     if check and not data.checks_passed:
         raise click.exceptions.Exit(EXIT_FAILED_CHECK)
+
+
+def _profile(scenario, profile_path, nasa) -> dict:
+    if profile_path is None and not nasa:
+        return {}
+    profile, name = profile_from(scenario, profile_path, nasa)
+    return {"profile": profile, "profile_name": name}

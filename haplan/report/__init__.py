@@ -20,7 +20,7 @@ Layout (one topic a module; every public name of each is importable from ``hapla
 - :mod:`~haplan.report.autoscale` — a load profile through fixed replicas and the HPA.
 """
 
-from haplan.report.autoscale import autoscale_json, render_autoscale_text
+from haplan.report.autoscale import autoscale_json, autoscale_lines, render_autoscale_text
 from haplan.report.fit import FIT_COLUMNS as FIT_COLUMNS
 from haplan.report.fit import render_fit_json, render_fit_text
 from haplan.report.formatting import format_input as format_input
@@ -67,5 +67,6 @@ __all__ = [
     "timeline_json",
     "render_autoscale_text",
     "autoscale_json",
+    "autoscale_lines",
     "timeline_total_lines",
 ]

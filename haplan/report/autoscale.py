@@ -11,7 +11,7 @@ from rich.table import Table
 
 from haplan.report.formatting import format_number, json_value
 
-__all__ = ["render_autoscale_text", "autoscale_json", "RECOMMEND_COLUMNS"]
+__all__ = ["render_autoscale_text", "autoscale_json", "autoscale_lines", "RECOMMEND_COLUMNS"]
 
 #: The recommendation table's columns: (column of ``Recommendation.candidates``, header).
 RECOMMEND_COLUMNS = (
@@ -66,6 +66,11 @@ def _advice_lines(advice) -> list[str]:
         f"{format_number(b['worst_p99_ms'])} ms, {format_number(b['ready_at_peak'])} pods "
         "ready at the peak)"
     ]
+
+
+def autoscale_lines(fixed, result, advice=None) -> list[str]:
+    """The fixed-instance and HPA totals and the recommendation, as lines."""
+    return _fixed_lines(fixed) + _hpa_lines(result) + _advice_lines(advice)
 
 
 def render_autoscale_text(fixed, result, advice=None) -> str:

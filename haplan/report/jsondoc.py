@@ -9,6 +9,7 @@ import json
 import pandas as pd
 
 from haplan.analysis import Analysis
+from haplan.report.autoscale import autoscale_json
 from haplan.report.formatting import json_value
 from haplan.report.plan import plan_json
 from haplan.report.sections import TORNADO_COLUMNS
@@ -50,6 +51,12 @@ def render_json(data: Analysis) -> str:
         document["uncertainty"] = uncertainty_json(data)
     if data.disruptions:
         document["disruptions"] = [timeline_json(t) for t in data.disruptions]
+    if data.autoscaling is not None:
+        a = data.autoscaling
+        document["autoscaling"] = {
+            "profile": a.profile_name,
+            **autoscale_json(a.fixed, a.hpa, a.recommendation),
+        }
     return json.dumps(document, indent=2, allow_nan=False) + "\n"
 
 

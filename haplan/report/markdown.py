@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from haplan.analysis import Analysis
+from haplan.report.autoscale import autoscale_lines
 from haplan.report.formatting import format_number
 from haplan.report.plan import render_plan
 from haplan.report.sections import (
@@ -74,6 +75,10 @@ def render_markdown(data: Analysis, *, figures: dict[str, str] | None = None) ->
         for timeline in data.disruptions:
             lines.append(f"- **{timeline.event}**")
             lines += [f"  - {line}" for line in timeline_total_lines(timeline)]
+    if data.autoscaling is not None:
+        a = data.autoscaling
+        lines += ["", f"## Autoscaling over {a.profile_name}", ""]
+        lines += [f"- {x}" for x in autoscale_lines(a.fixed, a.hpa, a.recommendation)]
     if data.manifest is not None:
         lines += ["", "## From the manifests", ""]
         lines += [f"- {line}" for line in manifest_lines(data.manifest)]

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from haplan.analysis import Analysis
+from haplan.report.autoscale import autoscale_lines
 from haplan.report.formatting import format_number
 from haplan.report.plan import render_plan
 from haplan.report.sections import (
@@ -97,6 +98,11 @@ def render_text(data: Analysis, *, width: int = 100) -> str:
             console.print(f"  {timeline.event}", markup=False, soft_wrap=True)
             for line in timeline_total_lines(timeline):
                 console.print(f"    {line}", markup=False, soft_wrap=True)
+    if data.autoscaling is not None:
+        a = data.autoscaling
+        console.print(f"Autoscaling over {a.profile_name}", markup=False)
+        for line in autoscale_lines(a.fixed, a.hpa, a.recommendation):
+            console.print(f"  {line}", markup=False, soft_wrap=True)
     if data.manifest is not None:
         console.print("From the manifests")
         for line in manifest_lines(data.manifest):
