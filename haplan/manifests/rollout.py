@@ -111,33 +111,37 @@ def _min_ready_s(spec: dict[str, Any], where: str, what: str, taken: list[str]) 
     return float(whole(spec["minReadySeconds"], where, f"{what} spec.minReadySeconds"))
 
 
+def _strategy(spec, where: str, what: str, key: str, other: str, taken: list[str]):
+    """The strategy type (RollingUpdate or ``other``, default RollingUpdate) and its
+    ``rollingUpdate`` block, which Kubernetes forbids with ``other``."""
+    strategy = mapping(spec.get(key), where, f"{what} spec.{key}")
+    kind = strategy.get("type")
+    if kind is None:
+        kind = "RollingUpdate"
+        taken.append(f"{key} RollingUpdate")
+    elif kind not in ("RollingUpdate", other):
+        raise ManifestError(
+            f"{where}: {what} spec.{key}.type={kind!r} is not valid; use RollingUpdate or {other}"
+        )
+    rolling = strategy.get("rollingUpdate")
+    if kind == other and rolling is not None:
+        raise ManifestError(
+            f"{where}: {what} sets spec.{key}.rollingUpdate with type {other}; Kubernetes "
+            "forbids that, remove rollingUpdate or use type RollingUpdate"
+        )
+    return kind, rolling
+
+
 def kubernetes_rollout(chosen: Workload, notes: list[str]) -> dict[str, Any]:
     """``ManifestInputs.rollout`` of a Deployment or StatefulSet, defaults from [1]."""
     if chosen.kind == "StatefulSet":
         return _statefulset_rollout(chosen, notes)
     where, what = chosen.where, f"Deployment {chosen.name!r}"
     spec = chosen.body["spec"]
-    strategy = mapping(spec.get("strategy"), where, f"{what} spec.strategy")
     taken: list[str] = []
-    if strategy.get("type") is None:
-        kind = "RollingUpdate"
-        taken.append("strategy RollingUpdate")
-    else:
-        kind = strategy["type"]
-        if kind not in ("RollingUpdate", "Recreate"):
-            raise ManifestError(
-                f"{where}: {what} spec.strategy.type={kind!r} is not valid; use RollingUpdate "
-                "or Recreate"
-            )
+    kind, rolling = _strategy(spec, where, what, "strategy", "Recreate", taken)
     rollout: dict[str, Any] = {"kind": "deployment", "strategy": kind}
-    rolling = strategy.get("rollingUpdate")
-    if kind == "Recreate":
-        if rolling is not None:
-            raise ManifestError(
-                f"{where}: {what} sets spec.strategy.rollingUpdate with type Recreate; "
-                "Kubernetes forbids that, remove rollingUpdate or use type RollingUpdate"
-            )
-    else:
+    if kind != "Recreate":
         rolling = mapping(rolling, where, f"{what} spec.strategy.rollingUpdate")
         field = f"{what} spec.strategy.rollingUpdate"
         if rolling.get("maxSurge") is None:
@@ -167,27 +171,10 @@ def kubernetes_rollout(chosen: Workload, notes: list[str]) -> dict[str, Any]:
 def _statefulset_rollout(chosen: Workload, notes: list[str]) -> dict[str, Any]:
     where, what = chosen.where, f"StatefulSet {chosen.name!r}"
     spec = chosen.body["spec"]
-    strategy = mapping(spec.get("updateStrategy"), where, f"{what} spec.updateStrategy")
     taken: list[str] = []
-    if strategy.get("type") is None:
-        kind = "RollingUpdate"
-        taken.append("updateStrategy RollingUpdate")
-    else:
-        kind = strategy["type"]
-        if kind not in ("RollingUpdate", "OnDelete"):
-            raise ManifestError(
-                f"{where}: {what} spec.updateStrategy.type={kind!r} is not valid; use "
-                "RollingUpdate or OnDelete"
-            )
+    kind, rolling = _strategy(spec, where, what, "updateStrategy", "OnDelete", taken)
     rollout: dict[str, Any] = {"kind": "statefulset", "strategy": kind}
-    rolling = strategy.get("rollingUpdate")
-    if kind == "OnDelete":
-        if rolling is not None:
-            raise ManifestError(
-                f"{where}: {what} sets spec.updateStrategy.rollingUpdate with type OnDelete; "
-                "Kubernetes forbids that, remove rollingUpdate or use type RollingUpdate"
-            )
-    else:
+    if kind != "OnDelete":
         rolling = mapping(rolling, where, f"{what} spec.updateStrategy.rollingUpdate")
         field = f"{what} spec.updateStrategy.rollingUpdate"
         if rolling.get("partition") is None:
