@@ -12,6 +12,8 @@ The public API:
   ``queueing``, ``balancing``, ``load``, ``recovery``, ``simulate``; ``service`` (their one
   composition and the SLO verdict); ``manifests`` for Kubernetes and compose inputs,
   ``fit`` for failure histories, ``uncertainty`` for inputs given as distributions,
+  ``disruptions`` for what-ifs, rollouts and drains, ``autoscaling`` for load profiles and
+  the HPA,
   ``plots`` for figures.
 """
 
@@ -36,7 +38,7 @@ from haplan.table import METRIC_NAMES, metrics
 __version__ = "0.1.0"
 
 #: Modules imported on first use (matplotlib, YAML and the simulator stay out of start-up).
-_LAZY_MODULES = ("plots", "simulate", "manifests", "fit", "uncertainty")
+_LAZY_MODULES = ("plots", "simulate", "manifests", "fit", "uncertainty", "autoscaling")
 
 
 def __getattr__(name: str):
@@ -71,6 +73,7 @@ __all__ = [
     "plots",
     "fit",
     "uncertainty",
+    "autoscaling",
     "INPUT_NAMES",
     "METRIC_NAMES",
 ]

@@ -446,7 +446,7 @@ def test_recommend_simulates_losing_a_node_at_the_peak():
     from haplan.autoscaling import diurnal, recommend
 
     scenario = Scenario(nodes=6, instances=6, instance_capacity_rps=150.0, target_p99_ms=200.0)
-    advice = recommend(scenario, diurnal(3000.0), targets=(0.5, 0.6, 0.7))
+    advice = recommend(scenario, diurnal(3000.0), min_replicas=(1, 2), targets=(0.5, 0.6, 0.7))
     table = advice.candidates
     # at 60 % the HPA holds 32 pods at the peak (14:00): losing a node takes ⌈32 / 6⌉ = 6;
     # 26 < ⌈3,000 / 105⌉ = 29 until the 6 replacements are ready, 47.5 + 300 + 6 × 0.02 +
@@ -463,7 +463,9 @@ def test_recommend_simulates_losing_a_node_at_the_peak():
     # candidates already below target without the failure are not simulated with it.
     assert table.loc[table["time_below_target_s"] > 0, "failure_below_target_s"].isna().all()
     # without the check the cheaper 60 % wins.
-    loose = recommend(scenario, diurnal(3000.0), targets=(0.5, 0.6), survive_node_loss=False)
+    loose = recommend(
+        scenario, diurnal(3000.0), min_replicas=(1, 2), targets=(0.5, 0.6), survive_node_loss=False
+    )
     assert loose.best["target_utilization"] == 0.6
     with pytest.raises(ValueError, match="failure is not valid for recommend"):
         recommend(scenario, diurnal(3000.0), failure={"at_s": 0.0})

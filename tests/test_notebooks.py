@@ -23,6 +23,7 @@ EXPECTED = (
     "06_monte_carlo.ipynb",
     "07_failure_history.ipynb",
     "08_disruptions.ipynb",
+    "09_autoscaling.ipynb",
 )
 #: Modules a user may import from haplan: the modules its ``__all__`` names.
 PUBLIC_MODULES = tuple(
@@ -33,7 +34,8 @@ PUBLIC_NAMES = set(haplan.__all__) | set(PUBLIC_MODULES)
 
 def test_public_modules_cover_the_model_families():
     assert set(PUBLIC_MODULES) >= {"document", "availability", "markov", "queueing"} | {
-        "balancing", "load", "recovery", "simulate", "manifests", "plots",
+        "balancing", "load", "recovery", "simulate", "manifests", "plots", "service",
+        "disruptions", "autoscaling", "fit", "uncertainty",
     }  # fmt: skip
 
 
@@ -146,7 +148,7 @@ preset("swarm")
 # -- the notebooks ---------------------------------------------------------------------------
 
 
-def test_exactly_the_eight_notebooks():
+def test_exactly_the_nine_notebooks():
     assert tuple(sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))) == EXPECTED
 
 

@@ -62,8 +62,8 @@ def recommend(
     profile : pandas.Series
         Request rate [req/s] over time [s] (:mod:`haplan.autoscaling.profiles`).
     min_replicas : iterable of int, optional
-        minReplicas searched (default: from ``min_instances`` up to the pods that carry the
-        profile's lowest rate under the ceiling, and twice that).
+        minReplicas searched (default: four values spaced geometrically from
+        ``min_instances`` to the pods that carry the peak under the ceiling).
     max_replicas : int, optional
         maxReplicas [count] for every candidate (default: the pods that carry the peak at
         the lowest target searched, plus a node's share for the failure).
@@ -102,15 +102,17 @@ def recommend(
         )
     profile = validate_profile(profile)
     capacity, ceiling = scenario.instance_capacity_rps, scenario.max_utilization
-    low_rps, peak_rps = float(profile.min()), float(profile.max())
+    peak_rps = float(profile.max())
     peak_at = float(profile.idxmax())
     targets = tuple(float(t) for t in targets)
     if not targets or any(not 0 < t <= 1 for t in targets):
         raise ValueError(f"targets={targets!r} is out of range: each must be in (0, 1]")
     floor = max(1, scenario.min_instances)
     if min_replicas is None:
-        base = max(floor, int(load.instances_needed(low_rps, capacity, ceiling)))
-        min_replicas = sorted({floor, base, 2 * base})
+        # From the floor to the pods the peak needs, geometrically: on a bursty profile the
+        # HPA cannot follow a jump, so the minimum it may fall to is what matters.
+        top = max(floor, int(load.instances_needed(peak_rps, capacity, ceiling)))
+        min_replicas = np.unique(np.round(np.geomspace(floor, top, 4)).astype(int))
     min_replicas = sorted({int(m) for m in min_replicas})
     if max_replicas is None:
         peak_pods = math.ceil(peak_rps / (capacity * min(targets)))
