@@ -11,6 +11,14 @@ from haplan.plots.common import _WARN, PALETTE, _note, _numeric, _require, axis_
 __all__ = ["autoscaling"]
 
 
+def _runs(values: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The same step function with runs of equal values merged (a week of minutes draws in
+    a fraction of the time, and looks the same)."""
+    keep = np.ones(len(values), dtype=bool)
+    keep[1:] = values[1:] != values[:-1]
+    return values[keep], np.append(edges[:-1][keep], edges[-1])
+
+
 def autoscaling(frame: pd.DataFrame, *, title: str = "") -> Figure:
     """The HPA over a load profile: the request rate, the replicas it asks for and the ready
     ones, and p99, with the time below the SLO target shaded.
@@ -37,14 +45,16 @@ def autoscaling(frame: pd.DataFrame, *, title: str = "") -> Figure:
     edges = np.append(hours, hours[-1] + _numeric(frame, "duration_s")[-1] / 3600.0)
     figure = Figure(figsize=(8.5, 6.5), layout="constrained")
     load, pods, latency = figure.subplots(3, 1, sharex=True)
-    load.stairs(_numeric(frame, "rps"), edges, color=PALETTE[6], baseline=None)
+    load.stairs(*_runs(_numeric(frame, "rps"), edges), color=PALETTE[6], baseline=None)
     load.set_ylabel(axis_label("request_rate_rps"))
     pods.stairs(
-        _numeric(frame, "replicas"), edges, color=PALETTE[1], baseline=None, label="created"
+        *_runs(_numeric(frame, "replicas"), edges),
+        color=PALETTE[1],
+        baseline=None,
+        label="created",
     )
     pods.stairs(
-        _numeric(frame, "ready_replicas"),
-        edges,
+        *_runs(_numeric(frame, "ready_replicas"), edges),
         color=PALETTE[0],
         baseline=None,
         linewidth=2.0,
@@ -55,14 +65,14 @@ def autoscaling(frame: pd.DataFrame, *, title: str = "") -> Figure:
     p99 = _numeric(frame, "p99_response_ms")
     finite = np.isfinite(p99)
     ceiling = float(np.nanmax(p99[finite])) * 3.0 if finite.any() else 1e3
-    latency.stairs(np.where(finite, p99, ceiling), edges, color=PALETTE[3], baseline=None)
+    latency.stairs(*_runs(np.where(finite, p99, ceiling), edges), color=PALETTE[3], baseline=None)
     latency.set_yscale("log")
     latency.set_ylabel(axis_label("p99_response_ms"))
     latency.set_xlabel("time [h]")
     if (~finite).any():
         _note(latency, "overloaded (p99 unbounded) drawn at the top")
-    below = ~frame["meets_targets"].to_numpy(dtype=bool)
-    for start, stop in zip(edges[:-1][below], edges[1:][below], strict=True):
+    below, spans = _runs((~frame["meets_targets"].to_numpy(dtype=bool)).astype(float), edges)
+    for start, stop in zip(spans[:-1][below > 0], spans[1:][below > 0], strict=True):
         for ax in (load, pods, latency):
             ax.axvspan(start, stop, color=_WARN, alpha=0.2, linewidth=0)
     for ax in (load, pods, latency):
