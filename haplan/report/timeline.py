@@ -27,6 +27,15 @@ TIMELINE_COLUMNS = (
 )
 
 
+def _strength_line(t: dict) -> str:
+    full = t["time_to_full_strength_s"]
+    if full == 0:
+        return "never below full strength"
+    if np.isinf(full):
+        return "not back to full strength within the timeline"
+    return f"back to full strength after {format_number(full)} s"
+
+
 def timeline_total_lines(timeline) -> list[str]:
     """A disruption's totals as sentences."""
     t = timeline.totals
@@ -40,10 +49,12 @@ def timeline_total_lines(timeline) -> list[str]:
         ),
         f"fewest instances ready {t['fewest_ready']}, worst p99 "
         f"{format_number(t['worst_p99_ms'])} ms",
-        f"back to full strength after {format_number(t['time_to_full_strength_s'])} s",
+        _strength_line(t),
     ]
     if t.get("never_placed"):
         lines.append(f"{t['never_placed']} instance(s) never placed: the survivors lack room")
+    if t.get("cut_at_horizon"):
+        lines.append("still below target when the timeline ends: the budget spent is a floor")
     if t.get("blocked"):
         lines.append(str(t.get("blocked_reason", "blocked")))
     return lines
