@@ -106,6 +106,12 @@ def _convolution_rows(c: dict, rows: np.ndarray, out: dict) -> None:
     out["service_model"][rows] = EXACT_CONVOLUTION
 
 
+def _set_unavailabilities(out, index, u) -> None:
+    """The service, capacity and SLO unavailabilities of one row (thresholds in that order)."""
+    for name, value in zip(FIGURES[:3], u, strict=True):
+        out[name][index] = value
+
+
 def _set_outages(out, index, u, flux_h, up_share) -> None:
     if flux_h > 0:
         out["outage_frequency_per_year"][index] = flux_h * HOURS_PER_YEAR
@@ -194,9 +200,7 @@ def _approximate_row(v: dict, out: dict, index: np.ndarray) -> None:
         flux_h += n * q_down ** (n - 1) / (v["node_mttf_h"] + v["node_mttr_h"]) * a
         a -= corner * a
         label = APPROX_RESCHEDULE
-    out["service_unavailability"][index] = u[0]
-    out["capacity_unavailability"][index] = u[1]
-    out["slo_unavailability"][index] = u[2]
+    _set_unavailabilities(out, index, u)
     _set_outages(out, index, u[0], flux_h, a if k > 0 else 1.0)
     out["service_model"][index] = label
 
@@ -348,8 +352,6 @@ def _chain_row(v: dict, out: dict, index: np.ndarray) -> None:
         tuple(float(k) for k in ks),
         v["instances"],
     )
-    out["service_unavailability"][index] = u[0]
-    out["capacity_unavailability"][index] = u[1]
-    out["slo_unavailability"][index] = u[2]
+    _set_unavailabilities(out, index, u)
     _set_outages(out, index, u[0], flux_h, up_share)
     out["service_model"][index] = EXACT_CHAIN
