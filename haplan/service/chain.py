@@ -126,9 +126,7 @@ def _states(structure: Structure) -> np.ndarray:
                 np.concatenate([block, np.full((len(block), 1), int(zone_down))], axis=1)
             )
         per_zone.append(np.concatenate(options, axis=0))
-    rows = _cartesian(per_zone)
-    # Reorder columns: zone blocks are [groups of zone z ..., zone flag]; keep a column map.
-    return rows
+    return _cartesian(per_zone)  # columns as _layout maps them
 
 
 def _layout(structure: Structure) -> tuple[np.ndarray, np.ndarray]:
@@ -305,7 +303,7 @@ def chain_figures(
             out.append(float(np.dot(pi, _binomial_below(int(k), running, container))))
     k = thresholds[0]
     if k <= 0 or k > instances:
-        return out, 0.0, 1.0 - out[0] if k <= 0 else 0.0
+        return out, 0.0, 1.0 if k <= 0 else 0.0  # never down, or never up
     k = int(k)
     before, after = running[sources], running[target_index]
     falls = after < before
