@@ -577,7 +577,7 @@ def test_crew_service_vectorised_and_kinds():
 def test_crew_service_budget_gives_an_upper_bound(monkeypatch):
     args = (30, 30, 20, 50.0, 1.0, 2, 0.01, 30, 0.05)
     exact = crew_service_unavailability(*args)
-    monkeypatch.setattr(markov, "_ZONE_WORK_BUDGET", 100)
+    monkeypatch.setattr(markov.crews, "_ZONE_WORK_BUDGET", 100)
     with pytest.warns(UserWarning, match="upper bounds"):
         bounded = crew_service_unavailability(*args)
     assert exact < bounded <= 1.0
