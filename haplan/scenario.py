@@ -34,6 +34,7 @@ __all__ = [
     "NUMERIC_RULES",
     "PIPELINE_FIELDS",
     "read_toml",
+    "relation_problems",
 ]
 
 #: Recovery presets a scenario may name (see ``haplan.recovery``).
@@ -140,6 +141,28 @@ def _check_choice(name: str, values: Any) -> None:
             continue  # a tuned pipeline (e.g. from a manifest's probes) stands for a preset
         if value not in valid:
             raise ValueError(f"{name}={value!r} is not known: must be one of {', '.join(valid)}")
+
+
+def relation_problems(nodes, instances, min_instances, zones, max_per_node=math.inf) -> np.ndarray:
+    """Why each scenario is not one the inputs can describe ('' when it is); arrays broadcast.
+
+    The checks that tie two inputs together: at least as many nodes as zones, at least
+    ``min_instances`` instances, and room for ⌈instances / nodes⌉ on a node. Grids and samples
+    use it to leave such rows out instead of failing whole; a Scenario raises on them.
+    """
+    nodes, instances, min_instances, zones, max_per_node = np.broadcast_arrays(
+        *(
+            np.asarray(x, dtype=float)
+            for x in (nodes, instances, min_instances, zones, max_per_node)
+        )
+    )
+    reasons = np.full(nodes.shape, "", dtype=object)
+    reasons[max_per_node < np.ceil(instances / nodes)] = (
+        "more instances per node than max_instances_per_node"
+    )
+    reasons[nodes < zones] = "fewer nodes than zones"
+    reasons[instances < min_instances] = "fewer instances than min_instances"
+    return reasons
 
 
 def _check_relations(nodes, instances, min_instances, zones, max_per_node=math.inf) -> None:

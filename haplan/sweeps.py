@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from haplan.export import write_csv
-from haplan.scenario import INPUT_NAMES, Scenario, check_input_values
+from haplan.scenario import INPUT_NAMES, Scenario, check_input_values, relation_problems
 from haplan.table import metrics
 
 __all__ = ["sweep", "grid", "grid_size", "grid_instances", "undescribable", "dask_client"]
@@ -109,15 +109,18 @@ def grid_instances(frame: pd.DataFrame) -> np.ndarray:
 def undescribable(frame: pd.DataFrame) -> np.ndarray:
     """Why each row of a grid is not a scenario the inputs can describe ('' when it is).
 
-    A grid over nodes and replicas can hold cells with fewer nodes than zones or fewer
-    instances than ``min_instances``; the planner rejects them with this reason and the
-    report's figures leave them out, instead of the whole grid failing.
+    A grid over nodes and replicas can hold cells with fewer nodes than zones, fewer
+    instances than ``min_instances`` or more per node than ``max_instances_per_node``
+    (:func:`haplan.scenario.relation_problems`); the planner rejects them with this reason and
+    the report's figures leave them out, instead of the whole grid failing.
     """
-    reasons = np.full(len(frame), "", dtype=object)
-    reasons[frame["nodes"].to_numpy() < frame["zones"].to_numpy()] = "fewer nodes than zones"
-    short = grid_instances(frame) < frame["min_instances"].to_numpy(dtype=float)
-    reasons[short] = "fewer instances than min_instances"
-    return reasons
+    return relation_problems(
+        frame["nodes"].to_numpy(),
+        grid_instances(frame),
+        frame["min_instances"].to_numpy(),
+        frame["zones"].to_numpy(),
+        frame["max_instances_per_node"].to_numpy() if "max_instances_per_node" in frame else np.inf,
+    )
 
 
 def _chunk_metrics(axes: dict[str, np.ndarray], start: int, stop: int) -> pd.DataFrame:

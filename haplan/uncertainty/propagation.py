@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from haplan.scenario import Scenario
+from haplan.scenario import Scenario, relation_problems
 from haplan.table import metrics
 from haplan.uncertainty.distributions import INTEGER_INPUTS, Distribution, check_uncertain
 
@@ -279,16 +279,12 @@ def undescribable(frame: pd.DataFrame) -> np.ndarray:
     The checks that tie two inputs together (``haplan.scenario``): min_instances ≤ instances,
     zones ≤ nodes, and max_instances_per_node ≥ ⌈instances / nodes⌉.
     """
-    nodes = frame["nodes"].to_numpy(dtype=float)
-    instances = frame["instances"].to_numpy(dtype=float)
-    reasons = np.full(len(frame), "", dtype=object)
-    crowded = frame["max_instances_per_node"].to_numpy(dtype=float) < np.ceil(instances / nodes)
-    reasons[crowded] = "more instances per node than max_instances_per_node"
-    reasons[frame["zones"].to_numpy(dtype=float) > nodes] = "more zones than nodes"
-    reasons[frame["min_instances"].to_numpy(dtype=float) > instances] = (
-        "min_instances above instances"
+    return relation_problems(
+        *(
+            frame[name].to_numpy(dtype=float)
+            for name in ("nodes", "instances", "min_instances", "zones", "max_instances_per_node")
+        )
     )
-    return reasons
 
 
 def sample_inputs(

@@ -236,7 +236,7 @@ def sobol_indices(
         values = _metric_of(scenario, columns, len(x), metric)
         if np.isnan(values).any():
             raise ValueError(
-                "some draws describe no scenario (e.g. more zones than nodes): "
+                "some draws describe no scenario (e.g. fewer nodes than zones): "
                 "Sobol indices need every combination to be one"
             )
         return values
