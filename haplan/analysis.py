@@ -11,6 +11,7 @@ shells (``haplan.report``, ``haplan.htmlreport``, ``haplan.plots``, ``haplan.cli
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -204,7 +205,7 @@ def _describable(base: Scenario, **axes) -> pd.DataFrame:
 def figure_tables(scenario: Scenario, row: pd.Series, stages: pd.DataFrame, result) -> FigureTables:
     """The tables behind a report's figures (see :class:`FigureTables`)."""
     s = scenario
-    replicas = sorted({1.0, 2.0, 3.0, 4.0, float(max(1, -(-s.instances // s.nodes)))})
+    replicas = sorted({1.0, 2.0, 3.0, 4.0, float(max(1, math.ceil(s.replicas)))})
     by_replicas = _describable(s, nodes=_around(s.nodes, low=s.zones), replicas=replicas)
     by_nodes = _describable(s, nodes=range(s.zones, max(2 * s.nodes, 6) + 1))
     moved = int(row["instances_moved"])
