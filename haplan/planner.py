@@ -18,7 +18,7 @@ from haplan.scenario import INPUT_NAMES, Scenario, check_input_values
 from haplan.sweeps import grid, grid_instances, undescribable
 from haplan.table import metrics
 
-__all__ = ["plan", "pareto", "Plan", "DEFAULT_SEARCH"]
+__all__ = ["plan", "pareto", "Plan", "DEFAULT_SEARCH", "edge_warnings"]
 
 #: Candidates when ``search`` is not given: 1–20 nodes, 1–5 instances per node.
 DEFAULT_SEARCH: dict[str, Any] = {"nodes": range(1, 21), "replicas": range(1, 6)}
@@ -38,11 +38,15 @@ class Plan:
         constraint).
     target_availability : float
         The availability target [fraction].
+    warnings : tuple of str
+        Where the best candidate sits on the edge of the search, so that a wider search
+        might find a cheaper cluster (:func:`edge_warnings`).
     """
 
     best: pd.Series | None
     candidates: pd.DataFrame
     target_availability: float
+    warnings: tuple[str, ...] = ()
 
     @property
     def feasible(self) -> pd.DataFrame:
@@ -259,7 +263,39 @@ def plan(
     table = table.sort_values(["cost", "nodes", "instances"], kind="stable").reset_index(drop=True)
     feasible = table.index[table["feasible"]]
     best = table.loc[feasible[0]] if len(feasible) else None
-    return Plan(best=best, candidates=table, target_availability=target)
+    warnings = edge_warnings(best, axes) if best is not None else ()
+    return Plan(best=best, candidates=table, target_availability=target, warnings=warnings)
+
+
+#: Axes where more per node can mean fewer nodes: a best at their largest value may hide a
+#: cheaper cluster beyond the search.
+DENSITY_AXES = ("replicas", "instances")
+
+
+def edge_warnings(best: pd.Series, axes: dict) -> tuple[str, ...]:
+    """Where the best candidate sits on the edge of the search in a way that matters.
+
+    With costs that grow with nodes and instances, a cheaper cluster can lie beyond the
+    search only below its smallest nodes or instances (when above 1), or above its largest
+    replicas or instances per node (more per node may need fewer nodes).
+    """
+    out = []
+    for name, values in axes.items():
+        values = sorted({float(v) for v in np.atleast_1d(values)})
+        if len(values) < 2 or name not in best.index:
+            continue
+        value = float(best[name])
+        if name in DENSITY_AXES and value == values[-1]:
+            out.append(
+                f"the best candidate has the largest {name} searched ({value:g}): more per node "
+                f"might allow fewer nodes; search {name} beyond {value:g}"
+            )
+        elif name in ("nodes", "instances") and value == values[0] and value > 1:
+            out.append(
+                f"the best candidate has the smallest {name} searched ({value:g}): search "
+                f"{name} below {value:g}"
+            )
+    return tuple(out)
 
 
 def pareto(frame: pd.DataFrame, objectives: dict[str, str]) -> pd.DataFrame:

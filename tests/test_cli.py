@@ -864,6 +864,11 @@ def test_set_with_several_values_is_an_axis_of_plan(capsys):
         "Cheapest cluster meeting 99.99 % availability:",
         "  2 nodes x 2 replicas = 4 instances, node_mttr_h 0.25, cost 2, SLO nines 6.5, "
         "p99 61.4 ms, recovery 363.5 s, utilisation 25 %",
+        # The best sits on two edges of the small grid: the planner says a wider one may do
+        # better.
+        "  warning: the best candidate has the smallest nodes searched (2): search nodes below 2",
+        "  warning: the best candidate has the largest replicas searched (2): more per node "
+        "might allow fewer nodes; search replicas beyond 2",
         "Runners-up:",
         "  3 nodes x 1 replicas = 3 instances, node_mttr_h 0.25, cost 3, SLO nines 6.15, "
         "p99 69.08 ms, recovery 361.5 s, utilisation 33 %",

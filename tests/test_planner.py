@@ -224,3 +224,25 @@ def test_confidence_needs_distributions_and_no_searched_uncertain_input():
     point, laws = split_uncertain({"nodes": "uniform(2, 6)"})
     with pytest.raises(ValueError, match="nodes is both searched and uncertain"):
         plan(0.999, 100.0, distributions=laws, confidence=0.9)
+
+
+def test_the_best_on_the_edge_of_the_search_is_warned_about():
+    # The default search stops at 5 replicas per node; at 1,000 req/s the best uses all 5:
+    # more per node might allow fewer nodes.
+    result = plan(0.9999, 1000.0)
+    assert result.best["replicas"] == 5
+    assert result.warnings == (
+        "the best candidate has the largest replicas searched (5): more per node might allow "
+        "fewer nodes; search replicas beyond 5",
+    )
+    wider = plan(0.9999, 1000.0, search={"nodes": range(1, 21), "replicas": range(1, 11)})
+    assert wider.best["cost"] <= result.best["cost"]
+    # Nothing to say when the best sits at a natural bound (1 node) and inside the replicas.
+    inside = plan(0.999, 100.0, search={"nodes": range(1, 6), "replicas": range(1, 6)})
+    assert (inside.best["nodes"], inside.best["replicas"]) == (1, 2)
+    assert inside.warnings == ()
+    # The same answer with the search starting at 2 nodes: fewer might do.
+    above = plan(0.999, 100.0, search={"nodes": range(2, 6), "replicas": range(1, 6)})
+    assert above.warnings == (
+        "the best candidate has the smallest nodes searched (2): search nodes below 2",
+    )

@@ -20,7 +20,7 @@ def plan_json(result) -> dict[str, object]:
     """The planner's answer as JSON: the target, the best candidate (or null) and the
     cheaper candidates with the reason each fails."""
     best = result.best
-    return {
+    document = {
         "target_availability": json_value(result.target_availability),
         "best": None if best is None else {name: json_value(best[name]) for name in PLAN_COLUMNS},
         "cheaper_rejected": [
@@ -28,6 +28,9 @@ def plan_json(result) -> dict[str, object]:
             for _, r in result.cheaper_rejected().iterrows()
         ],
     }
+    if result.warnings:  # the best sits on the edge of the search
+        document["warnings"] = list(result.warnings)
+    return document
 
 
 def _searched(result) -> list[str]:
@@ -77,6 +80,7 @@ def render_plan(result, *, runners_up: int = 3) -> str:
     else:
         lines.append(f"Cheapest cluster meeting {target:.6g} % availability:")
         lines.append(f"  {_candidate_line(result.best, axes)}")
+        lines += [f"  warning: {text}" for text in result.warnings]
         others = result.runners_up(runners_up)
         if len(others):
             lines.append("Runners-up:")
