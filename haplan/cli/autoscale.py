@@ -8,6 +8,7 @@ import click
 
 from haplan.cli.group import cli
 from haplan.cli.options import (
+    check_output_paths,
     load,
     one_each,
     profile_from,
@@ -90,6 +91,7 @@ def autoscale_command(
     from haplan import autoscaling
     from haplan.report import autoscale_json, render_autoscale_text
 
+    check_output_paths(figure_path)
     loaded = load(
         inputs, workload, one_each(settings_from(flags, settings), "autoscale"), command="autoscale"
     )

@@ -18,6 +18,7 @@ __all__ = [
     "split_values",
     "load",
     "save_png",
+    "check_output_paths",
     "profile_from",
     "EXIT_USAGE",
     "EXIT_FAILED_CHECK",
@@ -175,12 +176,19 @@ def one_each(values: dict[str, list], command: str) -> dict[str, object]:
     return {name: items[0] for name, items in values.items()}
 
 
+def check_output_paths(*paths: Path | None) -> None:
+    """Refuse, before any work, an output path whose directory does not exist."""
+    for path in paths:
+        if path is not None and not path.parent.is_dir():
+            raise ValueError(
+                f"output path {str(path)!r} is not valid: its directory does not exist"
+            )
+
+
 def save_png(figure, path: Path) -> None:
-    """Write a figure as PNG (atomically), refusing a path whose directory is missing."""
+    """Write a figure as PNG (atomically) to a path :func:`check_output_paths` accepted."""
     from haplan.export import write_bytes
 
-    if not path.parent.is_dir():
-        raise ValueError(f"output path {str(path)!r} is not valid: its directory does not exist")
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     write_bytes(buffer.getvalue(), path)

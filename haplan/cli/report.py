@@ -11,6 +11,7 @@ from haplan.analysis import UNCERTAINTY_SAMPLES
 from haplan.cli.group import cli
 from haplan.cli.options import (
     EXIT_FAILED_CHECK,
+    check_output_paths,
     load,
     one_each,
     profile_from,
@@ -107,11 +108,7 @@ def report(
 
     if output_format == "html" and out_path is None:
         raise ValueError("--format html needs --out PATH (a single self-contained page)")
-    for path in (out_path, csv_path):
-        if path is not None and not path.parent.is_dir():
-            raise ValueError(
-                f"output path {str(path)!r} is not valid: its directory does not exist"
-            )
+    check_output_paths(out_path, csv_path)
     loaded = load(
         inputs,
         workload,

@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from haplan.cli.group import cli
-from haplan.cli.options import load, one_each, save_png, scenario_options, settings_from
+from haplan.cli.options import (
+    check_output_paths,
+    load,
+    one_each,
+    save_png,
+    scenario_options,
+    settings_from,
+)
 
 __all__ = ["whatif_command"]
 
@@ -74,10 +81,7 @@ def whatif_command(
         inputs, workload, one_each(settings_from(flags, settings), "whatif"), command="whatif"
     )
     scenario = loaded.scenario
-    if figure_path is not None and not figure_path.parent.is_dir():
-        raise ValueError(
-            f"output path {str(figure_path)!r} is not valid: its directory does not exist"
-        )
+    check_output_paths(figure_path)
     rollout = dict(loaded.manifest.rollout) if loaded.manifest is not None else {}
     for key, value in (("max_surge", max_surge), ("max_unavailable", max_unavailable)):
         if value is not None:
