@@ -100,3 +100,8 @@ def restore(result: Any, *inputs: Any):
     if all(np.ndim(item) == 0 and not isinstance(item, (list, tuple)) for item in inputs):
         return result.item() if result.ndim == 0 else result
     return result
+
+
+def is_missing(value) -> bool:
+    """True for None and NaN (a target or crew count left unset)."""
+    return value is None or (isinstance(value, (float, np.floating)) and math.isnan(value))

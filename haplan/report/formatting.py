@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 
+from haplan._numeric import is_missing
+
 __all__ = ["format_number", "format_percent", "format_nines", "format_input", "json_value"]
 
 
@@ -32,9 +34,9 @@ def format_nines(value) -> str:
 def format_input(name: str, value) -> str:
     """Format an input value; an unset ``repair_crews`` reads "unlimited", an unset target
     "none"."""
-    if _missing(value) and name == "repair_crews":
+    if is_missing(value) and name == "repair_crews":
         return "unlimited"
-    if _missing(value) and name.startswith("target_"):
+    if is_missing(value) and name.startswith("target_"):
         return "none"
     return format_number(value)
 
@@ -57,10 +59,6 @@ def format_number(value) -> str:
     if abs(value) < 1e-3 or abs(value) >= 1e9:
         return f"{value:.3e}"
     return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.1f}"
-
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, (float, np.floating)) and math.isnan(value))
 
 
 def json_value(value):

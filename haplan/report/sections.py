@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from haplan._numeric import is_missing
 from haplan.analysis import Analysis
-from haplan.report.formatting import _missing, format_input, format_number, format_percent
+from haplan.report.formatting import format_input, format_number, format_percent
 from haplan.scenario import INPUT_NAMES
 
 __all__ = [
@@ -185,7 +186,7 @@ def report_sections(
         present = [
             (r, values[r.name])
             for r in section.rows
-            if r.name in values and not (r.optional and _missing(values[r.name]))
+            if r.name in values and not (r.optional and is_missing(values[r.name]))
         ]
         if present:
             out.append((section, present))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from haplan import availability
+from haplan._numeric import is_missing
 
 __all__ = ["Verdict", "verdict", "min_stable_instances", "SLO_PERIOD_DAYS"]
 
@@ -132,7 +133,7 @@ def verdict(row) -> list[Verdict]:
         )
     )
     target = row.get("target_availability", math.nan)
-    if target is not None and not _isna(target):
+    if not is_missing(target):
         margin = float(row["availability_margin_min_per_30d"])
         passed = margin >= 0
         spare = "to spare" if passed else "over budget"
@@ -150,7 +151,7 @@ def verdict(row) -> list[Verdict]:
             )
         )
     target = row.get("target_p99_ms", math.nan)
-    if target is not None and not _isna(target):
+    if not is_missing(target):
         p99 = float(row["p99_response_ms"])
         margin = float(row["p99_margin_ms"])
         passed = margin >= 0
@@ -167,7 +168,7 @@ def verdict(row) -> list[Verdict]:
             )
         lines.append(Verdict("p99", p99, float(target), "ms", passed, margin, message))
     target = row.get("target_recovery_s", math.nan)
-    if target is not None and not _isna(target):
+    if not is_missing(target):
         value = float(row["recovery_node_failure_s"])
         margin = float(row["recovery_margin_s"])
         passed = margin >= 0
@@ -185,8 +186,3 @@ def verdict(row) -> list[Verdict]:
             )
         )
     return lines
-
-
-def _isna(value) -> bool:
-    """True for None and NaN."""
-    return value is None or (isinstance(value, float) and math.isnan(value))
