@@ -7,6 +7,7 @@ chosen with frequent failures (MTTF ~100 h, MTTR ~10 h) so short runs give tight
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -541,3 +542,214 @@ def test_queued_repairs_with_crashes_and_zones_match_the_crew_model(harsh_cluste
     q_zone = availability.steady_state_unavailability(500.0, 5.0)
     crew = markov.crew_service_unavailability(4, 6, 4, 100.0, 10.0, 1, q_instance, 2, q_zone)
     assert row["analytic"] == pytest.approx(crew, rel=1e-12)
+
+
+# -- the vectorised paths -----------------------------------------------------------------------
+
+
+def _queue_chain(per_node, crews: int, lam: float, mu: float):
+    """Generator of the crew queue (ordered tuples of failed nodes, oldest first), by hand.
+
+    A failure of an up node appends it (rate λ each); each of the first min(c, f) nodes in
+    the queue is repaired at rate μ and leaves it.
+    """
+    nodes = range(len(per_node))
+    states = [s for f in range(len(per_node) + 1) for s in itertools.permutations(nodes, f)]
+    index = {s: i for i, s in enumerate(states)}
+    q = np.zeros((len(states), len(states)))
+    for s in states:
+        for i in set(nodes) - set(s):
+            q[index[s], index[s + (i,)]] += lam
+        for j in range(min(crews, len(s))):
+            q[index[s], index[s[:j] + s[j + 1 :]]] += mu
+    np.fill_diagonal(q, -q.sum(axis=1))
+    serving = np.array([sum(per_node) - sum(per_node[i] for i in s) for s in states])
+    return q, serving
+
+
+def _chain_unavailability_and_frequency(q: np.ndarray, down: np.ndarray):
+    system = np.vstack([q.T, np.ones(len(q))])
+    right = np.zeros(len(q) + 1)
+    right[-1] = 1.0
+    pi = np.linalg.lstsq(system, right, rcond=None)[0]
+    frequency = float(pi[~down] @ q[np.ix_(~down, down)].sum(axis=1))
+    return float(pi[down].sum()), frequency
+
+
+def test_each_single_mechanism_has_its_vectorised_path():
+    from haplan.simulate import crews, packed
+    from haplan.simulate.layered import rescheduling_path
+    from haplan.simulate.runner import vectorised_path
+
+    def path(**overrides):
+        scenario = Scenario(nodes=4, instances=7, min_instances=5, **NODES_ONLY)
+        model = build_model(
+            scenario.with_overrides(**overrides), 500.0, Exponential(100.0), Exponential(10.0)
+        )
+        return vectorised_path(model)
+
+    assert path(instance_mttf_h=50.0, instance_mttr_h=1.0) is packed.containers_path
+    assert path(zones=2, zone_mttf_h=300.0, zone_mttr_h=5.0) is packed.zones_path
+    assert path(repair_crews=1) is crews.crews_path
+    assert path(reschedule=True) is rescheduling_path
+    assert path() is None  # the fast path
+    assert path(repair_crews=1, reschedule=True) is None  # combinations: the general path
+
+
+@pytest.mark.parametrize(
+    ("nodes", "instances", "min_instances", "crews"),
+    [(4, 7, 5, 2), (3, 7, 5, 1), (5, 10, 6, 2)],
+    ids=["uneven-2-crews", "uneven-1-crew", "even-2-crews"],
+)
+def test_crew_chain_path_matches_the_queue_chain_written_here(
+    nodes, instances, min_instances, crews
+):
+    # Exponential nodes queueing for c crews (first failed, first served), instances
+    # placed unevenly (2, 2, 2, 1): the exact queue chain, built by hand above.
+    lam, mu = 1 / 20.0, 1 / 8.0
+    per_node = [int(p) for p in availability.instances_per_node(nodes, instances)]
+    q, serving = _queue_chain(per_node, crews, lam, mu)
+    service, frequency = _chain_unavailability_and_frequency(q, serving < min_instances)
+    capacity, _ = _chain_unavailability_and_frequency(q, serving < min_instances + 1)
+    scenario = Scenario(
+        nodes=nodes,
+        instances=instances,
+        min_instances=min_instances,
+        node_mttf_h=20.0,
+        node_mttr_h=8.0,
+        instance_mttf_h=INF,
+        repair_crews=crews,
+        request_rate_rps=70.0 * min_instances + 10.0,  # needs one more than k
+    )
+    result = simulate(scenario, 2000.0, 300, seed=31)
+    for estimate, se, expected in [
+        (result.service_unavailability, result.service_unavailability_se, service),
+        (result.capacity_unavailability, result.capacity_unavailability_se, capacity),
+        (result.outage_frequency_per_year, result.outage_frequency_per_year_se, frequency * YEAR_H),
+    ]:
+        assert abs(z_score(estimate, se, expected)) < Z_LIMIT
+    if len(set(per_node)) == 1:  # even placement: the birth–death chain of haplan.markov
+        chain = markov.BirthDeath(nodes, lam, mu, crews=crews)
+        assert service == pytest.approx(chain.unavailability(-(-min_instances // per_node[0])))
+
+
+def test_container_crashes_on_nodes_that_never_fail_are_binomial():
+    # Nodes (nearly) never fail: the instances serving are Binomial(C, a), a the containers'
+    # availability; outages start when one of exactly k serving crashes.
+    a = 10.0 / 11.0
+    scenario = Scenario(
+        nodes=3,
+        instances=6,
+        min_instances=5,
+        node_mttf_h=1e9,
+        node_mttr_h=1.0,
+        instance_mttf_h=10.0,
+        instance_mttr_h=1.0,
+        request_rate_rps=0.0,
+    )
+    result = simulate(scenario, 1000.0, 200, seed=32)
+    from scipy import stats
+
+    expected = stats.binom.cdf(4, 6, a)
+    assert (
+        abs(z_score(result.service_unavailability, result.service_unavailability_se, expected))
+        < Z_LIMIT
+    )
+    frequency = stats.binom.pmf(5, 6, a) * 5 / 10.0 * YEAR_H
+    z = z_score(result.outage_frequency_per_year, result.outage_frequency_per_year_se, frequency)
+    assert abs(z) < Z_LIMIT
+
+
+def test_zone_failures_over_nodes_that_never_fail_take_a_third_each():
+    # Three zones of four instances, 9 needed: down while any zone is, U = 1 − A³, and
+    # outages start from "all up" at rate 3 λ_z A³.
+    lam_z, mu_z = 1 / 50.0, 1 / 5.0
+    up = mu_z / (lam_z + mu_z)
+    scenario = Scenario(
+        nodes=6,
+        instances=12,
+        min_instances=9,
+        node_mttf_h=1e9,
+        node_mttr_h=1.0,
+        instance_mttf_h=INF,
+        zones=3,
+        zone_mttf_h=50.0,
+        zone_mttr_h=5.0,
+        request_rate_rps=0.0,
+    )
+    result = simulate(scenario, 2000.0, 200, seed=33)
+    z = z_score(result.service_unavailability, result.service_unavailability_se, 1 - up**3)
+    assert abs(z) < Z_LIMIT
+    frequency = 3 * lam_z * up**3 * YEAR_H
+    z = z_score(result.outage_frequency_per_year, result.outage_frequency_per_year_se, frequency)
+    assert abs(z) < Z_LIMIT
+
+
+def test_vectorised_rescheduling_agrees_with_the_mechanistic_reference():
+    # Same model, independent code: haplan.simulate.rescheduling (merged timelines) against
+    # the one-sort path with packed (H, E, F), limited room and an exponential pipeline.
+    from haplan.simulate import rescheduling
+    from haplan.simulate.estimates import result_from_rows
+    from haplan.simulate.layered import rescheduling_path
+
+    scenario = Scenario(
+        nodes=4,
+        instances=7,
+        min_instances=6,
+        node_mttf_h=10.0,
+        node_mttr_h=2.0,
+        instance_mttf_h=INF,
+        request_rate_rps=350.0,
+        max_instances_per_node=3,
+        reschedule=True,
+    )
+    model = build_model(scenario, 1000.0, Exponential(10.0), Exponential(2.0), Exponential(0.5))
+    ours = result_from_rows(rescheduling_path(model, np.random.default_rng(34), 400), 1000.0, False)
+    reference = result_from_rows(
+        rescheduling.rescheduled(model, np.random.default_rng(35), 400), 1000.0, False
+    )
+    for name in ("service_unavailability", "capacity_unavailability", "outage_frequency_per_year"):
+        se = math.hypot(getattr(ours, name + "_se"), getattr(reference, name + "_se"))
+        assert abs(getattr(ours, name) - getattr(reference, name)) < 4 * se, name
+
+
+def test_events_sharing_a_tick_act_together():
+    # Level 3 (k = 3) before; at tick 10 a failure and a repair (3 -> 2 -> 3: no outage);
+    # down 20-30 (one outage). Window 0-100 ticks = 100 h.
+    from types import SimpleNamespace
+
+    from haplan.simulate.ticks import level_metrics, narrow_shift
+
+    model = SimpleNamespace(min_instances=3, instances_needed=0.0, horizon_h=100.0)
+    times = np.array([[10, 10, 20, 30]], np.int64)
+    levels = np.array([[2, 3, 2, 3]], np.int32)
+    downtime, shortfall, outages = level_metrics(times, levels, model, 0, 100, 3)[0]
+    assert (downtime, shortfall, outages) == (10.0, 0.0, 1)
+    # 32-bit keys only when few events could share a coarse tick.
+    assert narrow_shift(3, 1000.0) is not None
+    assert narrow_shift(3, 1e6) is None
+
+
+def test_many_events_sharing_coarse_ticks_stay_exact(monkeypatch):
+    # Force 32-bit keys on a long window (coarse ticks of ~11 s, ~20 ties per replication):
+    # groups of events sharing a tick are read at their end, so the packed state never
+    # leaks from one field into another and the binomial result holds.
+    from scipy import stats
+
+    from haplan.simulate import ticks
+
+    monkeypatch.setattr(ticks, "_NARROW_TIES", 1e9)
+    scenario = Scenario(
+        nodes=3,
+        instances=6,
+        min_instances=5,
+        node_mttf_h=1e9,
+        node_mttr_h=1.0,
+        instance_mttf_h=10.0,
+        instance_mttr_h=1.0,
+        request_rate_rps=0.0,
+    )
+    result = simulate(scenario, 1e5, 20, seed=36)
+    expected = stats.binom.cdf(4, 6, 10.0 / 11.0)
+    z = z_score(result.service_unavailability, result.service_unavailability_se, expected)
+    assert abs(z) < Z_LIMIT

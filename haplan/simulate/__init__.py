@@ -41,14 +41,26 @@ seems to start there) add a warm-up period before the measured window.
 
 Independent repairs are simulated without a per-event Python loop: each unit's alternating
 renewal sequence is drawn in bulk and cumulated, and the service's timeline comes from merging
-all event times with one sort and cumulative counts, vectorised over replications. With only
-node failures (the fast path) durations are rounded to integer ticks of the window (at most
-1e-5 of the shortest mean duration ÷ nodes, else 2^-40 of the window; unbiased) so that each
-event is one 32-bit sort key carrying its change in instances up; zones and container crashes
-first combine per-unit timelines, several times slower per event; rescheduling merges the
-nodes' reachability and eviction events, reads E, F and the instances running off cumulative
-sums (per instance, by rank among the evicted, when containers crash) and merges again. Only
-the repair-crew queue steps event by event (still vectorised over replications).
+all event times with one sort and cumulative counts, vectorised over replications. Each path
+covers one mechanism on an integer clock (durations rounded to ticks, unbiased; an event is one
+sort key, its tick above a code):
+
+* only node failures (``fastpath``): ticks of at most 1e-5 of the shortest mean duration ÷
+  nodes (else 2^-40 of the window), the code carrying the change in instances up;
+* container crashes or zones (``packed``): the code says which bit field of a packed state an
+  event changes (per node: node up, containers up; per zone: zone up, instances on its up
+  nodes); one cumulative sum gives every field after each event and small tables the
+  instances serving;
+* rescheduling (``layered``): evictions are events too, and one cumulative sum of packed
+  (H, E, F) gives H + min(E, F);
+* repair crews with exponential lifetimes and repairs (``crews``): the queue is a Markov chain
+  started in its stationary state and stepped event by event, vectorised over replications.
+
+With container crashes, zones or rescheduling the keys are 32-bit when at most 0.02 pairs of
+events per replication are expected to share a tick (they are then read together). Other
+combinations (and crews with other distributions, which step through a FIFO queue after a
+warm-up) combine per-unit timelines (``general``, ``rescheduling``), several times slower per
+event.
 
 References
 ----------

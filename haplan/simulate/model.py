@@ -182,7 +182,14 @@ def build_model(
         repairs += [zone_repair.mean] if zone_repair is not None else []
         pipeline_span = 10.0 * (pipeline.mean + math.sqrt(pipeline.variance))
         warmup = min(pipeline_span, 20.0 * max(repairs))
-    if scenario.repair_crews is not None:
+    chain = (  # the crew queue as a Markov chain, started stationary (``crews``)
+        isinstance(node_lifetime, Exponential)
+        and isinstance(node_repair, Exponential)
+        and zone_life is None
+        and instance_life is None
+        and pipeline is None
+    )
+    if scenario.repair_crews is not None and not chain:
         # All nodes start up; let the crew queue settle first (generous: the bias decays
         # within a few repair times).
         queue_depth = math.ceil(scenario.nodes / scenario.repair_crews)

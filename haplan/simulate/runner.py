@@ -8,6 +8,7 @@ import sys
 import numpy as np
 
 from haplan.scenario import Scenario
+from haplan.simulate.crews import crews_apply, crews_path
 from haplan.simulate.distributions import (
     Distribution,
     Exponential,
@@ -17,7 +18,9 @@ from haplan.simulate.distributions import (
 from haplan.simulate.estimates import SimulationResult, result_from_rows
 from haplan.simulate.fastpath import FAST_CHUNK_ELEMENTS, independent_nodes, reused_memory
 from haplan.simulate.general import general_path
+from haplan.simulate.layered import rescheduling_fits, rescheduling_path
 from haplan.simulate.model import Model, build_model
+from haplan.simulate.packed import containers_path, zones_path
 from haplan.simulate.rescheduling import rescheduled
 
 # Array elements a chunk of replications aims at: small enough to stay in the CPU cache,
@@ -114,7 +117,8 @@ def simulate(
         Replications per chunk, ≥ 1. Each chunk draws from its own child seed
         (``SeedSequence.spawn``), so the chunking is part of what a seed reproduces. The
         default depends only on the scenario and horizon: chunks of about 6e4 array elements
-        (2.5e5 with only node failures), which keeps the arrays in cache.
+        (2.5e5 on the vectorised paths, 2e6 for the crew chain, which steps through events for
+        all replications of a chunk at once), which keeps the arrays in cache.
     recovery_time : distribution, optional
         Time [h] from a node becoming unreachable until its instances are evicted and can be
         placed elsewhere (the recovery pipeline), drawn for each unreachable interval; used
@@ -156,6 +160,7 @@ def simulate(
     model = build_model(scenario, horizon, lifetime, repair, pipeline)
     if chunk_size is None:
         budget = FAST_CHUNK_ELEMENTS if model.independent_nodes_only else _CHUNK_ELEMENTS
+        budget = _PATH_CHUNK_ELEMENTS.get(vectorised_path(model), budget)
         size = int(max(1, min(count, budget // model.elements_per_replication())))
     else:
         size = int(check_scalar("chunk_size", chunk_size, low=1, integer=True))
@@ -181,9 +186,42 @@ def _run_chunk(model: Model, seed: np.random.SeedSequence, replications: int) ->
         if not model.nodes_fail:
             return np.zeros((replications, 3))
         return independent_nodes(model, rng, replications)
+    path = vectorised_path(model)
+    if path is not None:
+        return path(model, rng, replications)
     if model.recovery_time is not None:
         return rescheduled(model, rng, replications)
     return general_path(model, rng, replications)
+
+
+# Array elements a chunk aims at on the vectorised paths. The crew chain steps through
+# events one at a time for all replications of a chunk at once: the larger the chunk, the
+# less numpy's per-call overhead weighs.
+_PATH_CHUNK_ELEMENTS = {
+    containers_path: 250_000,
+    zones_path: 250_000,
+    rescheduling_path: 250_000,
+    crews_path: 2_000_000,
+}
+
+
+def vectorised_path(model: Model):
+    """The integer-clock path for ``model``'s one extra mechanism, or None (general path)."""
+    zones = model.zone_lifetime is not None
+    crashes = model.instance_lifetime is not None
+    crews = model.repair_crews is not None
+    moves = model.recovery_time is not None
+    if not model.nodes_fail or zones + crashes + crews + moves != 1:
+        return None
+    if crashes:
+        return containers_path
+    if zones:
+        return zones_path
+    if moves and rescheduling_fits(model):
+        return rescheduling_path
+    if crews and crews_apply(model):
+        return crews_path
+    return None
 
 
 def _run_chunks(model: Model, jobs) -> np.ndarray:
