@@ -1,0 +1,370 @@
+"""A cluster's inputs from files: several workloads, and the nodes of a running cluster.
+
+:func:`load_cluster` reads what :func:`haplan.inputs.load_inputs` reads — a TOML scenario,
+Kubernetes manifests and compose stack files, command-line overrides — but keeps every
+workload instead of choosing one, and also reads what ``kubectl get
+nodes,deployments,statefulsets,daemonsets,pdb,hpa -A -o yaml`` prints (a ``kind: List``):
+
+============================================  ===============================================
+the files                                     haplan
+============================================  ===============================================
+Node ``status.allocatable`` cpu, memory,      the pool's nodes (:class:`Pool`); control-plane
+pods; labels ``topology.kubernetes.io/zone``,   nodes (``node-role.kubernetes.io/control-plane``)
+``node.kubernetes.io/instance-type``          are left out
+DaemonSet pod template requests               per-node overhead (every node runs one pod)
+Deployment / StatefulSet / compose service    one :class:`WorkloadSpec` each: instances, PDB,
+                                              probes and spread as :mod:`haplan.manifests`
+                                              reads them; requests summed over containers
+annotations ``haplan.io/<input>`` on a        that workload's scenario inputs, e.g.
+workload (``request_rate_rps`` …)              ``haplan.io/request_rate_rps: "2000"``
+TOML ``[workloads.<name>]`` tables            the same, from the scenario file
+============================================  ===============================================
+
+Precedence, lowest first: the scenario (TOML or the default), what the manifests say, the
+workload's annotations, its ``[workloads.<name>]`` table, the command line (which applies to
+every workload).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from haplan.cluster.pool import Pool, Spread, WorkloadSpec
+from haplan.manifests.autoscaler import workload_hpa
+from haplan.manifests.compose import compose_inputs
+from haplan.manifests.documents import (
+    ManifestError,
+    ParsedFiles,
+    classify,
+    load_documents,
+    mapping,
+    metadata,
+)
+from haplan.manifests.kubernetes import kubernetes_inputs
+from haplan.manifests.selectors import check_pdbs_select_something
+from haplan.manifests.units import parse_quantity
+from haplan.scenario import INPUT_NAMES, Scenario, read_toml, tune_pipeline
+
+__all__ = ["ClusterInputs", "load_cluster", "ANNOTATION_PREFIX"]
+
+#: Workload annotations with this prefix give that workload's scenario inputs.
+ANNOTATION_PREFIX = "haplan.io/"
+_ZONE_LABELS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")
+_TYPE_LABELS = ("node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type")
+_CONTROL_PLANE = ("node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master")
+_GIB = 2.0**30
+
+
+@dataclass(frozen=True)
+class ClusterInputs:
+    """What the files and flags say about a cluster.
+
+    Attributes
+    ----------
+    workloads : tuple of WorkloadSpec
+        Every workload, in file order.
+    pool : Pool or None
+        The nodes, when the files list some (a cluster export); else None.
+    daemonsets : dict
+        Per-node DaemonSet overhead: ``cpu`` [cores], ``memory_gib`` [GiB], ``pods`` [count].
+    base : Scenario
+        The scenario the workloads start from.
+    notes : tuple of str
+        Assumptions made while reading.
+    """
+
+    workloads: tuple[WorkloadSpec, ...]
+    pool: Pool | None
+    daemonsets: dict[str, float]
+    base: Scenario
+    notes: tuple[str, ...] = ()
+
+
+def _expand(paths: Iterable[str | Path]) -> tuple[Path | None, list[Path]]:
+    toml, yamls = None, []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in (".yaml", ".yml"))
+            if not found:
+                raise ValueError(f"{path}: the directory holds no .yaml or .yml files")
+            yamls.extend(found)
+        elif path.suffix.lower() == ".toml":
+            if toml is not None:
+                raise ValueError(f"give one .toml scenario, not {toml} and {path}")
+            toml = path
+        elif path.suffix.lower() in (".yaml", ".yml"):
+            yamls.append(path)
+        else:
+            raise ValueError(
+                f"input {str(path)!r} is not known: give a .toml scenario, .yaml manifests or "
+                "a directory of them"
+            )
+    return toml, yamls
+
+
+def _documents(path: Path) -> list[tuple[int, Any]]:
+    """The file's documents, with the items of a ``kind: List`` as documents of their own."""
+    out = []
+    for index, document in load_documents(path):
+        if isinstance(document, dict) and document.get("kind") == "List":
+            items = document.get("items")
+            if not isinstance(items, list):
+                raise ManifestError(f"{path} (document {index}): a List has no 'items' list")
+            out.extend((f"{index}.{i}", item) for i, item in enumerate(items, start=1))
+        else:
+            out.append((index, document))
+    return out
+
+
+def _quantity(value: Any, where: str, what: str) -> float:
+    try:
+        return parse_quantity(value)
+    except ValueError as error:
+        raise ManifestError(f"{where}: {what}: {error}") from None
+
+
+def _node(document: dict, where: str) -> dict | None:
+    meta = metadata(document)
+    labels = mapping(meta.get("labels"), where, "metadata.labels")
+    if any(label in labels for label in _CONTROL_PLANE):
+        return None
+    allocatable = mapping(
+        mapping(document.get("status"), where, "status").get("allocatable"),
+        where,
+        "status.allocatable",
+    )
+    for key in ("cpu", "memory", "pods"):
+        if key not in allocatable:
+            raise ManifestError(
+                f"{where}: Node {meta.get('name')!r} has no status.allocatable.{key}"
+            )
+    zone = next((labels[k] for k in _ZONE_LABELS if k in labels), "(no zone label)")
+    return {
+        "name": str(meta.get("name", "?")),
+        "zone": str(zone),
+        "type": str(next((labels[k] for k in _TYPE_LABELS if k in labels), "(unknown type)")),
+        "cpu": _quantity(allocatable["cpu"], where, "allocatable cpu"),
+        "memory_gib": _quantity(allocatable["memory"], where, "allocatable memory") / _GIB,
+        "pods": int(_quantity(allocatable["pods"], where, "allocatable pods")),
+    }
+
+
+def _pod_requests(pod_spec: dict, where: str) -> tuple[float, float]:
+    cpu = memory = 0.0
+    containers = pod_spec.get("containers")
+    for container in containers if isinstance(containers, list) else []:
+        container = mapping(container, where, "a container")
+        requests = mapping(
+            mapping(container.get("resources"), where, "resources").get("requests"),
+            where,
+            "resources.requests",
+        )
+        if "cpu" in requests:
+            cpu += _quantity(requests["cpu"], where, "cpu request")
+        if "memory" in requests:
+            memory += _quantity(requests["memory"], where, "memory request") / _GIB
+    return cpu, memory
+
+
+def _pool(nodes: list[dict], node_types: pd.DataFrame | None, daemonsets: dict) -> Pool:
+    zones = sorted({n["zone"] for n in nodes})
+    prices = []
+    for n in nodes:
+        known = node_types is not None and n["type"] in node_types.index
+        prices.append(float(node_types.loc[n["type"], "price_per_hour_usd"]) if known else np.nan)
+    return Pool(
+        allocatable_cpu=np.array([n["cpu"] for n in nodes]),
+        allocatable_memory_gib=np.array([n["memory_gib"] for n in nodes]),
+        max_pods=np.array([n["pods"] for n in nodes]),
+        zone=np.array([zones.index(n["zone"]) for n in nodes]),
+        zone_names=tuple(zones),
+        node_type=np.array([n["type"] for n in nodes], dtype=object),
+        price_per_hour_usd=np.array(prices),
+        daemonset_cpu=daemonsets["cpu"],
+        daemonset_memory_gib=daemonsets["memory_gib"],
+        daemonset_pods=int(daemonsets["pods"]),
+        node_names=tuple(n["name"] for n in nodes),
+    )
+
+
+def _annotations(body: dict, where: str) -> dict[str, Any]:
+    annotations = mapping(metadata(body).get("annotations"), where, "metadata.annotations")
+    out = {}
+    for key, value in annotations.items():
+        if not str(key).startswith(ANNOTATION_PREFIX):
+            continue
+        name = str(key)[len(ANNOTATION_PREFIX) :]
+        if name not in INPUT_NAMES:
+            raise ManifestError(
+                f"{where}: annotation {key!r} names no scenario input; valid: "
+                f"{ANNOTATION_PREFIX}<one of {', '.join(INPUT_NAMES)}>"
+            )
+        try:
+            out[name] = float(value) if name not in ("orchestrator", "balancer") else str(value)
+        except (TypeError, ValueError):
+            raise ManifestError(f"{where}: annotation {key}={value!r} is not a number") from None
+    return out
+
+
+def _spreads(placement: list[dict]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for rule in placement:
+        if rule["over"] == "zones" and rule.get("max_skew") is not None:
+            out["zone_spread"] = Spread(int(rule["max_skew"]), hard=bool(rule["required"]))
+        elif rule["over"] == "nodes":
+            if rule.get("max_per_domain") is not None and rule["required"]:
+                out["max_per_node"] = int(rule["max_per_domain"])
+            elif rule.get("max_skew") is not None:
+                out["node_spread"] = Spread(int(rule["max_skew"]), hard=bool(rule["required"]))
+    return out
+
+
+def load_cluster(
+    paths: Iterable[str | Path] = (),
+    overrides: dict[str, Any] | None = None,
+    *,
+    node_types: pd.DataFrame | None = None,
+    cpu_request: float | None = None,
+    memory_request_gib: float | None = None,
+) -> ClusterInputs:
+    """Read a cluster: a TOML scenario, manifests (files or directories), a cluster export.
+
+    Parameters
+    ----------
+    paths : iterable of path
+        At most one ``.toml`` scenario, any ``.yaml``/``.yml`` files and directories of them.
+    overrides : dict, optional
+        Scenario inputs from the command line; they apply to every workload.
+    node_types : pandas.DataFrame, optional
+        Node types (:func:`~haplan.cluster.read_node_types`) to price the export's nodes by
+        their instance-type label.
+    cpu_request, memory_request_gib : float, optional
+        The pod's requests [cores, GiB] for a workload described without manifests (the
+        scenario alone), or to replace the manifests' for every workload.
+
+    Returns
+    -------
+    ClusterInputs
+
+    Raises
+    ------
+    ValueError
+        An unreadable file, two workloads with one name, or inputs out of range.
+    """
+    toml, yamls = _expand(paths)
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    tables: dict[str, dict] = {}
+    if toml is not None:
+        values, name = read_toml(toml)
+        tables = values.pop("workloads", {}) or {}
+        if not isinstance(tables, dict) or not all(isinstance(t, dict) for t in tables.values()):
+            raise ValueError(f"{toml}: [workloads.<name>] must be tables of scenario inputs")
+        base = Scenario.from_dict(values, name=name)
+    else:
+        base = Scenario.default()
+    parsed = ParsedFiles()
+    nodes: list[dict] = []
+    daemonsets = {"cpu": 0.0, "memory_gib": 0.0, "pods": 0}
+    notes: list[str] = []
+    for path in yamls:
+        for index, document in _documents(path):
+            where = f"{path} (document {index})"
+            kind = document.get("kind") if isinstance(document, dict) else None
+            if kind == "Node":
+                node = _node(document, where)
+                if node is None:
+                    notes.append(
+                        f"{where}: control-plane node {metadata(document).get('name')!r} left out."
+                    )
+                else:
+                    nodes.append(node)
+            elif kind == "DaemonSet":
+                spec = mapping(
+                    mapping(document.get("spec"), where, "spec").get("template"),
+                    where,
+                    "spec.template",
+                )
+                cpu, memory = _pod_requests(
+                    mapping(spec.get("spec"), where, "spec.template.spec"), where
+                )
+                daemonsets["cpu"] += cpu
+                daemonsets["memory_gib"] += memory
+                daemonsets["pods"] += 1
+            else:
+                classify(parsed, path, index, document)
+    check_pdbs_select_something(parsed)
+    notes.extend(parsed.notes)
+    if daemonsets["pods"]:
+        notes.append(
+            f"{daemonsets['pods']} DaemonSet(s) assumed on every node: "
+            f"{daemonsets['cpu']:.3g} cores, {daemonsets['memory_gib']:.3g} GiB and "
+            f"{daemonsets['pods']} pod(s) per node."
+        )
+    workloads = []
+    for chosen in parsed.workloads:
+        local: list[str] = []
+        if chosen.kind == "compose service":
+            inputs = compose_inputs(chosen, local)
+            cpu = sum(r.get("cpu_request_cores") or 0.0 for r in inputs.resources)
+            memory = sum(r.get("memory_request_bytes") or 0.0 for r in inputs.resources) / _GIB
+            annotated: dict[str, Any] = {}
+        else:
+            inputs = kubernetes_inputs(chosen, parsed, local)
+            cpu, memory = _pod_requests(chosen.body["spec"]["template"]["spec"], chosen.where)
+            annotated = _annotations(chosen.body, chosen.where)
+        hpa = workload_hpa(chosen, parsed, local, inputs.scenario_values["instances"])
+        values = {
+            **inputs.scenario_values,
+            **annotated,
+            **tables.get(chosen.name, {}),
+            **overrides,
+        }
+        values.pop("zones", None)  # the pool's zones, not the spread's demand
+        try:
+            scenario = base.with_overrides(name=chosen.name, **values)
+            if inputs.recovery_overrides:
+                scenario = scenario.with_overrides(
+                    orchestrator=tune_pipeline(scenario.orchestrator, **inputs.recovery_overrides)
+                )
+        except ValueError as error:
+            raise ManifestError(f"{chosen.where}: workload {chosen.name!r}: {error}") from None
+        if not cpu and not memory and cpu_request is None:
+            local.append(f"{chosen.name} requests no CPU or memory: only the pod limit bounds it.")
+        workloads.append(
+            WorkloadSpec(
+                chosen.name,
+                scenario,
+                cpu_request=cpu if cpu_request is None else cpu_request,
+                memory_request_gib=memory if memory_request_gib is None else memory_request_gib,
+                notes=tuple(local),
+                **_spreads(inputs.placement),
+            )
+        )
+        if hpa:
+            notes.append(
+                f"{chosen.name}: an HPA scales it between {hpa['min_replicas']} and "
+                f"{hpa['max_replicas']} pods; planned at its current {scenario.instances}."
+            )
+    if not workloads:
+        scenario = base.with_overrides(**overrides)
+        workloads.append(
+            WorkloadSpec(scenario.name, scenario, cpu_request or 0.0, memory_request_gib or 0.0)
+        )
+    names = [w.name for w in workloads]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise ValueError(f"workload {duplicated[0]!r} is defined twice; give each workload once")
+    unknown = sorted(set(tables) - set(names))
+    if unknown:
+        raise ValueError(
+            f"[workloads.{unknown[0]}] names no workload; workloads: {', '.join(names)}"
+        )
+    pool = _pool(nodes, node_types, daemonsets) if nodes else None
+    workloads = [replace(w, notes=w.notes) for w in workloads]
+    return ClusterInputs(tuple(workloads), pool, daemonsets, base, tuple(notes))

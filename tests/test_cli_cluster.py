@@ -1,0 +1,165 @@
+"""``haplan report`` and ``haplan plan`` in cluster mode: node types, several workloads, exports.
+
+Exact output for the issue's example and the shipped export; the numbers behind it are checked
+against brute force and hand calculations in ``test_cluster.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from haplan.cli import main
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+EXPORT = DATA / "clusters" / "shop-export.yaml"
+THREE = DATA / "manifests" / "three-workloads"
+EXAMPLE = (
+    "-N", "9", "--set", "zones=3", "-P", "2000", "--set", "instance_capacity_rps=150",
+    "--target-p99-ms", "200", "--target-availability", "99.95",
+    "--pod-cpu", "500m", "--pod-memory", "1Gi",
+)  # fmt: skip
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_plan_the_issue_example_on_a_held_pool(capsys):
+    # 2000 / 150 / 0.7 = 19.05 -> 20 pods carry the load; 23 keep 99.95 % once a node is lost.
+    code, out, err = run(capsys, "plan", *EXAMPLE, "--node-type", "m6i.xlarge")
+    assert (code, err) == (0, "")
+    assert out == (
+        "Cheapest cluster meeting every workload's targets and surviving the loss of any node:\n"
+        "  9 × m6i.xlarge (3 per zone × 3): $1.73/h, $1,262.30/month; pods article-example 23\n"
+        "  article-example: 23 pods (2–3 per node), SLO availability 99.999006 %, p99 73.05 ms, "
+        "after losing a node: 23 run / 20 needed\n"
+    )
+
+
+def test_plan_over_node_types_is_priced_and_explains_cheaper_pools(capsys, tmp_path):
+    csv = tmp_path / "candidates.csv"
+    code, out, err = run(capsys, "plan", *EXAMPLE[2:], "--node-types", "--csv", csv)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[1] == (
+        "  9 × e2-standard-2 (3 per zone × 3): $0.60/h, $440.57/month; pods article-example 23"
+    )
+    table = pd.read_csv(csv)
+    # every candidate, cheapest first; nodes a multiple of the 3 zones
+    assert table["cost_per_hour_usd"].is_monotonic_increasing
+    assert (table["nodes"] % 3 == 0).all() and len(table) == 12 * 10
+    first = table.index[table["feasible"]][0]
+    assert (table.loc[: first - 1, "reason"].str.len() > 0).all()
+    assert table.loc[first, ["node_type", "nodes"]].tolist() == ["e2-standard-2", 9]
+    assert table.loc[first, "cost_per_month_usd"] == pytest.approx(0.06701142 * 9 * 730.5)
+
+
+def test_report_on_a_cluster_export(capsys, tmp_path):
+    csv = tmp_path / "workloads.csv"
+    code, out, err = run(capsys, "report", EXPORT, "--csv", csv)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[:8] == [
+        "FAIL: api: SLO availability 99.5037% < target 99.9500% (12 of its 12 pods must serve).",
+        "Cluster: 9 nodes (9 × m6i.xlarge) over 3 zone(s) [us-east-1a 3, us-east-1b 3, "
+        "us-east-1c 3]; $1.73/h, $1,262.30/month",
+        "Workloads:",
+        "  workload  pods  per node  pending  SLO availability  nines  target     p99 ms  "
+        "p99 target  after losing a node  verdict",
+        "  web       6     0–1       0        99.999616 %       5.42   99.9500 %  46.05   "
+        "250         6 run, 5 needed      pass",
+        "  api       12    1–2       0        99.504 %          2.3    99.9500 %  92.1    "
+        "200         12 run, 12 needed    FAIL",
+        "  cache     3     0–1       0        99.9999231 %      6.11   99.900 %   3.07    "
+        "—           3 run, 2 needed      pass",
+        "Nodes (free = allocatable − requests, DaemonSets included):",
+    ]
+    # nine workers (the control-plane node left out), each with its headroom
+    assert sum(line.startswith("  ip-10-0-") for line in out.splitlines()) == 9
+    assert "control-plane node 'ip-10-0-0-10.ec2.internal' left out" in out
+    table = pd.read_csv(csv)
+    assert table["workload"].tolist() == ["web", "api", "cache"]
+    assert table["instances"].tolist() == [6, 12, 3]
+    assert table["slo_met"].tolist() == [True, False, True]
+
+
+def test_report_json_and_check(capsys):
+    code, out, _ = run(capsys, "report", EXPORT, "--format", "json", "--check")
+    assert code == 1  # --check: api misses its target
+    document = json.loads(out)
+    assert document["ok"] is False
+    assert document["nodes_per_zone"] == {"us-east-1a": 3, "us-east-1b": 3, "us-east-1c": 3}
+    assert [w["workload"] for w in document["workloads"]] == ["web", "api", "cache"]
+    assert len(document["nodes"]) == 9
+    requests = {"web": 0.25, "api": 0.5, "cache": 1.0}  # cores, from the export
+    for node in document["nodes"]:  # 3.92 allocatable − 0.125 of DaemonSets − the pods'
+        used = sum(node[f"pods_{name}"] * cpu for name, cpu in requests.items())
+        assert node["cpu_free"] == pytest.approx(3.92 - 0.125 - used, abs=1e-12)
+    assert sum(node["pods_api"] for node in document["nodes"]) == 12
+
+
+def test_plan_three_workloads_from_a_manifest_directory(capsys):
+    code, out, err = run(
+        capsys, "plan", THREE, "--set", "zones=3", "--node-types", "--planned-failure", "zone"
+    )
+    assert (code, err) == (0, "")
+    assert out.splitlines()[:2] == [
+        "Cheapest cluster meeting every workload's targets and surviving the loss of any zone:",
+        "  9 × e2-standard-2 (3 per zone × 3): $0.60/h, $440.57/month; pods api 14, cache 3, web 6",
+    ]
+
+
+def test_plan_on_an_export_compares_with_today(capsys):
+    code, out, _ = run(capsys, "plan", EXPORT, "-N", "9", "--node-type", "m6i.xlarge")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("Today: 9 nodes (9 × m6i.xlarge)")
+    assert lines[1].startswith("  FAIL: api:")
+    assert lines[3].endswith("pods web 6, api 14, cache 3")
+
+
+def test_report_pod_larger_than_any_node(capsys):
+    code, out, _ = run(capsys, "report", "--node-type", "m6i.large", "-N", "3", "--pod-cpu", "8")
+    assert code == 0
+    assert out.splitlines()[0] == (
+        "FAIL: article-example: 3 of 3 pods do not fit (the nodes hold 0 of them; an even "
+        "spread needs 1 per node)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("plan", "--node-type", "nope"),
+            "haplan: error: --node-type 'nope' is not in the node types file; known: ",
+        ),
+        (
+            ("plan", "--node-types", "/nonexistent/types.csv"),
+            "haplan: error: node types file '/nonexistent/types.csv' does not exist\n",
+        ),
+        (
+            ("plan", "--node-types", "-R", "1:3"),
+            "haplan: error: plan over node types searches total pods: give --instances "
+            "(e.g. --instances 6:30), not -R\n",
+        ),
+        (
+            ("report", "--pod-cpu", "500m"),
+            "haplan: error: a cluster report needs nodes: give a cluster export with Nodes, or "
+            "--node-type NAME with -N NODES (and --set zones=Z)\n",
+        ),
+        (
+            ("plan", "--node-types", "--pod-cpu", "lots"),
+            "haplan: error: --pod-cpu: ",
+        ),
+    ],
+)
+def test_cluster_mode_errors_are_one_line(capsys, args, message):
+    code, out, err = run(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err.startswith(message) and err.count("\n") == 1
