@@ -13,8 +13,9 @@ The public API:
   composition and the SLO verdict); ``manifests`` for Kubernetes and compose inputs,
   ``fit`` for failure histories, ``uncertainty`` for inputs given as distributions,
   ``disruptions`` for what-ifs, rollouts and drains, ``autoscaling`` for load profiles and
-  the HPA,
-  ``plots`` for figures.
+  the HPA, ``cluster`` for node types, several workloads, spread and cost,
+  ``plots`` for figures;
+- ``explore(scenario)`` — sliders in Jupyter that redraw the headline, verdict and trade-offs.
 """
 
 from haplan import (
@@ -29,6 +30,7 @@ from haplan import (
     service,
 )
 from haplan.disruptions import whatif
+from haplan.explore import explore
 from haplan.export import write_csv
 from haplan.planner import pareto, plan
 from haplan.scenario import INPUT_NAMES, Scenario
@@ -38,7 +40,15 @@ from haplan.table import METRIC_NAMES, metrics
 __version__ = "0.1.0"
 
 #: Modules imported on first use (matplotlib, YAML and the simulator stay out of start-up).
-_LAZY_MODULES = ("plots", "simulate", "manifests", "fit", "uncertainty", "autoscaling")
+_LAZY_MODULES = (
+    "plots",
+    "simulate",
+    "manifests",
+    "fit",
+    "uncertainty",
+    "autoscaling",
+    "cluster",
+)
 
 
 def __getattr__(name: str):
@@ -58,6 +68,7 @@ __all__ = [
     "plan",
     "pareto",
     "whatif",
+    "explore",
     "write_csv",
     "document",
     "availability",
@@ -74,6 +85,7 @@ __all__ = [
     "fit",
     "uncertainty",
     "autoscaling",
+    "cluster",
     "INPUT_NAMES",
     "METRIC_NAMES",
 ]

@@ -84,7 +84,8 @@ class FigureTables:
         Metrics over nodes around the scenario's and replicas 1–4 (and the scenario's).
     by_nodes : pandas.DataFrame
         Metrics over node counts from the zone count to twice the scenario's, its instances
-        per node kept.
+        per node (replicas) kept when a whole number, so the instances grow with the nodes;
+        else its instances kept.
     stages : pandas.DataFrame
         Recovery stages after a node failure for every preset (and a tuned pipeline).
     candidates, front : pandas.DataFrame or None
@@ -207,7 +208,14 @@ def figure_tables(scenario: Scenario, row: pd.Series, stages: pd.DataFrame, resu
     s = scenario
     replicas = sorted({1.0, 2.0, 3.0, 4.0, float(max(1, math.ceil(s.replicas)))})
     by_replicas = _describable(s, nodes=_around(s.nodes, low=s.zones), replicas=replicas)
-    by_nodes = _describable(s, nodes=range(s.zones, max(2 * s.nodes, 6) + 1))
+    # a user adds nodes keeping the instances per node (a DaemonSet, a per-node quota): the
+    # instances grow with N, so the figure shows what more nodes buy; with a fractional
+    # number per node (a Deployment's replicas over more nodes) the instances are kept
+    nodes = range(s.zones, max(2 * s.nodes, 6) + 1)
+    if float(s.replicas).is_integer():
+        by_nodes = _describable(s, nodes=nodes, replicas=[float(s.replicas)])
+    else:
+        by_nodes = _describable(s, nodes=nodes)
     moved = int(row["instances_moved"])
     tables = [recovery.stages_table(p, instances_to_move=moved) for p in recovery.PRESETS]
     if not isinstance(s.orchestrator, str):

@@ -33,8 +33,10 @@ from haplan.report import (
     uncertainty_title,
     verdict_lines,
 )
+from haplan.report.captions import figure_caption
+from haplan.report.plan import REJECTED_LISTED, rejected_groups
 
-__all__ = ["report_figures", "render_html", "write_markdown_report"]
+__all__ = ["figure_caption", "report_figures", "render_html", "write_markdown_report"]
 
 
 def report_figures(data: Analysis) -> dict[str, object]:
@@ -44,23 +46,42 @@ def report_figures(data: Analysis) -> dict[str, object]:
         raise ValueError(
             "the analysis has no figure tables: call haplan.analysis.analyse(..., figures=True)"
         )
+    s = data.scenario
+    target = data.row.get("target_availability")
+    target = None if target is None or pd.isna(target) else float(target)
+    p99 = data.row.get("target_p99_ms")
+    p99 = None if p99 is None or pd.isna(p99) else float(p99)
+    recovery = data.row.get("target_recovery_s")
+    recovery = None if recovery is None or pd.isna(recovery) else float(recovery)
+    mark = {"nodes": s.nodes, "replicas": s.replicas}
     figures: dict[str, object] = {
-        "SLO availability (load-aware) against replicas per node": (
-            plots.availability_vs_replicas(tables.by_replicas, value="slo_nines")
+        "SLO nines against replicas per node": plots.availability_vs_replicas(
+            tables.by_replicas, value="slo_nines", target_availability=target, mark=mark
         ),
-        "SLO availability (load-aware) over nodes and replicas": plots.heatmap(
-            tables.by_replicas, value="slo_nines"
+        "SLO nines over nodes and replicas": plots.heatmap(
+            tables.by_replicas, value="slo_nines", target_availability=target, mark=mark
         ),
-        "Load and latency against nodes": plots.load_and_latency(
-            tables.by_nodes, max_utilization=data.scenario.max_utilization
+        "Load, latency and SLO nines against nodes": plots.load_and_latency(
+            tables.by_nodes,
+            max_utilization=s.max_utilization,
+            target_availability=target,
+            target_p99_ms=p99,
+            mark={"nodes": s.nodes},
         ),
         "Recovery after a node failure, by orchestrator": plots.recovery_breakdown(
-            tables.stages, article_time_s=tables.article_time_s
+            tables.stages,
+            article_time_s=tables.article_time_s,
+            target_recovery_s=recovery,
+            mark=s.orchestrator if isinstance(s.orchestrator, str) else None,
         ),
     }
     if tables.candidates is not None:
-        figures["Cost against SLO availability: the planner's candidates"] = plots.pareto_frontier(
-            tables.candidates, tables.front, y="slo_nines"
+        figures["Cost against SLO nines: the planner's candidates"] = plots.pareto_frontier(
+            tables.candidates,
+            tables.front,
+            y="slo_nines",
+            target_availability=target,
+            mark=mark,
         )
     if data.simulation is not None:
         figures["Monte Carlo against the analytic models"] = plots.simulation_vs_analytic(
@@ -79,7 +100,7 @@ def report_figures(data: Analysis) -> dict[str, object]:
         ] = plots.autoscaling(data.autoscaling.hpa.frame)
     if data.sensitivity is not None:
         figures["What moves the SLO nines most (inputs at their 5 % and 95 % points)"] = (
-            plots.tornado(data.sensitivity)
+            plots.tornado(data.sensitivity, target_availability=target)
         )
     return figures
 
@@ -140,7 +161,16 @@ def _plan_html(data: Analysis) -> str:
                 )
             )
     rejected = result.cheaper_rejected()
-    if len(rejected):
+    if len(rejected) > REJECTED_LISTED:
+        parts.append(
+            f"<h3>Cheaper candidates and why they fail ({len(rejected)}, grouped by reason)</h3>"
+        )
+        rows = [
+            [reason, str(count), "; ".join(shown)]
+            for reason, count, shown in rejected_groups(result)
+        ]
+        parts.append(_table(["fails", "candidates", "the nearest the answer (N x R)"], rows, {1}))
+    elif len(rejected):
         rows = [
             [
                 str(int(r["nodes"])),
@@ -360,7 +390,7 @@ def render_html(data: Analysis, figures: dict[str, object] | None = None) -> str
         encoded = base64.b64encode(_png(figure)).decode("ascii")
         parts.append(
             f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{encoded}">'
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+            f"<figcaption>{html.escape(figure_caption(caption))}</figcaption></figure>"
         )
     parts.append("<h2>Assumptions and notes</h2><ul>")
     parts += [f"<li>{html.escape(note)}</li>" for note in data.notes]

@@ -79,7 +79,8 @@ def test_html_has_every_section_and_embedded_pngs(article_html):
         ("instances", "3", "manifest"),
         ("orchestrator", "kubernetes (my-deployment manifest)", "manifest"),
         ("node_mttf_h", "718.2", "default"),
-        ("target_availability", "0.9999", "command line"),
+        ("target_availability", "0.9999 (99.99 %)", "command line"),
+        ("max_utilization", "0.7 (70 %)", "default"),
     ]:
         assert f'<tr><td>{name}</td><td class="num">{value}</td><td>{source}</td></tr>' in inputs
 
@@ -198,6 +199,24 @@ def test_html_renders_in_a_real_browser(article_html, tmp_path):
     ).stdout
     assert "<h1>haplan report — my-deployment</h1>" in dom
     assert dom.count("data:image/png;base64,") == 8
+    # Every image decodes in the browser and takes room on the page: a copy of the page
+    # with a script that counts them, read back from the DOM.
+    probe = tmp_path / "probe.html"
+    check = (
+        "<script>window.addEventListener('load', () => document.body.setAttribute("
+        "'data-shown', [...document.images].filter(i => i.complete && i.naturalWidth > 300 "
+        "&& i.getBoundingClientRect().height > 100).length));</script></body>"
+    )
+    probe.write_text(
+        article_html.read_text(encoding="utf-8").replace("</body>", check), encoding="utf-8"
+    )
+    dom = subprocess.run(
+        [browser, *flags, "--dump-dom", probe.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    assert 'data-shown="8"' in dom
     shot = tmp_path / "page.png"
     subprocess.run(
         [browser, *flags, "--window-size=1100,4000", f"--screenshot={shot}", url],
@@ -269,22 +288,50 @@ def test_report_figures_plot_the_load_aware_headline(overloaded_checkout):
     data = analyse(scenario, figures=True)
     figures = report_figures(data)
     assert list(figures) == [
-        "SLO availability (load-aware) against replicas per node",
-        "SLO availability (load-aware) over nodes and replicas",
-        "Load and latency against nodes",
+        "SLO nines against replicas per node",
+        "SLO nines over nodes and replicas",
+        "Load, latency and SLO nines against nodes",
         "Recovery after a node failure, by orchestrator",
         *(f"Timeline: {timeline.event}" for timeline in data.disruptions),
     ]
-    first, second = list(figures)[:2]
+    first, second, third = list(figures)[:3]
     (ax,) = figures[first].axes
     assert ax.get_ylabel() == "SLO nines (load-aware) [−log10 U]"
     # Only 5 x 4 and 6 x 4 instances reach the 20 that carry 2,000 req/s under 70 %; every
     # other cell is 0 SLO nines, never the service-only component's ten-odd nines.
-    three = ax.lines[[t.get_text() for t in ax.get_legend().get_texts()].index("3")]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    three = ax.lines[legend.index("3")]
     assert list(three.get_ydata()) == [0.0, 0.0, 0.0, 0.0]
     assert max(max(line.get_ydata()) for line in ax.lines) < 6
+    # the user's cluster is circled, at its 0 nines
+    mine = f"your cluster (N={scenario.nodes:g}, R={scenario.replicas:g})"
+    assert mine in legend
+    (circle,) = [line for line in ax.lines if line.get_label() == mine]
+    assert circle.get_ydata()[0] == 0.0
     heat_ax = figures[second].axes[0]
     assert heat_ax.get_title().startswith("SLO nines (load-aware)")
+    # figure 3 adds nodes with the instances per node held: the instances grow with N, so
+    # utilisation falls and an overloaded cluster becomes a healthy one along the axis
+    tables = data.figures.by_nodes
+    assert (tables["instances"] == tables["nodes"] * scenario.replicas).all()
+    assert tables["utilization"].is_monotonic_decreasing
+    load_ax, util_ax, latency_ax, nines_ax = figures[third].axes
+    assert latency_ax.patches  # the overloaded node counts: a shaded, labelled region
+    assert "overloaded: p99 unbounded\n(arrivals ≥ capacity)" in [
+        t.get_text() for t in latency_ax.texts
+    ]
+    assert max(max(line.get_ydata()) for line in nines_ax.lines if len(line.get_ydata())) > 0
+
+
+def test_captions_carry_the_five_nines_caveat():
+    from haplan.plots import NINES_CAVEAT
+    from haplan.report.captions import figure_caption
+
+    assert figure_caption("SLO nines over nodes and replicas").endswith(NINES_CAVEAT)
+    assert NINES_CAVEAT not in figure_caption("Recovery after a node failure, by orchestrator")
+    page = render_html(analyse(Scenario.default(), figures=True))
+    captions = re.findall(r"<figcaption>([^<]*)</figcaption>", page)
+    assert sum("beyond about five nines" in c for c in captions) == 3
 
 
 def test_notes_follow_the_headline_and_the_model(overloaded_checkout):

@@ -1,4 +1,4 @@
-"""The notebooks as stored: the six expected files, no outputs, a question first and a checked
+"""The notebooks as stored: the expected files, no outputs, a question first and a checked
 conclusion last, and only haplan's public API. (nbmake executes them: see pyproject.)"""
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ EXPECTED = (
     "07_failure_history.ipynb",
     "08_disruptions.ipynb",
     "09_autoscaling.ipynb",
+    "10_explorer.ipynb",
+    "11_kubernetes_clusters.ipynb",
 )
 #: Modules a user may import from haplan: the modules its ``__all__`` names.
 PUBLIC_MODULES = tuple(
@@ -148,7 +150,7 @@ preset("swarm")
 # -- the notebooks ---------------------------------------------------------------------------
 
 
-def test_exactly_the_nine_notebooks():
+def test_exactly_the_expected_notebooks():
     assert tuple(sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))) == EXPECTED
 
 

@@ -46,6 +46,31 @@ def texts(ax) -> list[str]:
     return [t.get_text() for t in ax.texts]
 
 
+def footer(figure) -> str:
+    """The notes under a figure (its supxlabel), "" when none."""
+    label = getattr(figure, "_supxlabel", None)
+    return label.get_text() if label is not None else ""
+
+
+def band(ax, axis: str = "y"):
+    """The (low, high) of the shaded band beyond five nines, or None."""
+    for patch in ax.patches:
+        if patch.get_facecolor()[:3] == pytest.approx((0xF2 / 255, 0xE6 / 255, 0xF7 / 255)):
+            if axis == "y":
+                return patch.get_y(), patch.get_y() + patch.get_height()
+            return patch.get_x(), patch.get_x() + patch.get_width()
+    return None
+
+
+def dashed_at(ax, value: float, axis: str = "y") -> bool:
+    """Whether a dashed horizontal (vertical) line is drawn at ``value``."""
+    for line in ax.lines:
+        data = line.get_ydata() if axis == "y" else line.get_xdata()
+        if line.get_linestyle() == "--" and len(data) == 2 and np.allclose(data, value):
+            return True
+    return False
+
+
 @pytest.fixture(scope="module")
 def grid():
     return haplan.sweep(nodes=[2, 3, 4], replicas=[1, 2, 3], base=VM)
@@ -95,9 +120,34 @@ def test_availability_vs_replicas_plots_the_load_aware_headline(keep):
     (ax,) = keep(plots.availability_vs_replicas(frame, by=None)).axes
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), [0.0, 0.0, 0.0])
     assert ax.get_title().startswith("SLO nines (load-aware) vs replicas")
+    assert "0 nines: too few instances to carry the load" in footer(ax.figure)
     component = keep(plots.availability_vs_replicas(frame, by=None, value="nines")).axes[0]
     assert component.get_ylabel() == "service-only nines, a component [−log10 U]"
-    np.testing.assert_allclose(component.lines[0].get_ydata(), frame["nines"])
+    # the nines axis stops at 10: values beyond are drawn on the top edge, with a note
+    np.testing.assert_allclose(component.lines[0].get_ydata(), np.minimum(frame["nines"], 10))
+    beyond = int((frame["nines"] > 10).sum())
+    assert beyond and f"{beyond} point(s) beyond 10 nines" in footer(component.figure)
+
+
+def test_availability_vs_replicas_shades_beyond_five_nines_and_draws_target_and_mark(grid, keep):
+    (ax,) = keep(
+        plots.availability_vs_replicas(
+            grid, target_availability=0.999, mark={"nodes": 3, "replicas": 2}
+        )
+    ).axes
+    assert band(ax) == pytest.approx((5.0, 10.4))
+    assert dashed_at(ax, 3.0)  # 99.9 % = 3 nines
+    assert any(text.startswith("target 3 nines (99.9 %)") for text in texts(ax))
+    (mine,) = [line for line in ax.lines if line.get_label().startswith("your cluster")]
+    assert mine.get_label() == "your cluster (N=3, R=2)"
+    row = grid[(grid["nodes"] == 3) & (grid["replicas"] == 2)].iloc[0]
+    assert mine.get_xdata()[0] == 2.0
+    assert mine.get_ydata()[0] == pytest.approx(min(row["slo_nines"], 10.0))
+    assert "your cluster (N=3, R=2)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    elsewhere = keep(plots.availability_vs_replicas(grid, mark={"nodes": 5, "replicas": 0.6}))
+    assert "your cluster (N=5, R=0.6) is not on this grid" in footer(elsewhere)
+    heat = keep(plots.heatmap(grid, mark={"nodes": 5, "replicas": 0.6}))
+    assert "your cluster (N=5, R=0.6) is not on this grid" in footer(heat)
 
 
 def test_availability_vs_replicas_without_by_draws_one_line(keep):
@@ -107,13 +157,24 @@ def test_availability_vs_replicas_without_by_draws_one_line(keep):
     assert ax.get_legend() is None
 
 
-def test_availability_vs_replicas_leaves_out_infinite_nines_with_a_note(grid, keep):
+def test_availability_vs_replicas_draws_infinite_nines_on_the_edge_and_notes_nan(grid, keep):
     frame = grid.copy()
     frame.loc[frame.index[0], "slo_nines"] = math.inf
     frame.loc[frame.index[1], "slo_nines"] = math.nan
     (ax,) = keep(plots.availability_vs_replicas(frame)).axes
-    assert sum(len(line.get_xdata()) for line in ax.lines) == len(frame) - 2
-    assert any("2 point(s)" in text for text in texts(ax))
+    data = [line for line in ax.lines if line.get_label() in {"2", "3", "4"}]
+    assert sum(len(line.get_xdata()) for line in data) == len(frame) - 1
+    edges = [
+        y
+        for line in ax.lines
+        if line.get_marker() == "^" and line.get_linestyle() == "None"
+        for y in line.get_ydata()
+    ]
+    beyond = int((frame["slo_nines"] > 10).sum())  # the inf one, and any real one past 10
+    assert edges == [10.0] * beyond
+    assert ax.get_ylim()[1] == pytest.approx(10.4)
+    assert f"{beyond} point(s) beyond 10 nines" in footer(ax.figure)
+    assert "1 point(s) without a value" in footer(ax.figure)
 
 
 def test_availability_vs_replicas_refuses_ambiguous_rows():
@@ -149,11 +210,13 @@ def busy():
 
 def test_load_and_latency_panels_and_overloaded_rows(busy, keep):
     figure = keep(plots.load_and_latency(busy))
-    load_ax, util_ax, latency_ax = figure.axes
+    load_ax, util_ax, latency_ax, nines_ax = figure.axes
     assert load_ax.get_ylabel() == "per-node load [requests/s]"
     assert util_ax.get_ylabel() == "utilisation [%]"
     assert latency_ax.get_ylabel() == "p99 response time [ms]"
-    assert latency_ax.get_xlabel() == "nodes N [count]"
+    assert nines_ax.get_ylabel() == "SLO nines\n(load-aware)"
+    assert nines_ax.get_xlabel() == "nodes N [count]"
+    assert band(nines_ax) is not None
     # one load line per replicas value, labelled with it
     assert [t.get_text() for t in load_ax.get_legend().get_texts()] == [
         "replicas=1",
@@ -169,6 +232,15 @@ def test_load_and_latency_panels_and_overloaded_rows(busy, keep):
     assert markers == overloaded.sum()
     assert all(np.isfinite(line.get_ydata()).all() for line in latency_ax.lines)
     assert any("overloaded" in text and "N = 2–8" in text for text in texts(latency_ax))
+    # node counts overloaded on every line are shaded and labelled, not left empty
+    both = sorted(busy.groupby("nodes")["overloaded"].all().loc[lambda s: s].index)
+    assert len(latency_ax.patches) == len(both) > 0
+    assert "overloaded: p99 unbounded\n(arrivals ≥ capacity)" in texts(latency_ax)
+    # 100 % (overloaded) is a separate, dotted line above the ceiling
+    assert any(
+        line.get_linestyle() == ":" and np.allclose(line.get_ydata(), 100.0)
+        for line in util_ax.lines
+    )
     # the scenario's 70 % ceiling, in percent
     ceilings = [line for line in util_ax.lines if line.get_linestyle() == "--"]
     assert len(ceilings) == 1
@@ -178,7 +250,7 @@ def test_load_and_latency_panels_and_overloaded_rows(busy, keep):
 def test_load_and_latency_explicit_ceiling_and_series_by_rate(keep):
     frame = haplan.sweep(nodes=range(3, 7), request_rate_rps=[100, 200], base=VM)
     figure = keep(plots.load_and_latency(frame, max_utilization=0.5))
-    load_ax, util_ax, _ = figure.axes
+    load_ax, util_ax = figure.axes[:2]
     labels = [t.get_text() for t in load_ax.get_legend().get_texts()]
     assert labels == ["request_rate_rps=100", "request_rate_rps=200"]
     ceiling = [line for line in util_ax.lines if line.get_linestyle() == "--"]
@@ -190,10 +262,37 @@ def test_load_and_latency_marks_points_above_each_rows_own_ceiling(keep):
         nodes=[2, 4], replicas=1, request_rate_rps=100, max_utilization=[0.3, 0.9], base=VM
     )
     # utilisation: 2 nodes 0.5, 4 nodes 0.25 -> above 0.3 once, above 0.9 never
-    _, util_ax, _ = keep(plots.load_and_latency(frame)).axes
+    util_ax = keep(plots.load_and_latency(frame)).axes[1]
     assert not [line for line in util_ax.lines if line.get_linestyle() == "--"]
     circled = [line for line in util_ax.lines if line.get_markerfacecolor() == "none"]
     assert [list(line.get_xdata()) for line in circled] == [[2.0]]
+
+
+def test_load_and_latency_every_row_overloaded_reads_as_a_region(keep):
+    # 2000 requests/s on at most 8 instances of 100: overloaded at every node count shown
+    frame = haplan.sweep(nodes=range(2, 9), replicas=1, request_rate_rps=2000, base=VM)
+    assert frame["overloaded"].all()
+    figure = keep(plots.load_and_latency(frame, target_p99_ms=200.0, mark={"nodes": 3}))
+    latency_ax, nines_ax = figure.axes[2:]
+    assert len(latency_ax.patches) == frame["nodes"].nunique()  # the whole axis shaded
+    assert "overloaded: p99 unbounded\n(arrivals ≥ capacity)" in texts(latency_ax)
+    assert latency_ax.get_ylim()[1] > 200.0  # sensible axis: the target stays in view
+    assert dashed_at(latency_ax, 200.0)
+    np.testing.assert_array_equal(nines_ax.lines[0].get_ydata(), 0.0)
+    # the user's node count: a vertical line through every panel
+    for ax in figure.axes:
+        assert any(np.allclose(line.get_xdata(), 3.0) for line in ax.lines)
+    assert "your cluster (N=3)" in texts(figure.axes[0])[0]
+    assert figure.axes[0].get_title().endswith("\n1 instance(s) per node held")
+    held = haplan.sweep(nodes=range(3, 7), base=VM)  # the instances kept, R follows
+    title = keep(plots.load_and_latency(held)).axes[0].get_title()
+    assert title.endswith("\n3 instances held")
+
+
+def test_load_and_latency_draws_the_availability_target(busy, keep):
+    nines_ax = keep(plots.load_and_latency(busy, target_availability=0.9999)).axes[3]
+    assert dashed_at(nines_ax, 4.0)
+    assert any(t.startswith("target 4 nines (99.99 %)") for t in texts(nines_ax))
 
 
 def test_load_and_latency_refuses_ambiguous_rows():
@@ -250,6 +349,16 @@ def test_recovery_breakdown_draws_the_article_time(stages, keep):
     assert "article's T" in [t.get_text() for t in legend.get_texts()]
 
 
+def test_recovery_breakdown_target_and_the_users_orchestrator(stages, keep):
+    (ax,) = keep(plots.recovery_breakdown(stages, target_recovery_s=60.0, mark="swarm")).axes
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "swarm (yours)" in labels and "kubernetes" in labels
+    bold = [t.get_text() for t in ax.get_yticklabels() if t.get_fontweight() == "bold"]
+    assert bold == ["swarm (yours)"]
+    assert dashed_at(ax, 60.0, axis="x")
+    assert "target 60 s" in texts(ax)
+
+
 def test_recovery_breakdown_errors(stages):
     with pytest.raises(ValueError, match="no column 'seconds'"):
         plots.recovery_breakdown(stages.drop(columns="seconds"))
@@ -293,12 +402,37 @@ def test_heatmap_categories_and_log_colour_scale(keep):
         nodes=[12, 14], replicas=2, request_rate_rps=2000, balancer=["random", "round_robin"]
     )
     (ax, _) = keep(plots.heatmap(frame, value="p99_response_ms", x="balancer")).axes
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["random", "round_robin"]
+    assert sorted(t.get_text() for t in ax.get_xticklabels()) == ["random", "round_robin"]
     linear = keep(plots.heatmap(haplan.sweep(nodes=[2, 3, 4], base=VM), value="nines"))
     assert not isinstance(linear.axes[0].images[0].norm, LogNorm)
     wide = haplan.sweep(nodes=[2, 4, 6], replicas=[1, 2], base=VM)
     (ax, _) = keep(plots.heatmap(wide, value="service_unavailability")).axes
     assert isinstance(ax.images[0].norm, LogNorm)  # spans many decades
+
+
+def test_heatmap_nines_target_band_and_mark(keep):
+    frame = haplan.sweep(nodes=[2, 3, 4, 5], replicas=[1, 2, 3, 4], base=VM)
+    figure = keep(plots.heatmap(frame, target_availability=0.999, mark={"nodes": 3, "replicas": 2}))
+    ax, colorbar_ax = figure.axes
+    # colours stop at the nines cap; cells beyond still read their value
+    assert ax.images[0].norm.vmax == pytest.approx(min(10.0, frame["slo_nines"].max()))
+    (legend,) = figure.legends
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert labels == [
+        "edge of the cells beyond ~5 nines (independent-failure models only)",
+        "edge of the cells meeting the target (3 nines)",
+        "your cluster (N=3, R=2)",
+    ]
+    (frame_patch,) = [p for p in ax.patches if p.get_label().startswith("your cluster")]
+    replicas = sorted(frame["replicas"].unique())
+    assert frame_patch.get_x() == pytest.approx(replicas.index(2.0) - 0.45)
+    assert frame_patch.get_y() == pytest.approx([2, 3, 4, 5].index(3) - 0.45)
+    # the target's edge separates cells meeting 3 nines from the others
+    grid_ = frame.pivot(index="nodes", columns="replicas", values="slo_nines").to_numpy()
+    meets = grid_ >= 3.0
+    edges = (meets[:, 1:] != meets[:, :-1]).sum() + (meets[1:, :] != meets[:-1, :]).sum()
+    target_lines = [line for line in ax.lines if line.get_color() == plots.PALETTE[3]]
+    assert len(target_lines) == edges > 0
 
 
 def test_heatmap_errors(grid):
@@ -331,21 +465,53 @@ def test_pareto_frontier_points_and_step_line(candidates, keep):
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["feasible", "rejected", "Pareto frontier"]
     drawn = sum(len(c.get_offsets()) for c in ax.collections)
-    assert drawn == np.isfinite(candidates["slo_nines"]).sum()
+    beyond = int((candidates["slo_nines"] > 10).sum())
+    assert beyond  # this grid reaches past the cap: those are counted, not drawn
+    assert drawn == np.isfinite(candidates["slo_nines"]).sum() - beyond
+    assert f"{beyond} candidate(s) beyond 10 nines not drawn" in footer(ax.figure)
     step = next(line for line in ax.lines if line.get_label() == "Pareto frontier")
     ordered = front.sort_values("cost")
-    np.testing.assert_allclose(step.get_xdata(), ordered["cost"])
-    np.testing.assert_allclose(step.get_ydata(), ordered["slo_nines"])
+    # the frontier stops at its first point beyond the cap, drawn on the top edge
+    last = int(np.argmax(ordered["slo_nines"].to_numpy() > 10))
+    kept = ordered.iloc[: last + 1]
+    np.testing.assert_allclose(step.get_xdata(), kept["cost"])
+    np.testing.assert_allclose(step.get_ydata(), np.minimum(kept["slo_nines"], 10))
     assert step.get_drawstyle() == "steps-post"
-    assert len(ax.texts) == len(front)  # N, R labels on each frontier point
+    labels = [t for t in texts(ax) if t.startswith("N=")]
+    assert len(labels) == len(kept)  # N, R labels on each frontier point drawn
+    assert band(ax) == pytest.approx((5.0, 10.4))
+
+
+def test_pareto_frontier_feasible_only_with_target_and_mark(candidates, keep):
+    # a frontier computed over every candidate, rejected ones included, is cut to the
+    # feasible ones
+    front = haplan.pareto(candidates, {"cost": "min", "slo_nines": "max"})
+    assert not front["feasible"].all()
+    (ax,) = keep(
+        plots.pareto_frontier(
+            candidates, front, target_availability=0.999, mark={"nodes": 2, "replicas": 1}
+        )
+    ).axes
+    step = next(line for line in ax.lines if line.get_label() == "Pareto frontier")
+    feasible_costs = set(front[front["feasible"]]["cost"])
+    assert set(step.get_xdata()) <= feasible_costs
+    assert dashed_at(ax, 3.0)
+    (mine,) = [line for line in ax.lines if line.get_label() == "your cluster (N=2, R=1)"]
+    row = candidates[(candidates["nodes"] == 2) & (candidates["replicas"] == 1)].iloc[0]
+    assert (mine.get_xdata()[0], mine.get_ydata()[0]) == pytest.approx(
+        (row["cost"], row["slo_nines"])
+    )
+    # a configuration that is not a candidate is said so
+    (ax,) = keep(plots.pareto_frontier(candidates, front, mark={"nodes": 99})).axes
+    assert "your cluster (N=99) is not among the candidates" in footer(ax.figure)
 
 
 def test_pareto_frontier_notes_hidden_rows_and_empty_front(candidates, keep):
     frame = candidates.copy()
     frame.loc[frame.index[0], "slo_nines"] = math.inf
     (ax,) = keep(plots.pareto_frontier(frame, frame.iloc[:0])).axes
-    note = texts(ax)[-1]
-    assert "1 candidate(s)" in note and "frontier is empty" in note
+    note = footer(ax.figure)
+    assert "frontier is empty" in note and "candidate(s) beyond 10 nines not drawn" in note
 
 
 def test_pareto_frontier_names_a_missing_column(candidates):
@@ -407,6 +573,16 @@ def test_simulation_vs_analytic_missing_estimate_and_metric_column(comparison, k
     assert len(single.axes) == 1
 
 
+def test_simulation_vs_analytic_says_when_the_run_saw_nothing(comparison, keep):
+    table = comparison.copy()
+    table.loc["service_unavailability", ["simulated", "ci_low", "ci_high"]] = 0.0
+    figure = keep(plots.simulation_vs_analytic(table))
+    where = list(table.index).index("service_unavailability")
+    assert "none in this run" in texts(figure.axes[where])
+    others = [t for i, ax in enumerate(figure.axes) if i != where for t in texts(ax)]
+    assert "none in this run" not in others or (table["simulated"] == 0).sum() > 1
+
+
 def test_simulation_vs_analytic_names_a_missing_column(comparison):
     with pytest.raises(ValueError, match="no column 'ci_high'"):
         plots.simulation_vs_analytic(comparison.drop(columns="ci_high"))
@@ -445,10 +621,16 @@ def test_tornado_orders_bars_by_swing_and_marks_the_medians(keep):
     (ax,) = keep(plots.tornado(table)).axes
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == ["node MTTF", "node MTTR"]  # largest swing on top (the last tick)
-    widths = [patch.get_width() for patch in ax.patches]
+    bars = [
+        p for p in ax.patches if p.get_facecolor()[:3] == pytest.approx((0, 0x72 / 255, 0xB2 / 255))
+    ]
+    widths = [patch.get_width() for patch in bars]
     assert widths == pytest.approx(sorted(table["swing"]), rel=1e-12)
     assert ax.get_lines()[0].get_xdata()[0] == pytest.approx(table["baseline"].iloc[0])
     assert ax.get_xlabel() == plots.axis_label("slo_nines")
+    with_target = keep(plots.tornado(table, target_availability=0.99999)).axes[0]
+    assert dashed_at(with_target, 5.0, axis="x")
+    assert band(with_target, axis="x")[0] == pytest.approx(5.0)
 
 
 def test_tornado_leaves_out_infinite_swings_with_a_note(keep):
@@ -485,8 +667,18 @@ def test_timeline_draws_ready_instances_p99_and_the_stages(keep):
     assert names[2] == f"{event.stages[2][0]}–{event.stages[-1][0]}"
     assert bottom.get_yscale() == "log"
     assert figure._suptitle.get_text() == event.event
-    # 4 instances at 400 req/s of 100 each: overloaded, so the note says how p99 is drawn.
-    assert any("overloaded" in t.get_text() for t in bottom.texts)
+    # 4 instances at 400 req/s of 100 each: overloaded while a node is down. p99 is then
+    # unbounded: the span is shaded and labelled, and no made-up value is drawn.
+    p99 = event.frame["p99_response_ms"].to_numpy()
+    over = ~np.isfinite(p99)
+    assert over.any() and (~over).any()
+    assert "overloaded:\np99 unbounded" in [t.get_text() for t in bottom.texts]
+    drawn = [v for p in bottom.patches if hasattr(p, "get_data") for v in p.get_data().values]
+    assert sorted(drawn) == sorted(p99[~over].tolist())
+    shaded = [p for p in bottom.patches if not hasattr(p, "get_data")]
+    spans = [(p.get_x(), p.get_x() + p.get_width()) for p in shaded]
+    start = event.frame["time_s"].to_numpy()[over][0]
+    assert any(low == pytest.approx(start) for low, _ in spans)
 
 
 def test_autoscaling_draws_load_replicas_and_p99(keep):
@@ -510,3 +702,8 @@ def test_autoscaling_draws_load_replicas_and_p99(keep):
     assert [t.get_text() for t in pods.get_legend().get_texts()] == ["created", "ready"]
     assert drawn(pods.patches[1]) == result.frame["ready_replicas"].tolist()
     assert latency.get_yscale() == "log" and latency.get_xlabel() == "time [h]"
+    # p99 is drawn only where it is finite; overloaded steps are shaded instead
+    p99 = result.frame["p99_response_ms"].to_numpy()
+    drawn = [y for c in latency.collections for seg in c.get_segments() for y in seg[:, 1]]
+    assert np.isfinite(drawn).all()
+    assert set(np.round(p99[np.isfinite(p99)], 9)) <= set(np.round(drawn, 9))

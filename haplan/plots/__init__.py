@@ -9,9 +9,16 @@ from several threads. In Jupyter a figure displays as the last expression of a c
 
 Axes are labelled with units; colours come from the Okabe–Ito palette, which stays
 distinguishable for the common forms of colour blindness (Okabe and Ito, "Color Universal
-Design", 2008), with a different marker per series as a second cue. Rows whose value cannot be
-drawn (an overloaded queue's infinite p99, infinitely many nines when U underflows to 0, NaN)
-are left out and the figure says so in a note.
+Design", 2008), with a different marker per series as a second cue.
+
+What every figure of availability shares (so each reads right without its caption): the
+load-aware SLO nines by default; the band beyond about five nines, which independent-failure
+models cannot support, shaded (:data:`CREDIBLE_NINES`, caveat text :data:`NINES_CAVEAT`); a
+nines axis that stops at ten (or two above the target) with larger values, ∞ included, drawn
+on the edge and counted in a note; the target as a dashed line (``target_availability``,
+``target_p99_ms``, ``target_recovery_s``); the user's configuration marked (``mark``). An
+overloaded queue's infinite p99 becomes a shaded, labelled region, never an empty panel or
+a made-up value; NaN rows are left out with a note.
 
 Layout (one topic a module; every public name is importable from ``haplan.plots``):
 
@@ -28,7 +35,7 @@ Layout (one topic a module; every public name is importable from ``haplan.plots`
 
 from haplan.plots.autoscale import autoscaling
 from haplan.plots.availability import availability_vs_replicas, heatmap
-from haplan.plots.common import PALETTE, axis_label
+from haplan.plots.common import CREDIBLE_NINES, NINES_CAVEAT, PALETTE, axis_label
 from haplan.plots.load import load_and_latency
 from haplan.plots.plans import pareto_frontier
 from haplan.plots.recovery import recovery_breakdown
@@ -38,6 +45,8 @@ from haplan.plots.uncertainty import tornado
 
 __all__ = [
     "PALETTE",
+    "CREDIBLE_NINES",
+    "NINES_CAVEAT",
     "axis_label",
     "availability_vs_replicas",
     "load_and_latency",

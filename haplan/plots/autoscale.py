@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from haplan.plots.common import _WARN, PALETTE, _note, _numeric, _require, axis_label
+from haplan.plots.common import _OVERLOAD, _WARN, PALETTE, _note, _numeric, _require, axis_label
 
 __all__ = ["autoscaling"]
 
@@ -36,8 +36,8 @@ def autoscaling(frame: pd.DataFrame, *, title: str = "") -> Figure:
     -------
     matplotlib.figure.Figure
         Three panels over time [h]: request rate [req/s]; replicas created and ready
-        [count]; p99 [ms] on a log scale (unbounded while overloaded: drawn at the top with a
-        note).
+        [count]; p99 [ms] on a log scale (while overloaded, p99 is unbounded: the span is
+        shaded, with a note).
     """
     columns = ["time_s", "duration_s", "rps", "replicas", "ready_replicas", "p99_response_ms"]
     _require(frame, [*columns, "meets_targets"])
@@ -64,13 +64,27 @@ def autoscaling(frame: pd.DataFrame, *, title: str = "") -> Figure:
     pods.legend(loc="upper left", fontsize="small")
     p99 = _numeric(frame, "p99_response_ms")
     finite = np.isfinite(p99)
-    ceiling = float(np.nanmax(p99[finite])) * 3.0 if finite.any() else 1e3
-    latency.stairs(*_runs(np.where(finite, p99, ceiling), edges), color=PALETTE[3], baseline=None)
-    latency.set_yscale("log")
+    values, spans = _runs(np.where(finite, p99, np.nan), edges)
+    known = ~np.isnan(values)
+    for i in np.flatnonzero(known):
+        latency.hlines(values[i], spans[i], spans[i + 1], color=PALETTE[3])
+    steps = np.flatnonzero(known[:-1] & known[1:])
+    latency.vlines(
+        spans[steps + 1], values[steps], values[steps + 1], color=PALETTE[3], linewidth=1.0
+    )
+    over = ~known
+    for i in np.flatnonzero(over):
+        latency.axvspan(spans[i], spans[i + 1], color=_OVERLOAD, zorder=0, linewidth=0)
+    if finite.any() and np.nanmax(p99[finite]) > 0:
+        latency.set_yscale("log")
+    else:
+        latency.set_ylim(0, 1)
+        latency.set_yticks([])
     latency.set_ylabel(axis_label("p99_response_ms"))
     latency.set_xlabel("time [h]")
-    if (~finite).any():
-        _note(latency, "overloaded (p99 unbounded) drawn at the top")
+    if over.any():
+        hours_over = float(np.sum(np.diff(spans)[over]))
+        _note(latency, f"shaded: overloaded, p99 unbounded ({hours_over:.3g} h)")
     below, spans = _runs((~frame["meets_targets"].to_numpy(dtype=bool)).astype(float), edges)
     for start, stop in zip(spans[:-1][below > 0], spans[1:][below > 0], strict=True):
         for ax in (load, pods, latency):

@@ -6,22 +6,34 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
+from matplotlib import colormaps, patheffects
 from matplotlib import colors as mcolors
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from haplan.plots.common import (
+    _MARK,
     _MAX_ANNOTATED_CELLS,
     _SEQUENTIAL,
+    _WARN,
+    CREDIBLE_NINES,
+    NINES_AXIS_CAP,
     _category_labels,
+    _clip_nines,
+    _footer,
     _format_value,
     _groups,
     _integer_ticks,
-    _note,
+    _is_nines,
+    _mark_label,
+    _matching,
+    _nines_axis,
+    _nines_cap,
     _numeric,
     _require,
     _short,
     _style,
+    _target_nines,
     axis_label,
 )
 
@@ -29,7 +41,13 @@ __all__ = ["availability_vs_replicas", "heatmap"]
 
 
 def availability_vs_replicas(
-    frame: pd.DataFrame, *, by: str | None = "nodes", value: str = "slo_nines"
+    frame: pd.DataFrame,
+    *,
+    by: str | None = "nodes",
+    value: str = "slo_nines",
+    target_availability: float | None = None,
+    mark: dict | None = None,
+    cap: float = NINES_AXIS_CAP,
 ) -> Figure:
     """Nines against replicas R, one line per value of ``by``.
 
@@ -45,12 +63,22 @@ def availability_vs_replicas(
         The nines to draw: ``"slo_nines"`` (default), the load-aware headline, which reads 0
         for a service too small for its load; ``"nines"`` draws the service-only component
         (``min_instances`` up, whatever the load) and is labelled as such.
+    target_availability : float, optional
+        Availability target [fraction], drawn as a dashed line at its nines.
+    mark : dict, optional
+        The user's configuration as column values, e.g. ``{"nodes": 3, "replicas": 1}``:
+        its point is circled and labelled "your cluster".
+    cap : float
+        The nines axis stops here (or two above the target); points beyond are drawn on the
+        top edge as triangles, with a note.
 
     Returns
     -------
     matplotlib.figure.Figure
-        One axes: x replicas [instances per node], y ``value`` [nines]. Rows with
-        infinite nines (U below float range) or NaN are left out, with a note.
+        One axes: x replicas [instances per node], y ``value`` [nines]. The band beyond five
+        nines (:data:`~haplan.plots.common.CREDIBLE_NINES`), which independent-failure
+        models cannot support, is shaded. Points with 0 nines (the instances cannot carry
+        the load) are noted; NaN rows are left out, with a note.
 
     Raises
     ------
@@ -65,35 +93,106 @@ def availability_vs_replicas(
             f"frame has several rows for one ({', '.join([*keys, 'replicas'])}) pair: filter it "
             "to one value of every other input, or pass by=<the input that varies>"
         )
+    nines = _is_nines(value)
+    target = _target_nines(target_availability) if nines else None
+    top = _nines_cap(target, cap)
     figure = Figure(figsize=(7.0, 4.5), layout="constrained")
     ax = figure.add_subplot()
-    hidden = 0
+    missing = clipped = 0
     for index, (_, part) in enumerate(_groups(frame.sort_values("replicas"), keys)):
         x = _numeric(part, "replicas")
         y = _numeric(part, value)
-        finite = np.isfinite(y)
-        hidden += int((~finite).sum())
+        known = ~np.isnan(y)
+        missing += int((~known).sum())
+        shown, beyond = _clip_nines(y, top) if nines else (y, np.zeros(len(y), dtype=bool))
+        beyond &= known
+        clipped += int(beyond.sum())
+        style = _style(index)
         ax.plot(
-            x[finite],
-            y[finite],
+            x[known],
+            shown[known],
             label=_format_value(part[by].iloc[0]) if by is not None else None,
             linewidth=1.8,
-            **_style(index),
+            **style,
+        )
+        if beyond.any():
+            ax.plot(
+                x[beyond],
+                shown[beyond],
+                linestyle="none",
+                marker="^",
+                markersize=9,
+                color=style["color"],
+                clip_on=False,
+            )
+    mine = _matching(frame, mark)
+    if mine.any():
+        row = frame[mine].iloc[0]
+        my_y = float(row[value])
+        ax.plot(
+            [float(row["replicas"])],
+            [min(my_y, top) if nines else my_y],
+            linestyle="none",
+            marker="o",
+            markersize=16,
+            markerfacecolor="none",
+            markeredgecolor=_MARK,
+            markeredgewidth=2.0,
+            label=_mark_label(mark),
+            zorder=5,
+            clip_on=False,
         )
     _integer_ticks(ax, _numeric(frame, "replicas"))
     ax.set_xlabel(axis_label("replicas"))
     ax.set_ylabel(axis_label(value))
     ax.set_title(f"{_short(value)} vs replicas" + (f", one line per {by}" if by else ""))
     ax.grid(True, alpha=0.3)
-    if by is not None:
-        ax.legend(title=axis_label(by), fontsize="small", ncols=1 + (len(ax.lines) > 8))
-    if hidden:
-        _note(ax, f"{hidden} point(s) with U = 0 to float precision (∞ nines) not shown")
+    notes = []
+    if nines:
+        notes.append(_nines_axis(ax, target_nines=target, cap=top, clipped=clipped))
+    if by is not None or mine.any():
+        ax.legend(
+            title=axis_label(by) if by is not None else None,
+            fontsize="small",
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+        )
+    if mark and not mine.any():
+        notes.append(f"{_mark_label(mark)} is not on this grid")
+    if missing:
+        notes.append(f"{missing} point(s) without a value not shown")
+    if value == "slo_nines" and np.any(_numeric(frame, value) == 0):
+        notes.append("0 nines: too few instances to carry the load under the utilisation ceiling")
+    _footer(figure, notes)
     return figure
 
 
+def _boundary(ax, inside: np.ndarray, **style) -> bool:
+    """Draw the edges between cells in ``inside`` and cells outside it (grid edges left
+    out); True when any edge was drawn."""
+    segments = []
+    rows, columns = inside.shape
+    for r in range(rows):
+        for c in range(columns):
+            if c + 1 < columns and inside[r, c] != inside[r, c + 1]:
+                segments.append(((c + 0.5, c + 0.5), (r - 0.5, r + 0.5)))
+            if r + 1 < rows and inside[r, c] != inside[r + 1, c]:
+                segments.append(((c - 0.5, c + 0.5), (r + 0.5, r + 0.5)))
+    label = style.pop("label", None)
+    for index, (xs, ys) in enumerate(segments):
+        ax.plot(xs, ys, label=label if index == 0 else "_nolegend_", **style)
+    return bool(segments)
+
+
 def heatmap(
-    frame: pd.DataFrame, *, value: str = "slo_nines", x: str = "replicas", y: str = "nodes"
+    frame: pd.DataFrame,
+    *,
+    value: str = "slo_nines",
+    x: str = "replicas",
+    y: str = "nodes",
+    target_availability: float | None = None,
+    mark: dict | None = None,
+    cap: float = NINES_AXIS_CAP,
 ) -> Figure:
     """A grid of ``value`` over the values of ``x`` and ``y``, every cell annotated.
 
@@ -108,13 +207,24 @@ def heatmap(
     x, y : str
         Columns along the horizontal and vertical axes; numbers or categories (e.g.
         ``x="balancer"``).
+    target_availability : float, optional
+        Availability target [fraction]: for a nines ``value``, a solid line separates the
+        cells that meet it from those that miss it.
+    mark : dict, optional
+        The user's configuration as column values, e.g. ``{"nodes": 3, "replicas": 1}``:
+        its cell is framed in black.
+    cap : float
+        For a nines ``value``, colours stop at this many nines (cells beyond read their
+        value but share the top colour).
 
     Returns
     -------
     matplotlib.figure.Figure
         One axes with a colour bar labelled with ``value``'s unit. Infinite and missing cells
         are grey and read ∞ / n/a. A positive value spanning more than three decades is
-        coloured on a log scale. Cells are annotated when there are at most 400.
+        coloured on a log scale. Cells are annotated when there are at most 400. For nines,
+        a dashed line separates the cells beyond five nines (which independent-failure
+        models cannot support) from the rest.
 
     Raises
     ------
@@ -152,9 +262,16 @@ def heatmap(
     ax = figure.add_subplot()
     cmap = colormaps[_SEQUENTIAL].with_extremes(bad="#DDDDDD")
     norm = None
+    nines = _is_nines(value)
+    target = _target_nines(target_availability) if nines else None
     if finite.any():
         low, high = cells[finite].min(), cells[finite].max()
-        if low > 0 and high / low > 1e3:
+        if nines:
+            high = min(high, _nines_cap(target, cap))
+            low = min(low, high)
+        if nines:
+            norm = mcolors.Normalize(vmin=low, vmax=high if high > low else low + 1.0)
+        elif low > 0 and high / low > 1e3:
             norm = mcolors.LogNorm(vmin=low, vmax=high)
         elif low == high:
             norm = mcolors.Normalize(vmin=low - 0.5, vmax=high + 0.5)
@@ -181,6 +298,49 @@ def heatmap(
                 color=color,
                 fontsize=size,
             )
+    if nines:
+        known = ~np.isnan(cells)
+        _boundary(
+            ax,
+            known & (cells > CREDIBLE_NINES),
+            color="white",
+            linestyle="--",
+            linewidth=2.0,
+            path_effects=[patheffects.withStroke(linewidth=3.5, foreground="#444444")],
+            label="edge of the cells beyond ~5 nines (independent-failure models only)",
+        )
+        if target is not None:
+            _boundary(
+                ax,
+                known & (cells >= target - 1e-9),
+                color=_WARN,
+                linestyle="-",
+                linewidth=3.0,
+                label=f"edge of the cells meeting the target ({target:.3g} nines)",
+            )
+    if mark:
+        try:
+            column = list(grid.columns).index(
+                next(v for v in grid.columns if _same(v, mark.get(x)))
+            )
+            row = list(grid.index).index(next(v for v in grid.index if _same(v, mark.get(y))))
+        except StopIteration:
+            column = row = None
+            _footer(
+                figure, [f"{_mark_label({y: mark.get(y), x: mark.get(x)})} is not on this grid"]
+            )
+        if column is not None:
+            ax.add_patch(
+                Rectangle(
+                    (column - 0.45, row - 0.45),
+                    0.9,
+                    0.9,
+                    fill=False,
+                    edgecolor=_MARK,
+                    linewidth=3.0,
+                    label=_mark_label({y: mark.get(y), x: mark.get(x)}),
+                )
+            )
     ax.set_xticks(np.arange(grid.shape[1]))
     if long_labels:
         ax.set_xticklabels(x_labels, rotation=30, ha="right", rotation_mode="anchor")
@@ -191,6 +351,29 @@ def heatmap(
     ax.set_xlabel(axis_label(x))
     ax.set_ylabel(axis_label(y))
     ax.set_title(f"{_short(value)} by {_short(x)} and {_short(y)}")
-    colorbar = figure.colorbar(image, ax=ax)
+    colorbar = figure.colorbar(
+        image,
+        ax=ax,
+        extend="max" if nines and finite.any() and cells[finite].max() > norm.vmax else "neither",
+    )
     colorbar.set_label(axis_label(value))
+    labelled = [
+        artist for artist in [*ax.lines, *ax.patches] if not str(artist.get_label()).startswith("_")
+    ]
+    if labelled:
+        figure.legend(
+            handles=labelled,
+            loc="outside lower center",
+            fontsize="small",
+            frameon=False,
+            ncols=1,
+        )
     return figure
+
+
+def _same(a, b) -> bool:
+    """Whether a grid label equals a mark's value (numbers compared as floats)."""
+    try:
+        return bool(np.isclose(float(a), float(b)))
+    except (TypeError, ValueError):
+        return str(a) == str(b)

@@ -228,3 +228,157 @@ def _category_labels(values) -> list[str]:
 def _x_data(ax):
     """x in data coordinates, y in axes coordinates."""
     return transforms.blended_transform_factory(ax.transData, ax.transAxes)
+
+
+#: Nines beyond which figures computed with independent failures stop meaning much: real
+#: clusters see correlated failures (37 % of node failures arrive in bursts, Ford et al.,
+#: "Availability in Globally Distributed Storage Systems", OSDI 2010), which cap availability
+#: at about five nines unless zones and correlated causes are modelled.
+CREDIBLE_NINES = 5.0
+#: Nines axes stop here (or two above the target); larger values are drawn on the edge.
+NINES_AXIS_CAP = 10.0
+#: The caveat a caption of a nines figure carries (the figure shades the band itself).
+NINES_CAVEAT = (
+    "Shaded: beyond about five nines, where independent-failure figures stop meaning much — "
+    "correlated failures (37 % of node failures arrive in bursts, Ford et al., OSDI 2010; "
+    "racks, zones, bad rollouts) cap real clusters well below that."
+)
+_BAND = "#F2E6F7"  # the band beyond credible nines
+_OVERLOAD = "#FBE3D6"  # an overloaded region
+_MARK = "#000000"
+
+
+def _is_nines(column: str) -> bool:
+    return str(column).endswith("nines")
+
+
+def _target_nines(target_availability) -> float | None:
+    """The nines of an availability target [fraction], or None when no target is set."""
+    if target_availability is None:
+        return None
+    try:
+        target = float(target_availability)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < target < 1:
+        return None
+    return -math.log10(1.0 - target)
+
+
+def _nines_cap(target_nines: float | None, cap: float = NINES_AXIS_CAP) -> float:
+    return max(cap, (target_nines or 0.0) + 2.0)
+
+
+def _clip_nines(values: np.ndarray, cap: float) -> tuple[np.ndarray, np.ndarray]:
+    """Values clipped to ``cap`` for drawing, and which were clipped (∞ included)."""
+    values = np.asarray(values, dtype=float)
+    clipped = values > cap
+    return np.where(clipped, cap, values), clipped
+
+
+def _footer(figure, notes: Sequence[str]) -> None:
+    """Notes under the whole figure, small and grey, one a line (kept clear of the data)."""
+    notes = [n for n in notes if n]
+    if notes:
+        figure.supxlabel("\n".join(notes), x=0.01, ha="left", fontsize="small", color="#555555")
+
+
+def _nines_axis(
+    ax, *, target_nines: float | None, cap: float, axis: str = "y", clipped: int = 0
+) -> str:
+    """Shade the band beyond :data:`CREDIBLE_NINES`, draw the target, fix the limits.
+
+    ``axis`` is the axis holding nines ("y" or "x"). ``clipped`` counts points drawn on the
+    edge because they lie beyond ``cap``; returns the note that says so ("" when none).
+    """
+    span = ax.axhspan if axis == "y" else ax.axvspan
+    line = ax.axhline if axis == "y" else ax.axvline
+    limit = ax.set_ylim if axis == "y" else ax.set_xlim
+    top = cap * 1.04
+    span(CREDIBLE_NINES, top, color=_BAND, zorder=0, linewidth=0)
+    if axis == "y":
+        ax.text(
+            0.01,
+            (CREDIBLE_NINES + top) / 2,
+            "beyond ~5 nines: independent failures only;\ncorrelated ones cap real clusters lower",
+            transform=transforms.blended_transform_factory(ax.transAxes, ax.transData),
+            fontsize="x-small",
+            color="#6A3D7A",
+            va="center",
+            ha="left",
+        )
+    else:
+        ax.text(
+            (CREDIBLE_NINES + top) / 2,
+            0.99,
+            "beyond ~5 nines:\nindependent-failure\nmodels only",
+            transform=transforms.blended_transform_factory(ax.transData, ax.transAxes),
+            fontsize="x-small",
+            color="#6A3D7A",
+            va="top",
+            ha="center",
+        )
+    if target_nines is not None:
+        line(target_nines, color=_WARN, linestyle="--", linewidth=1.4, zorder=1)
+        label = f"target {target_nines:.3g} nines ({_percent(target_nines)})"
+        if axis == "y":
+            ax.text(
+                0.99,
+                target_nines,
+                label,
+                transform=transforms.blended_transform_factory(ax.transAxes, ax.transData),
+                ha="right",
+                va="bottom",
+                color=_WARN,
+                fontsize="small",
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1.0},
+            )
+        else:
+            ax.text(
+                target_nines,
+                0.01,
+                " " + label,
+                transform=transforms.blended_transform_factory(ax.transData, ax.transAxes),
+                ha="left",
+                va="bottom",
+                rotation=90,
+                color=_WARN,
+                fontsize="small",
+            )
+    limit(-0.04 * cap, top)
+    if not clipped:
+        return ""
+    where = "top" if axis == "y" else "right"
+    return f"▲ {clipped} point(s) beyond {cap:g} nines drawn on the {where} edge"
+
+
+def _percent(nines: float) -> str:
+    """An availability of ``nines`` as a percentage with its significant nines."""
+    unavailability = 10.0 ** (-nines)
+    digits = max(0, math.ceil(nines - 1e-9) - 2)
+    return f"{100 * (1 - unavailability):.{digits}f} %"
+
+
+def _matching(frame: pd.DataFrame, mark) -> np.ndarray:
+    """Rows of ``frame`` equal to every (column, value) of ``mark`` (columns it lacks are
+    ignored); all False when ``mark`` is empty or names no column of the frame."""
+    rows = np.zeros(len(frame), dtype=bool)
+    if not mark:
+        return rows
+    known = {k: v for k, v in dict(mark).items() if k in frame.columns}
+    if not known:
+        return rows
+    rows[:] = True
+    for column, value in known.items():
+        values = frame[column].to_numpy()
+        try:
+            rows &= np.isclose(values.astype(float), float(value))
+        except (TypeError, ValueError):
+            rows &= values.astype(str) == str(value)
+    return rows
+
+
+def _mark_label(mark) -> str:
+    names = {"nodes": "N", "replicas": "R", "instances": "C"}
+    parts = [f"{names.get(k, k)}={_format_value(v)}" for k, v in dict(mark).items()]
+    return "your cluster (" + ", ".join(parts) + ")"

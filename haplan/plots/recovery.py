@@ -9,12 +9,18 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from haplan.plots.common import _GREY, PALETTE, _numeric, _require
+from haplan.plots.common import _GREY, _WARN, PALETTE, _numeric, _require, _x_data
 
 __all__ = ["recovery_breakdown"]
 
 
-def recovery_breakdown(stages: pd.DataFrame, *, article_time_s: float | None = None) -> Figure:
+def recovery_breakdown(
+    stages: pd.DataFrame,
+    *,
+    article_time_s: float | None = None,
+    target_recovery_s: float | None = None,
+    mark: str | None = None,
+) -> Figure:
     """Stacked bars of each orchestrator's recovery stages after a node failure.
 
     Parameters
@@ -26,6 +32,11 @@ def recovery_breakdown(stages: pd.DataFrame, *, article_time_s: float | None = N
     article_time_s : float, optional
         The article's T = N/R × S [s] (``metrics`` column ``doc_recovery_time_s``), drawn as
         its own bar and a dotted vertical line.
+    target_recovery_s : float, optional
+        The recovery target [s], a dashed vertical line.
+    mark : str, optional
+        The user's orchestrator (a value of the ``orchestrator`` column): its label is bold
+        and reads "(yours)".
 
     Returns
     -------
@@ -61,7 +72,9 @@ def recovery_breakdown(stages: pd.DataFrame, *, article_time_s: float | None = N
     )
     table = table.reindex(index=orchestrators, columns=stage_names).fillna(0.0)
     rows = list(reversed(orchestrators))  # first orchestrator on top
-    labels = rows.copy()
+    labels = [
+        f"{name} (yours)" if mark is not None and name == str(mark) else name for name in rows
+    ]
     if article_time_s is not None:
         labels = ["article: T = N/R × S"] + labels
     figure = Figure(figsize=(8.0, 1.8 + 0.6 * len(labels)), layout="constrained")
@@ -99,7 +112,24 @@ def recovery_breakdown(stages: pd.DataFrame, *, article_time_s: float | None = N
         ax.axvline(article_time_s, color=_GREY, linestyle=":", linewidth=1.5)
     ax.set_yticks(positions)
     ax.set_yticklabels(labels)
-    right = max(float(left.max()), float(article_time_s or 0.0))
+    for tick in ax.get_yticklabels():
+        if tick.get_text().endswith("(yours)"):
+            tick.set_fontweight("bold")
+    target = None
+    if target_recovery_s is not None and math.isfinite(target_recovery_s):
+        target = float(target_recovery_s)
+        ax.axvline(target, color=_WARN, linestyle="--", linewidth=1.4, label="target")
+        ax.text(
+            target,
+            1.0,
+            f"target {target:.4g} s",
+            transform=_x_data(ax),
+            ha="center",
+            va="bottom",
+            color=_WARN,
+            fontsize="small",
+        )
+    right = max(float(left.max()), float(article_time_s or 0.0), target or 0.0)
     ax.set_xlim(0, 1.15 * right if right > 0 else 1.0)
     ax.set_xlabel("time after a node failure [s]")
     ax.set_ylabel("orchestrator")
@@ -108,7 +138,7 @@ def recovery_breakdown(stages: pd.DataFrame, *, article_time_s: float | None = N
     figure.legend(
         fontsize="small",
         loc="outside lower center",
-        ncols=min(4, len(stage_names) + (article_time_s is not None)),
+        ncols=min(4, len(stage_names) + (article_time_s is not None) + (target is not None)),
         frameon=False,
     )
     return figure

@@ -68,7 +68,24 @@ def simulation_vs_analytic(comparison: pd.DataFrame) -> Figure:
                 label="simulated (CI)",
             )
         else:
-            ax.text(0.0, 0.5, "no estimate", transform=_x_data(ax), ha="center", color=_GREY)
+            ax.text(
+                0.0,
+                0.5,
+                "no estimate",
+                transform=_x_data(ax),
+                ha="center",
+                color=_GREY,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0},
+            )
+        if simulated[i] == 0 and low[i] == high[i] == 0:
+            ax.annotate(
+                "none in this run",
+                (0.0, 0.0),
+                xytext=(8, 6),
+                textcoords="offset points",
+                fontsize="small",
+                color=_GREY,
+            )
         if np.isfinite(analytic[i]):
             ax.axhline(analytic[i], color=PALETTE[3], linestyle="--", linewidth=1.0)
             ax.plot(

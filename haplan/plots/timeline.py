@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from haplan.plots.common import _WARN, PALETTE, _note, _numeric, _require, _x_data, axis_label
+from haplan.plots.common import (
+    _WARN,
+    PALETTE,
+    _footer,
+    _numeric,
+    _require,
+    _x_data,
+    axis_label,
+)
 
 __all__ = ["timeline"]
 
@@ -23,6 +33,19 @@ def _stage_labels(stages, width: float, least: float = 0.06) -> list[tuple[str, 
         else:
             labels.append([None, name, [start, stop], short])
     return [(name, span[0], span[1]) for _, name, span, _ in labels]
+
+
+def _true_runs(flags: np.ndarray, edges: np.ndarray) -> list[tuple[float, float]]:
+    """(start, stop) of each run of True in ``flags`` over steps with these ``edges``."""
+    runs = []
+    start = None
+    for i, flag in enumerate([*flags, False]):
+        if flag and start is None:
+            start = edges[i]
+        elif not flag and start is not None:
+            runs.append((float(start), float(edges[i])))
+            start = None
+    return runs
 
 
 def timeline(frame: pd.DataFrame, *, title: str = "", stages=()) -> Figure:
@@ -42,8 +65,8 @@ def timeline(frame: pd.DataFrame, *, title: str = "", stages=()) -> Figure:
     -------
     matplotlib.figure.Figure
         Two panels over time [s]: instances ready as a step line (time below the SLO
-        target shaded red), and p99 [ms] on a log scale (infinite while overloaded: drawn at
-        the top with a note).
+        target shaded red), and p99 [ms] on a log scale; while the queue is overloaded (p99
+        unbounded) the span is shaded and labelled instead of drawn at a made-up value.
     """
     _require(frame, ["time_s", "duration_s", "instances_ready", "p99_response_ms", "slo_ok"])
     time = _numeric(frame, "time_s")
@@ -74,17 +97,48 @@ def timeline(frame: pd.DataFrame, *, title: str = "", stages=()) -> Figure:
             fontsize="x-small",
         )
     finite = np.isfinite(p99)
-    ceiling = float(np.nanmax(p99[finite])) * 3.0 if finite.any() else 1e3
-    shown = np.where(finite, p99, ceiling)
-    bottom.stairs(shown, edges, color=PALETTE[3], linewidth=2.0)
-    bottom.set_yscale("log")
+    for start, stop in _true_runs(finite, edges):
+        part = (time >= start) & (time < stop)
+        bottom.stairs(
+            p99[part],
+            np.append(time[part], end[part][-1]),
+            color=PALETTE[3],
+            linewidth=2.0,
+            baseline=None,
+        )
+    overloaded_s = 0.0
+    for start, stop in _true_runs(~finite, edges):
+        bottom.axvspan(start, stop, color=_WARN, alpha=0.25, zorder=0.5, linewidth=0)
+        overloaded_s += stop - start
+        if stop - start >= 0.12 * float(end[-1]):
+            bottom.text(
+                (start + stop) / 2,
+                0.5,
+                "overloaded:\np99 unbounded",
+                transform=_x_data(bottom),
+                ha="center",
+                va="center",
+                color=_WARN,
+                fontsize="small",
+            )
+    if overloaded_s:
+        note = f"red in the p99 panel: overloaded, p99 unbounded ({overloaded_s:.4g} s)"
+        _footer(figure, [note])
+    if finite.any() and np.nanmax(p99[finite]) > 0:
+        bottom.set_yscale("log")
+    else:
+        bottom.set_ylim(0, 1)
+        bottom.set_yticks([])
+    if "instances_needed" in frame:
+        needed = _numeric(frame, "instances_needed")
+        top.stairs(needed, edges, color=_WARN, linestyle="--", label="needed", baseline=None)
     bottom.set_ylabel(axis_label("p99_response_ms"))
     bottom.set_xlabel("time since the event [s]")
-    if (~finite).any():
-        _note(bottom, "overloaded (p99 unbounded) drawn at the top")
     for ax in (top, bottom):
         ax.grid(True, alpha=0.3)
         ax.set_xlim(0, float(end[-1]) if end[-1] > 0 else 1.0)
     top.legend(loc="lower right", fontsize="small")
-    figure.suptitle(title or "Disruption timeline (red: below the SLO target)")
+    figure.suptitle(
+        textwrap.fill(title, 110) if title else "Disruption timeline (red: below the SLO target)"
+    )
     return figure

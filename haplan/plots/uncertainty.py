@@ -7,19 +7,24 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from haplan.plots.common import (
+    _BAND,
+    _WARN,
+    CREDIBLE_NINES,
     PALETTE,
     _format_value,
+    _is_nines,
     _note,
     _numeric,
     _require,
     _short,
+    _target_nines,
     axis_label,
 )
 
 __all__ = ["tornado"]
 
 
-def tornado(sensitivity: pd.DataFrame) -> Figure:
+def tornado(sensitivity: pd.DataFrame, *, target_availability: float | None = None) -> Figure:
     """A tornado: how far each uncertain input moves a metric, largest swing on top.
 
     Parameters
@@ -29,12 +34,16 @@ def tornado(sensitivity: pd.DataFrame) -> Figure:
         ``value_high``, ``metric_low``, ``metric_high``, ``baseline`` (and ``attrs["metric"]``
         naming the metric).
 
+    target_availability : float, optional
+        Availability target [fraction], a dashed line when the metric is nines.
+
     Returns
     -------
     matplotlib.figure.Figure
         One bar per input from the metric at the input's low point to its high point (the
         others at their medians), the baseline (every input at its median) as a line. A
-        swing that cannot be drawn (NaN or infinite) is left out with a note.
+        swing that cannot be drawn (NaN or infinite) is left out with a note. For nines, the
+        part of the axis beyond five nines is shaded.
     """
     _require(
         sensitivity,
@@ -74,6 +83,25 @@ def tornado(sensitivity: pd.DataFrame) -> Figure:
     ax.grid(True, axis="x", alpha=0.3)
     ax.use_sticky_edges = False  # room for the labels beyond the bars' ends
     ax.margins(x=0.2)
+    if _is_nines(metric):
+        target = _target_nines(target_availability)
+        if target is not None:
+            ax.axvline(target, color=_WARN, linestyle="--", linewidth=1.4, label="target")
+        left, right = ax.get_xlim()
+        if target is not None:
+            left, right = min(left, target - 0.2), max(right, target + 0.2)
+        if right > CREDIBLE_NINES:
+            ax.axvspan(
+                max(CREDIBLE_NINES, left),
+                right,
+                color=_BAND,
+                zorder=0,
+                linewidth=0,
+                label="beyond ~5 nines: independent-failure models only",
+            )
+        ax.set_xlim(left, right)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     if (~drawable).any():
         _note(ax, f"{int((~drawable).sum())} input(s) left out: swing not finite")
     ax.set_title("Inputs at their 5 % and 95 % points, the others at their medians")

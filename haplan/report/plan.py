@@ -85,16 +85,96 @@ def render_plan(result, *, runners_up: int = 3) -> str:
         if len(others):
             lines.append("Runners-up:")
             lines += [f"  {_candidate_line(row, axes)}" for _, row in others.iterrows()]
-    rejected = result.cheaper_rejected()
-    if len(rejected):
-        lines.append(
-            "Cheaper candidates and why they fail:"
-            if result.best is not None
-            else "Candidates and why they fail:"
-        )
-        for _, row in rejected.iterrows():
-            lines.append(
-                f"  {int(row['nodes'])} x {format_number(row['replicas'])}"
-                f"{_axes_text(row, axes)} (cost {format_number(row['cost'])}): {row['reason']}"
-            )
+    lines += rejected_lines(result, axes)
     return "\n".join(lines) + "\n"
+
+
+#: Up to this many rejected candidates are listed one a line; more are grouped by reason.
+REJECTED_LISTED = 6
+#: Candidates shown for each reason once grouped: the most expensive, nearest the answer.
+REJECTED_PER_REASON = 2
+_REASONS = {
+    "utilisation": "over the utilisation ceiling",
+    "availability": "below the availability target",
+    "p99": "over the p99 target",
+    "recovery": "over the recovery target",
+}
+
+
+def _rejected_line(row: pd.Series, axes) -> str:
+    return (
+        f"{int(row['nodes'])} x {format_number(row['replicas'])}"
+        f"{_axes_text(row, axes)} (cost {format_number(row['cost'])}): {row['reason']}"
+    )
+
+
+def rejected_groups(result, axes=()) -> list[tuple[str, int, list[str]]]:
+    """The rejected candidates grouped by the constraint they fail: (reason, how many,
+    the lines of the :data:`REJECTED_PER_REASON` most expensive ones, nearest the answer)."""
+    rejected = result.cheaper_rejected()
+    kinds = rejected["reason"].astype(str).str.split().str[0]
+    groups = []
+    for kind in pd.unique(kinds):
+        part = rejected[kinds == kind]
+        shown = part.iloc[-REJECTED_PER_REASON:]
+        groups.append(
+            (
+                _REASONS.get(kind, kind),
+                len(part),
+                [_rejected_line(row, axes) for _, row in shown.iterrows()],
+            )
+        )
+    return groups
+
+
+def rejected_lines(result, axes=None) -> list[str]:
+    """The cheaper (or all, when none is feasible) rejected candidates: each on a line when
+    few, else grouped by reason with a few of each shown."""
+    axes = _searched(result) if axes is None else axes
+    rejected = result.cheaper_rejected()
+    if not len(rejected):
+        return []
+    lead = "Cheaper candidates" if result.best is not None else "Candidates"
+    if len(rejected) <= REJECTED_LISTED:
+        return [f"{lead} and why they fail:"] + [
+            f"  {_rejected_line(row, axes)}" for _, row in rejected.iterrows()
+        ]
+    lines = [
+        f"{lead} and why they fail ({len(rejected)}, grouped by reason; the "
+        f"{REJECTED_PER_REASON} nearest the answer of each shown):"
+    ]
+    for reason, count, shown in rejected_groups(result, axes):
+        lines.append(f"  {reason}: {count} candidate{'s' if count != 1 else ''}")
+        lines += [f"    {line}" for line in shown]
+        if count > len(shown):
+            lines.append(f"    … and {count - len(shown)} more, cheaper")
+    return lines
+
+
+def plan_markdown(result, request_rate_rps: float) -> list[str]:
+    """The planner's answer as Markdown paragraphs and lists (no code block)."""
+    target = 100 * result.target_availability
+    axes = _searched(result)
+    lines = []
+    if result.best is None:
+        lines.append(f"**No candidate in the search grid meets {target:.6g} % availability.**")
+    else:
+        best = result.best
+        lines.append(
+            f"**The cheapest cluster that carries {format_number(request_rate_rps)} req/s at "
+            f"{target:.6g} %: {int(best['nodes'])} nodes × {format_number(best['replicas'])} "
+            f"instances per node = {int(best['instances'])} instances**"
+            f"{_axes_text(best, axes)} — {_candidate_line(best, ()).split(', ', 1)[1]}."
+        )
+        lines += [f"\n> Warning: {text}" for text in result.warnings]
+        others = result.runners_up(3)
+        if len(others):
+            lines += ["", "Runners-up:", ""]
+            lines += [f"- {_candidate_line(row, axes)}" for _, row in others.iterrows()]
+    rejected = rejected_lines(result, axes)
+    if rejected:
+        lines += ["", rejected[0], ""]
+        for line in rejected[1:]:
+            depth = (len(line) - len(line.lstrip(" "))) // 2 - 1
+            lines.append("  " * depth + "- " + line.strip())
+    return lines

@@ -36,7 +36,8 @@ class Row:
     name: str
     label: str
     unit: str
-    kind: str = "number"  # "number" or "percent" (a probability shown as a percentage)
+    kind: str = "number"  # "number", "percent" (a probability near 1 shown with its nines)
+    # or "share" (a fraction such as utilisation, shown as a percentage)
     optional: bool = False  # left out when the value is missing (a target not set)
 
 
@@ -103,7 +104,7 @@ SECTIONS: tuple[Section, ...] = (
         (
             Row("per_node_load_rps", "requests per node", "req/s"),
             Row("per_instance_load_rps", "requests per instance", "req/s"),
-            Row("utilization", "instance utilisation", "fraction"),
+            Row("utilization", "instance utilisation (busy share)", "%", "share"),
         ),
     ),
     Section(
@@ -156,7 +157,8 @@ SECTIONS: tuple[Section, ...] = (
             Row("failures_tolerated", "node failures the survivors absorb", "nodes"),
         ),
         "Both under the max_utilization ceiling; -1 failures tolerated means the cluster "
-        "is overloaded with every node up. Headroom does not limit rescheduling: evicted "
+        "is above that ceiling with every node up (overloaded only at 100 % utilisation, "
+        "see the latency section). Headroom does not limit rescheduling: evicted "
         "instances find room up to max_instances_per_node on each reachable node.",
     ),
     Section(
@@ -172,6 +174,8 @@ SECTIONS: tuple[Section, ...] = (
 
 def format_row(item: Row, value) -> str:
     """Format one report row's value by its kind."""
+    if item.kind == "share":  # a fraction such as utilisation, shown as a percentage
+        return "n/a" if is_missing(value) else f"{100 * float(value):.3g} %"
     return format_percent(value) if item.kind == "percent" else format_number(value)
 
 

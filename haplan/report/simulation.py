@@ -46,16 +46,41 @@ def render_simulation_text(table: pd.DataFrame, horizon_h: float, replications: 
             "n/a" if pd.isna(row["z"]) else f"{row['z']:+.2f}",
         )
     console.print(grid)
-    if table.loc["service_unavailability", "se"] == 0:
-        console.print(
-            "No outage was simulated: lengthen --horizon-h or add --replications before "
-            "reading these numbers."
-        )
+    warning = _nothing_simulated(table)
+    if warning:
+        console.print(warning)
     models = sorted(set(table["analytic_model"].dropna()) - {"none", ""})
     console.print(
         "analytic values from: " + (", ".join(models) or "none (no closed form for this case)")
     )
     return buffer.getvalue()
+
+
+def _never(table: pd.DataFrame, metric: str) -> bool:
+    """Whether no replication saw ``metric`` happen (estimate and spread both 0)."""
+    return (
+        metric in table.index
+        and table.loc[metric, "simulated"] == 0
+        and table.loc[metric, "se"] == 0
+    )
+
+
+def _nothing_simulated(table: pd.DataFrame) -> str:
+    """A warning when the run saw no service outage, or no capacity shortfall either."""
+    outage = _never(table, "service_unavailability")
+    shortfall = not _never(table, "capacity_unavailability")
+    if outage and not shortfall:
+        return (
+            "No outage was simulated: lengthen --horizon-h or add --replications before "
+            "reading these numbers."
+        )
+    if outage:
+        return (
+            "No service outage (fewer than min_instances up) was simulated, but capacity "
+            "shortfalls were: lengthen --horizon-h or add --replications before reading the "
+            "service-only numbers."
+        )
+    return ""
 
 
 def render_simulation_json(table: pd.DataFrame) -> str:
