@@ -47,6 +47,15 @@ class LoadedInputs:
 
 def _split_paths(paths: Iterable[str | Path]) -> tuple[Path | None, list[Path]]:
     paths = [Path(p) for p in paths]
+    paths = [  # a directory stands for the manifests in it
+        q
+        for p in paths
+        for q in (
+            sorted(x for x in p.iterdir() if x.suffix.lower() in (".yaml", ".yml"))
+            if p.is_dir()
+            else [p]
+        )
+    ]
     manifests = [p for p in paths if p.suffix.lower() in (".yaml", ".yml")]
     tomls = [p for p in paths if p.suffix.lower() == ".toml"]
     other = [p for p in paths if p not in manifests and p not in tomls]

@@ -20,6 +20,14 @@ import pandas as pd
 
 from haplan._data import data_path
 from haplan._numeric import check_range
+from haplan._safe import (
+    MAX_COUNT,
+    MAX_YAML_DEPTH,
+    check_file_size,
+    escape_controls,
+    quote,
+    quote_path,
+)
 from haplan.recovery import PRESETS, RecoveryPipeline, preset
 
 __all__ = [
@@ -68,6 +76,15 @@ NUMERIC_RULES: dict[str, dict[str, Any]] = {
     "target_recovery_s": dict(low=0, low_open=True, allow_inf=True),
 }
 _CHOICES: dict[str, tuple[str, ...]] = {"orchestrator": ORCHESTRATORS, "balancer": BALANCERS}
+#: Inputs that may be None (unset): the other of replicas / instances, crews, targets.
+_MAY_BE_NONE = frozenset(
+    {
+        "replicas",
+        "instances",
+        "repair_crews",
+        *("target_availability", "target_p99_ms", "target_recovery_s"),
+    }
+)
 
 #: Every input, in the order of the metrics table's first columns.
 INPUT_NAMES: tuple[str, ...] = (
@@ -110,8 +127,8 @@ def _check_names(values: dict[str, Any], extra: tuple[str, ...] = ()) -> None:
     for key in values:
         if key not in INPUT_NAMES and key not in extra:
             raise ValueError(
-                f"unknown scenario input {key!r}: valid names are {', '.join(INPUT_NAMES)}, "
-                "or a recovery pipeline field (e.g. eviction_s)"
+                f"unknown scenario input {quote(key)}: valid names are "
+                f"{', '.join(INPUT_NAMES)}, or a recovery pipeline field (e.g. eviction_s)"
             )
 
 
@@ -139,8 +156,48 @@ def _check_choice(name: str, values: Any) -> None:
     for value in pd.unique(np.asarray(values, dtype=object).ravel()):
         if name == "orchestrator" and isinstance(value, RecoveryPipeline):
             continue  # a tuned pipeline (e.g. from a manifest's probes) stands for a preset
-        if value not in valid:
-            raise ValueError(f"{name}={value!r} is not known: must be one of {', '.join(valid)}")
+        if not isinstance(value, str) or value not in valid:
+            raise ValueError(
+                f"{name}={quote(value)} is not known: must be one of {', '.join(valid)}"
+            )
+
+
+def _too_big(rule: dict[str, Any]) -> str:
+    return f"must be at most {MAX_COUNT:g}" + (" or inf" if rule.get("allow_inf") else "")
+
+
+#: Inputs that count something: at most MAX_COUNT (1e15), so they stay exact in a float and
+#: in int64 and their products (nodes x replicas) stay finite.
+COUNT_INPUTS = frozenset(
+    {"nodes", "replicas", "instances", "min_instances", "zones", "repair_crews"}
+    | {"max_instances_per_node"}
+)
+
+
+def _check_magnitude(name: str, values, rule: dict[str, Any]) -> None:
+    """A count is at most MAX_COUNT (other inputs need only be finite, or inf where the
+    rule allows it: the models carry them)."""
+    if name not in COUNT_INPUTS:
+        return
+    array = np.asarray(values, dtype=float)
+    big = np.isfinite(array) & (np.abs(array) > MAX_COUNT)
+    if rule.get("allow_inf") is not True:
+        big |= np.isinf(array)
+    if big.any():
+        first = array[big].flat[0] if array.ndim else float(array)
+        raise ValueError(f"{name}={first:g} is out of range: {_too_big(rule)}")
+
+
+def _describe_rule(rule: dict[str, Any]) -> str:
+    from haplan._numeric import _describe_range
+
+    return _describe_range(
+        rule.get("low"),
+        rule.get("high"),
+        rule.get("low_open", False),
+        rule.get("high_open", False),
+        rule.get("integer", False),
+    )
 
 
 def relation_problems(nodes, instances, min_instances, zones, max_per_node=math.inf) -> np.ndarray:
@@ -194,7 +251,16 @@ def _check_relations(nodes, instances, min_instances, zones, max_per_node=math.i
 def _derive_sizing(nodes, replicas, instances):
     """Return (replicas, instances) from whichever is given; arrays broadcast."""
     if instances is None:
-        exact = np.asarray(nodes, dtype=float) * np.asarray(replicas, dtype=float)
+        with np.errstate(over="ignore"):
+            exact = np.asarray(nodes, dtype=float) * np.asarray(replicas, dtype=float)
+        over = ~(exact <= MAX_COUNT)
+        if np.any(over):
+            bad_r = np.broadcast_to(replicas, over.shape)[over].flat[0]
+            bad_n = np.broadcast_to(nodes, over.shape)[over].flat[0]
+            raise ValueError(
+                f"replicas={bad_r:g} is out of range: nodes x replicas = {bad_n * bad_r:g} "
+                f"instances, more than the {MAX_COUNT:g} haplan holds"
+            )
         rounded = np.round(exact)
         off = np.abs(exact - rounded) > 1e-9 * np.maximum(1.0, exact)
         if np.any(off):
@@ -309,16 +375,27 @@ class Scenario:
     def __post_init__(self) -> None:
         if self.replicas is None and self.instances is None:
             object.__setattr__(self, "replicas", 1.0)
+        if not isinstance(self.name, str):
+            raise ValueError(f"name={quote(self.name)} is not valid: must be a string")
+        # A name is data: control characters (escape sequences, newlines) shown as escapes.
+        object.__setattr__(self, "name", escape_controls(self.name))
         sized_by = "instances" if self.instances is not None else "replicas"
         for name, rule in NUMERIC_RULES.items():
             value = getattr(self, name)
             if value is None:
-                continue
+                if name in _MAY_BE_NONE:
+                    continue
+                raise ValueError(f"{name}=None is not valid: {_describe_rule(rule)}")
             if isinstance(value, (str, bytes)):
-                raise ValueError(f"{name}={value!r} is not numeric; pass a number")
+                raise ValueError(f"{name}={quote(value)} is not numeric; pass a number")
             if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-                raise ValueError(f"{name}={value!r} is not valid: must be a single number")
+                raise ValueError(f"{name}={quote(value)} is not valid: must be a single number")
+            if isinstance(value, int) and abs(value) > (
+                MAX_COUNT if name in COUNT_INPUTS else 2**1000
+            ):
+                raise ValueError(f"{name}={quote(value)} is out of range: {_too_big(rule)}")
             check_range(name, value, **rule)
+            _check_magnitude(name, value, rule)
         for name in _CHOICES:
             value = getattr(self, name)
             if not isinstance(value, str) and not (
@@ -436,16 +513,52 @@ def read_toml(path: str | Path) -> tuple[dict[str, Any], str]:
     """The raw values of a TOML scenario file (its ``[scenario]`` table, if it has one) and
     its name (``name``, else the file's stem); ValueError for a missing or invalid file."""
     path = Path(path)
+    shown = quote_path(path)
+    check_file_size(path, "scenario file")
     try:
         with path.open("rb") as handle:
             values = tomllib.load(handle)
     except FileNotFoundError:
-        raise ValueError(f"scenario file {str(path)!r} does not exist") from None
+        raise ValueError(f"scenario file {shown} does not exist") from None
+    except IsADirectoryError:
+        raise ValueError(f"scenario file {shown} is a directory; give a .toml file") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"scenario file {shown} is not UTF-8 text; give a TOML file") from None
     except tomllib.TOMLDecodeError as error:
-        raise ValueError(f"scenario file {str(path)!r} is not valid TOML: {error}") from None
-    values = dict(values.get("scenario", values))
-    name = str(values.pop("name", path.stem))
-    return values, name
+        raise ValueError(
+            f"scenario file {shown} is not valid TOML: {escape_controls(error)}"
+        ) from None
+    except RecursionError:
+        raise ValueError(
+            f"scenario file {shown} is nested too deeply: at most {MAX_YAML_DEPTH} levels"
+        ) from None
+    _check_depth(values, shown)
+    if "scenario" in values:
+        values = values["scenario"]
+        if not isinstance(values, dict):
+            raise ValueError(
+                f"scenario file {shown}: scenario={quote(values)} is not valid: must be a "
+                "table, [scenario] followed by NAME = VALUE lines"
+            )
+    values = dict(values)
+    name = values.pop("name", path.stem)
+    if isinstance(name, bool) or not isinstance(name, (str, int, float)):
+        raise ValueError(
+            f"scenario file {shown}: name={quote(name)} is not valid: must be a string"
+        )
+    return values, escape_controls(name)
+
+
+def _check_depth(values: Any, shown: str, depth: int = 0) -> None:
+    """Refuse a TOML tree nested deeper than any scenario is (a hostile or broken file)."""
+    if depth > MAX_YAML_DEPTH:
+        raise ValueError(
+            f"scenario file {shown} is nested too deeply: at most {MAX_YAML_DEPTH} levels"
+        )
+    children = values.values() if isinstance(values, dict) else values
+    if isinstance(values, (dict, list)):
+        for child in children:
+            _check_depth(child, shown, depth + 1)
 
 
 def check_input_values(name: str, values) -> None:
@@ -466,6 +579,7 @@ def check_input_values(name: str, values) -> None:
         if values.dtype != object:
             values = pd.unique(values.ravel())  # sweeps repeat a few values: check each once
         check_range(name, values, **NUMERIC_RULES[name])
+        _check_magnitude(name, values, NUMERIC_RULES[name])
 
 
 def validated_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:

@@ -464,6 +464,29 @@ def test_simulate_says_when_nothing_happened(capsys):
     assert "No outage was simulated: lengthen --horizon-h or add --replications" in out
 
 
+def test_simulate_tells_capacity_shortfalls_from_outages(capsys):
+    # 150 req/s needs all 3 instances under the 70 % ceiling: one instance down is a capacity
+    # shortfall, while an outage (no instance up) is too rare to be simulated in this run.
+    code, out, _ = run(
+        capsys, "simulate", "-P", "150", "--horizon-h", "2000", "--replications", "4"
+    )
+    assert code == 0
+    text = " ".join(out.split())
+    assert "No outage was simulated" not in text
+    assert (
+        "No service outage (fewer than min_instances up) was simulated, but capacity "
+        "shortfalls were" in text
+    )
+
+
+def test_report_says_over_the_ceiling_not_overloaded(capsys):
+    code, out, _ = run(capsys, "report", "-P", "250")  # 83 % utilisation: over 70 %, not 100 %
+    assert code == 0
+    text = " ".join(out.split())
+    assert "-1 failures tolerated means the cluster is above that ceiling" in text
+    assert "overloaded with every node up" not in text
+
+
 def test_report_with_simulation_section(capsys):
     code, out, _ = run(capsys, "report", *SIM_ARGS, "--simulate", "5", "--format", "markdown")
     assert code == 0
@@ -768,7 +791,7 @@ def test_text_and_markdown_inputs_say_where_each_value_came_from(capsys, tmp_pat
         "│ recovery_speed_s       │                        30 │ default       │",
         "│ min_instances          │                         5 │ manifest      │",
         "│ instance_capacity_rps  │                       100 │ default       │",
-        "│ max_utilization        │                       0.7 │ default       │",
+        "│ max_utilization        │                0.7 (70 %) │ default       │",
         "│ node_mttf_h            │                     2,000 │ scenario file │",
         "│ node_mttr_h            │                    0.2641 │ default       │",
     ]
@@ -994,6 +1017,25 @@ def test_text_report_shows_the_recommendation_exactly(capsys):
     assert out.index("Recovery stages") < out.index(RECOMMENDATION_9995[0])
 
 
+def test_a_long_rejected_list_is_grouped_by_reason(capsys):
+    code, out, err = run(capsys, "report", "-P", "1000", "--target-availability", "99.999")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    start = lines.index(
+        "Cheaper candidates and why they fail (19, grouped by reason; the 2 nearest the answer "
+        "of each shown):"
+    )
+    assert lines[start + 1 : start + 8] == [
+        "  over the utilisation ceiling: 17 candidates",
+        "    4 x 2 (cost 4): utilisation 125% > ceiling 70%",
+        "    4 x 3 (cost 4): utilisation 83% > ceiling 70%",
+        "    … and 15 more, cheaper",
+        "  below the availability target: 2 candidates",
+        "    3 x 5 (cost 3): availability 99.6819% < target 99.999%",
+        "    4 x 4 (cost 4): availability 99.8528% < target 99.999%",
+    ]
+
+
 def test_json_report_shows_the_recommendation_exactly(capsys):
     from haplan.planner import plan
     from haplan.report import render_json
@@ -1095,7 +1137,17 @@ def test_every_format_shows_the_same_headline_numbers():
     assert (best["nodes"], best["replicas"], best["instances"], best["cost"]) == (1, 3.0, 3, 1.0)
     assert format_nines(best["slo_nines"]) == "3.43"
     assert "  1 nodes x 3 replicas = 3 instances, cost 1, SLO nines 3.43, p99 69.08 ms" in text
-    assert "  1 nodes x 3 replicas = 3 instances, cost 1, SLO nines 3.43, p99 69.08 ms" in markdown
+    # Markdown: the recommendation is prose right under the verdict, not a code block
+    assert (
+        "**The cheapest cluster that carries 100 req/s at 99.95 %: 1 nodes × 3 instances per "
+        "node = 3 instances** — cost 1, SLO nines 3.43, p99 69.08 ms"
+    ) in markdown
+    assert (
+        markdown.index("## Verdict")
+        < markdown.index("## Recommendation for 99.95 % availability")
+        < markdown.index("## SLO headline")
+    )
+    assert "```" not in markdown
     assert (
         "<strong>1 nodes × 3 instances per node = 3 instances</strong> (cost 1, 3.43 SLO nines, "
         "p99 69.08 ms)"
@@ -1336,3 +1388,22 @@ def test_report_has_an_autoscaling_section_for_a_manifest_hpa_or_a_profile(capsy
     assert f"Autoscaling over {path}" in out.splitlines()
     code, out, _ = run(capsys, "report")
     assert "Autoscaling over" not in out
+
+
+def test_swarm_healthcheck_note_states_the_readiness_stage():
+    # The note's number is the pipeline's readiness stage (first check assumed to fail:
+    # ready at the second check, 2 x 15 s), not the healthcheck interval.
+    from haplan import recovery
+    from haplan.inputs import load_inputs
+
+    stack = ROOT / "data" / "manifests" / "swarm-stack.yaml"
+    loaded = load_inputs([stack], workload="api", overrides={"nodes": 4})
+    (note,) = [n for n in loaded.manifest.notes if "healthcheck:" in n]
+    stages = recovery.stages_table(loaded.scenario.orchestrator, instances_to_move=1)
+    ready = stages[(stages["event"] == "node_failure") & (stages["stage"] == "readiness")]
+    assert ready["seconds"].iloc[0] == 30.0
+    assert note == (
+        "Compose service 'api' healthcheck: a task counts as ready after its first passing "
+        "check; checks run every 15 s from start and the first is assumed to find the task not "
+        "yet ready, so the readiness stage is 30 s."
+    )

@@ -11,8 +11,11 @@ status 2; an internal error is one line saying it is a bug and exit status 1 (``
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
+
+from haplan._safe import one_line, quote_path
 
 # Each command registers itself on the group when its module is imported.
 from haplan.cli import autoscale, fit, grid, report, simulate, whatif  # noqa: F401
@@ -44,30 +47,70 @@ def main(argv: list[str] | None = None) -> int:
     exit status 1; ``haplan --debug ...`` shows its traceback.
     """
     args = sys.argv[1:] if argv is None else list(argv)
+    if not args:  # bare ``haplan``: the help summary, as click users expect
+        args = ["--help"]
+    with warnings.catch_warnings():
+        if argv is None and "--debug" not in args:
+            # Run as a program: numpy's overflow notes and libraries' deprecations are not
+            # the user's to act on; stderr holds the one error line (haplan --debug shows
+            # them). Called in-process (tests), warnings keep the caller's filters.
+            for category in (RuntimeWarning, FutureWarning, DeprecationWarning):
+                warnings.simplefilter("ignore", category)
+        return _run(args)
+
+
+def _run(args: list[str]) -> int:
     try:
         # Without standalone mode click returns an Exit's code (e.g. --check) as the result.
         result = cli.main(args=args, prog_name="haplan", standalone_mode=False)
     except click.exceptions.Exit as stop:
         return stop.exit_code
-    except click.exceptions.Abort:
-        click.echo("haplan: error: aborted", err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _error("aborted")
         return 1
+    except click.exceptions.NoArgsIsHelpError as error:  # a group without its command
+        click.echo(error.ctx.get_help() if error.ctx else error.format_message())
+        return 0
     except click.ClickException as error:
-        click.echo(f"haplan: error: {error.format_message()}", err=True)
+        _error(error.format_message())
         return EXIT_USAGE
     except (ValueError, OSError) as error:
-        click.echo(f"haplan: error: {error}", err=True)
+        _error(_describe_os_error(error) if isinstance(error, OSError) else str(error))
+        return EXIT_USAGE
+    except (MemoryError, RecursionError) as error:  # an input too big or too deep for its size
+        if "--debug" in args:
+            raise
+        _error(
+            f"the request is too big for this machine ({type(error).__name__}): use smaller "
+            "inputs or a smaller grid"
+        )
         return EXIT_USAGE
     except Exception as error:  # a bug: say so, and how to see it
         if "--debug" in args:
             raise
         click.echo(
-            f"haplan: internal error: {type(error).__name__}: {error}. This is a bug in "
-            "haplan; run the same command with haplan --debug to see the traceback.",
+            one_line(
+                f"haplan: internal error: {type(error).__name__}: {error}. This is a bug in "
+                "haplan; run the same command with haplan --debug to see the traceback."
+            ),
             err=True,
         )
         return EXIT_BUG
     return result if isinstance(result, int) else 0
+
+
+def _error(message: str) -> None:
+    """The one line on stderr: control characters (a newline too) escaped, so a value in the
+    message can neither colour the terminal nor forge a second line."""
+    click.echo(f"haplan: error: {one_line(message)}", err=True)
+
+
+def _describe_os_error(error: OSError) -> str:
+    """An OSError in words, naming the user's path (never a temporary file's)."""
+    if error.filename is None:
+        return str(error)
+    reason = error.strerror or str(error)
+    return f"{quote_path(error.filename)}: {reason}"
 
 
 if __name__ == "__main__":  # pragma: no cover

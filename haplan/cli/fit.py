@@ -52,6 +52,9 @@ def fit_command(
         except ValueError:
             return text
 
+    from haplan._safe import check_file_size
+
+    check_file_size(history, "history file")
     result = fit_history(
         read_history(history),
         window_start=window(window_start),

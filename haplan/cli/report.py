@@ -7,11 +7,15 @@ from pathlib import Path
 
 import click
 
+from haplan._safe import escape_controls
 from haplan.analysis import UNCERTAINTY_SAMPLES
+from haplan.cli.cluster import cluster_options, cluster_report, wants_cluster
 from haplan.cli.group import cli
 from haplan.cli.options import (
     EXIT_FAILED_CHECK,
+    check_finite,
     check_output_paths,
+    check_report_size,
     load,
     one_each,
     profile_from,
@@ -79,6 +83,7 @@ __all__ = ["report"]
     is_flag=True,
     help="Add an autoscaling section over the NASA-HTTP 1995 week (peak: the scenario's).",
 )
+@cluster_options
 def report(
     inputs,
     profile_path,
@@ -108,7 +113,21 @@ def report(
 
     if output_format == "html" and out_path is None:
         raise ValueError("--format html needs --out PATH (a single self-contained page)")
-    check_output_paths(out_path, csv_path)
+    read = (*inputs, *([profile_path] if profile_path is not None else []))
+    check_output_paths(out_path, csv_path, inputs=read)
+    if simulate_replications is not None:
+        check_finite("--simulate", simulate_replications, low=1, high=100_000)
+    check_finite("--samples", samples, low=1, high=1_000_000)
+    cluster = wants_cluster(inputs, workload, flags)
+    if cluster is not None:
+        overrides = one_each(settings_from(flags, settings), "report")
+        message, passed = cluster_report(
+            inputs, overrides, cluster, output_format, out_path, csv_path
+        )
+        click.echo(message, nl=False)
+        if check and not passed:
+            raise click.exceptions.Exit(EXIT_FAILED_CHECK)
+        return
     loaded = load(
         inputs,
         workload,
@@ -116,6 +135,7 @@ def report(
         distributions_allowed=True,
     )
     scenario = loaded.scenario
+    check_report_size(scenario, output_format, simulate_replications)
     target = scenario.target_availability
     data = analyse(
         scenario,
@@ -132,7 +152,7 @@ def report(
         from haplan.htmlreport import write_markdown_report
 
         write_markdown_report(data, out_path)
-        message = f"wrote markdown report to {out_path}\n"
+        message = f"wrote markdown report to {escape_controls(out_path)}\n"
     else:
         if output_format == "json":
             text = render_json(data)
@@ -148,7 +168,7 @@ def report(
             message = text
         else:
             write_text(text, out_path)
-            message = f"wrote {output_format} report to {out_path}\n"
+            message = f"wrote {output_format} report to {escape_controls(out_path)}\n"
     if csv_path is not None:  # last: a report that failed leaves no CSV behind
         write_csv(data.row.to_frame().T, csv_path)
     click.echo(message, nl=False)

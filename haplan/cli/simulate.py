@@ -9,7 +9,16 @@ import click
 
 from haplan.analysis import SIMULATION_HORIZON_H
 from haplan.cli.group import cli
-from haplan.cli.options import load, one_each, scenario_options, settings_from
+from haplan.cli.options import (
+    check_finite,
+    check_output_paths,
+    check_simulation_size,
+    dask_backend,
+    load,
+    one_each,
+    scenario_options,
+    settings_from,
+)
 from haplan.export import write_csv
 
 __all__ = ["simulate_command"]
@@ -60,11 +69,17 @@ def simulate_command(
     from haplan import simulate
     from haplan.report import render_simulation_json, render_simulation_text
 
+    check_output_paths(csv_path, inputs=inputs)
+    check_finite("--horizon-h", horizon_h, low=0, open_ends=True)
+    check_finite("--replications", replications, low=1, high=1_000_000)
+    check_finite("--seed", seed, low=0, high=2**63 - 1)
     scenario = load(
         inputs, workload, one_each(settings_from(flags, settings), "simulate"), command="simulate"
     )
+    check_simulation_size(scenario.scenario, horizon_h, replications)
     client = None
     if dask_address:
+        dask_backend()
         from dask.distributed import Client
 
         client = Client(dask_address)

@@ -9,6 +9,7 @@ import click
 from haplan.cli.group import cli
 from haplan.cli.options import (
     check_output_paths,
+    check_whatif_size,
     load,
     one_each,
     save_png,
@@ -81,7 +82,8 @@ def whatif_command(
         inputs, workload, one_each(settings_from(flags, settings), "whatif"), command="whatif"
     )
     scenario = loaded.scenario
-    check_output_paths(figure_path)
+    check_output_paths(figure_path, inputs=inputs)
+    check_whatif_size(scenario, event, surge_nodes, count, zone, share, at_rps)
     rollout = dict(loaded.manifest.rollout) if loaded.manifest is not None else {}
     for key, value in (("max_surge", max_surge), ("max_unavailable", max_unavailable)):
         if value is not None:

@@ -23,12 +23,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from haplan import recovery
 from haplan.manifests.documents import (
     ManifestError,
     ManifestInputs,
     Workload,
     duration_s,
     mapping,
+    sequence,
     whole,
 )
 from haplan.manifests.rollout import compose_rollout
@@ -123,9 +125,13 @@ def compose_inputs(chosen: Workload, notes: list[str]) -> ManifestInputs:
             healthcheck_start_period_s=hc["start_period"],
             healthcheck_retries=retries,
         )
+        ready_s = recovery.preset(
+            "swarm", probe_initial_delay_s=period, probe_period_s=period, probe_success_threshold=1
+        ).readiness_time_s
         notes.append(
             f"Compose {what} healthcheck: a task counts as ready after its first passing "
-            f"check; first check {period:g} s after start, then every {period:g} s."
+            f"check; checks run every {period:g} s from start and the first is assumed to find "
+            f"the task not yet ready, so the readiness stage is {ready_s:g} s."
         )
     else:
         overrides.update(probe_initial_delay_s=0.0, probe_period_s=0.0, probe_success_threshold=0)
@@ -151,7 +157,7 @@ def compose_inputs(chosen: Workload, notes: list[str]) -> ManifestInputs:
                 "max_per_domain": per_node,
             }
         )
-    for preference in rules.get("preferences") or []:
+    for preference in sequence(rules.get("preferences"), where, f"{what} placement.preferences"):
         spread = mapping(preference, where, "a placement preference").get("spread")
         if spread:
             over = "zones" if "zone" in str(spread).lower() else str(spread)

@@ -21,6 +21,14 @@ from typing import Any
 
 import yaml
 
+from haplan._safe import (
+    MAX_COUNT,
+    MAX_YAML_DEPTH,
+    MAX_YAML_NODES,
+    check_file_size,
+    escape_controls,
+    quote,
+)
 from haplan.manifests.units import parse_duration_s
 
 #: Kubernetes kinds that become a workload (instances, probes, placement).
@@ -134,24 +142,87 @@ class ParsedFiles:
 # -- loading and classifying -------------------------------------------------------------------
 
 
+class _BoundedLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` with limits: nesting depth (:data:`~haplan._safe.MAX_YAML_DEPTH`)
+    and the number of nodes a document expands to, each alias counted as the nodes it
+    stands for (:data:`~haplan._safe.MAX_YAML_NODES`), so an alias bomb is refused before
+    anything walks it."""
+
+    def __init__(self, stream, where: str):
+        super().__init__(stream)
+        self.where = where
+        # Without aliases a document cannot hold more values than the file has characters.
+        self.most = max(MAX_YAML_NODES, len(stream))
+        self._depth = 0
+        self._sizes: dict[int, int] = {}
+
+    def compose_document(self):
+        self._sizes = {}
+        try:
+            return super().compose_document()
+        finally:
+            self._sizes = {}
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        if self._depth > MAX_YAML_DEPTH:
+            raise ManifestError(
+                f"{self.where}: is nested more than {MAX_YAML_DEPTH} levels deep; no manifest "
+                "is: check the file"
+            )
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if id(node) not in self._sizes:
+            if isinstance(node, yaml.SequenceNode):
+                children = node.value
+            elif isinstance(node, yaml.MappingNode):
+                children = [part for pair in node.value for part in pair]
+            else:
+                children = []
+            size = 1 + sum(self._sizes.get(id(child), 1) for child in children)
+            self._sizes[id(node)] = size
+            if size > self.most:
+                raise ManifestError(
+                    f"{self.where}: expands to more than {self.most:,} values (its "
+                    "aliases repeat anchors); no manifest does: check the file's '*' aliases"
+                )
+        return node
+
+
 def load_documents(path: Path) -> list[tuple[int, Any]]:
     try:
+        check_file_size(path, "manifest")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ManifestError(f"{path}: file not found; check the path") from None
     except IsADirectoryError:
         raise ManifestError(f"{path}: is a directory; pass the YAML files in it") from None
+    except ManifestError:
+        raise
+    except ValueError as error:  # too big
+        raise ManifestError(str(error)) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ManifestError(f"{path}: cannot be read ({error}); pass a UTF-8 YAML file") from None
+    loader = _BoundedLoader(text, escape_controls(path))
     try:
-        documents = list(yaml.safe_load_all(text))
+        documents = []
+        while loader.check_data():
+            documents.append(loader.get_data())
+    except RecursionError:
+        raise ManifestError(
+            f"{path}: is nested too deeply; no manifest is: check the file"
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or "syntax error"
+        problem = escape_controls(getattr(error, "problem", None) or "syntax error")
         raise ManifestError(
             f"{path}: is not valid YAML{where}: {problem}; fix the indentation or quoting there"
         ) from None
+    finally:
+        loader.dispose()
     return [(i, doc) for i, doc in enumerate(documents, start=1) if doc is not None]
 
 
@@ -195,6 +266,17 @@ def classify(parsed: ParsedFiles, path: Path, index: int, document: Any) -> None
         )
 
 
+def sequence(value: Any, where: str, what: str) -> list[Any]:
+    """A YAML list (None: empty); anything else is a one-line ManifestError."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ManifestError(
+            f"{where}: {what}={quote(value)} is not a list; write one '- item' per line under it"
+        )
+    return value
+
+
 def metadata(document: dict[str, Any]) -> dict[str, Any]:
     metadata = document.get("metadata")
     return metadata if isinstance(metadata, dict) else {}
@@ -209,9 +291,10 @@ def mapping(value: Any, where: str, what: str) -> dict[str, Any]:
 
 
 def whole(value: Any, where: str, what: str, low: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_COUNT:
         raise ManifestError(
-            f"{where}: {what}={value!r} is not valid; write a whole number >= {low}"
+            f"{where}: {what}={quote(value)} is not valid; write a whole number >= {low}"
+            + (f" and <= {MAX_COUNT:g}" if isinstance(value, int) and value > MAX_COUNT else "")
         )
     return value
 

@@ -32,6 +32,7 @@ from haplan.manifests.documents import (
     int_or_percent,
     mapping,
     metadata,
+    sequence,
     whole,
 )
 from haplan.manifests.kubernetes_pods import (
@@ -179,7 +180,7 @@ def _kubernetes_services(parsed: ParsedFiles, notes: list[str]) -> list[dict[str
             )
         ]
         ports = []
-        for port in spec.get("ports") or []:
+        for port in sequence(spec.get("ports"), where, "Service spec.ports"):
             port = mapping(port, where, "a Service port")
             ports.append(
                 {

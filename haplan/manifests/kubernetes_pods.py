@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from haplan.manifests.documents import ManifestError, Workload, mapping, whole
+from haplan.manifests.documents import ManifestError, Workload, mapping, sequence, whole
 from haplan.manifests.selectors import selector_matches
 from haplan.manifests.units import parse_quantity
 
@@ -143,9 +143,7 @@ def _toleration_overrides(pod_spec, where, name, overrides, notes) -> None:
     Source: Kubernetes docs, concepts/scheduling-eviction/taint-and-toleration ("taint based
     evictions"); a toleration without ``tolerationSeconds`` keeps the pod bound for ever.
     """
-    tolerations = pod_spec.get("tolerations") or []
-    if not isinstance(tolerations, list):
-        raise ManifestError(f"{where}: spec.template.spec.tolerations must be a list")
+    tolerations = sequence(pod_spec.get("tolerations"), where, "spec.template.spec.tolerations")
     for toleration in tolerations:
         toleration = mapping(toleration, where, "a toleration")
         key, effect = toleration.get("key"), toleration.get("effect")
@@ -196,7 +194,9 @@ def kubernetes_placement(
             return False
         return selector_matches(mapping(selector, where, "labelSelector"), chosen.pod_labels, where)
 
-    for constraint in pod_spec.get("topologySpreadConstraints") or []:
+    for constraint in sequence(
+        pod_spec.get("topologySpreadConstraints"), where, "topologySpreadConstraints"
+    ):
         constraint = mapping(constraint, where, "a topologySpreadConstraint")
         key = constraint.get("topologyKey")
         if not own_pods(constraint.get("labelSelector")):
@@ -221,10 +221,15 @@ def kubernetes_placement(
         where,
         "podAntiAffinity",
     )
-    terms = [(t, True) for t in anti.get("requiredDuringSchedulingIgnoredDuringExecution") or []]
+    required_key = "requiredDuringSchedulingIgnoredDuringExecution"
+    preferred_key = "preferredDuringSchedulingIgnoredDuringExecution"
+    terms = [
+        (t, True)
+        for t in sequence(anti.get(required_key), where, f"podAntiAffinity.{required_key}")
+    ]
     terms += [
         (mapping(t, where, "a preferred term").get("podAffinityTerm"), False)
-        for t in anti.get("preferredDuringSchedulingIgnoredDuringExecution") or []
+        for t in sequence(anti.get(preferred_key), where, f"podAntiAffinity.{preferred_key}")
     ]
     for term, required in terms:
         term = mapping(term, where, "a podAntiAffinity term")
@@ -275,6 +280,7 @@ def kubernetes_placement(
 def kubernetes_resources(pod_spec: dict[str, Any], name: str, where: str) -> list[dict[str, Any]]:
     rows = []
     for container in pod_spec["containers"]:
+        container = mapping(container, where, "a container")
         resources = mapping(container.get("resources"), where, "resources")
         requests = mapping(resources.get("requests"), where, "resources.requests")
         limits = mapping(resources.get("limits"), where, "resources.limits")

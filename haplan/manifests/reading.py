@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from haplan._safe import escape_controls, quote
 from haplan.manifests.autoscaler import workload_hpa
 from haplan.manifests.compose import compose_inputs
 from haplan.manifests.documents import (
@@ -67,15 +68,29 @@ def read_manifests(
     for path in path_list:
         for index, document in load_documents(path):
             classify(parsed, path, index, document)
-    check_pdbs_select_something(parsed)
-    chosen = select_workload(parsed.workloads, path_list, workload)
-    notes = list(parsed.notes)
-    if chosen.kind == "compose service":
-        inputs = compose_inputs(chosen, notes)
-    else:
-        inputs = kubernetes_inputs(chosen, parsed, notes)
-    # The HPA's notes follow the workload's.
-    hpa = workload_hpa(chosen, parsed, inputs.notes, inputs.scenario_values["instances"])
+    try:
+        check_pdbs_select_something(parsed)
+        chosen = select_workload(parsed.workloads, path_list, workload)
+        notes = list(parsed.notes)
+        if chosen.kind == "compose service":
+            inputs = compose_inputs(chosen, notes)
+        else:
+            inputs = kubernetes_inputs(chosen, parsed, notes)
+        # The HPA's notes follow the workload's.
+        hpa = workload_hpa(chosen, parsed, inputs.notes, inputs.scenario_values["instances"])
+    except (TypeError, AttributeError, KeyError, OverflowError) as error:
+        # A field of an unexpected shape that no specific check caught: still one line.
+        files = ", ".join(str(p) for p in path_list)
+        raise ManifestError(
+            escape_controls(
+                f"{files}: a field has a shape haplan cannot read ({type(error).__name__}: "
+                f"{quote(str(error))}); check the manifest against the Kubernetes / compose "
+                "reference"
+            )
+        ) from None
+    # Names are data: the workload's name reaches reports and the scenario's name with its
+    # control characters (escape sequences, newlines) shown as escapes.
+    inputs = replace(inputs, workload_name=escape_controls(inputs.workload_name))
     return replace(inputs, hpa=hpa) if hpa else inputs
 
 

@@ -15,7 +15,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from haplan.manifests.documents import ManifestError, ParsedFiles, Workload, mapping, metadata
+from haplan.manifests.documents import (
+    ManifestError,
+    ParsedFiles,
+    Workload,
+    mapping,
+    metadata,
+    sequence,
+)
 
 
 def selector_matches(selector: dict[str, Any], labels: dict[str, str], where: str) -> bool:
@@ -24,11 +31,15 @@ def selector_matches(selector: dict[str, Any], labels: dict[str, str], where: st
     for key, value in match_labels.items():
         if str(labels.get(key)) != str(value) or key not in labels:
             return False
-    for expression in selector.get("matchExpressions") or []:
+    for expression in sequence(
+        selector.get("matchExpressions"), where, "selector.matchExpressions"
+    ):
         expression = mapping(expression, where, "a matchExpressions item")
         key = expression.get("key")
         operator = expression.get("operator")
-        values = [str(v) for v in expression.get("values") or []]
+        values = [
+            str(v) for v in sequence(expression.get("values"), where, "matchExpressions values")
+        ]
         present = key in labels
         if operator == "In":
             ok = present and str(labels[key]) in values

@@ -20,6 +20,8 @@ import math
 import re
 from typing import Any
 
+from haplan._safe import MAX_COUNT, quote
+
 __all__ = ["parse_quantity", "parse_duration_s", "parse_compose_memory"]
 
 _QUANTITY = re.compile(
@@ -56,12 +58,24 @@ def parse_quantity(value: Any) -> float:
     """
     if isinstance(value, bool) or value is None:
         raise ValueError(f"quantity {value!r} is not valid: write e.g. 500m, 2, 128Mi or 1G")
+    try:
+        number = _quantity_number(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"quantity {quote(value)} is not valid: must be a finite number >= 0")
+    return number
+
+
+def _quantity_number(value: Any) -> float:
     if isinstance(value, (int, float)):
         number = float(value)
     else:
         match = _QUANTITY.fullmatch(str(value).strip())
         if not match:
-            raise ValueError(f"quantity {value!r} is not valid: write e.g. 500m, 2, 128Mi or 1G")
+            raise ValueError(
+                f"quantity {quote(value)} is not valid: write e.g. 500m, 2, 128Mi or 1G"
+            )
         number = float(match["number"])
         if match["binary"]:
             number *= _BINARY[match["binary"]]
@@ -73,8 +87,6 @@ def parse_quantity(value: Any) -> float:
             )
             # Divide for negative powers so that 100m is exactly the float nearest 0.1.
             number = number * 10.0**exponent if exponent >= 0 else number / 10.0**-exponent
-    if not math.isfinite(number) or number < 0:
-        raise ValueError(f"quantity {value!r} is not valid: must be a finite number >= 0")
     return number
 
 
@@ -123,8 +135,12 @@ def parse_duration_s(value: Any) -> float:
         position = match.end()
     if not text or position != len(text):
         raise ValueError(
-            f"duration {value!r} is not valid: write numbers with units (h, m, s, ms), "
+            f"duration {quote(value)} is not valid: write numbers with units (h, m, s, ms), "
             "e.g. '5s' or '1m30s'"
+        )
+    if not math.isfinite(total) or total > MAX_COUNT:
+        raise ValueError(
+            f"duration {quote(value)} is out of range: must be finite and at most {MAX_COUNT:g} s"
         )
     return total
 

@@ -38,7 +38,13 @@ def format_input(name: str, value) -> str:
         return "unlimited"
     if is_missing(value) and name.startswith("target_"):
         return "none"
+    if name in FRACTION_INPUTS and not is_missing(value):  # a fraction: say it in % too
+        return f"{format_number(value)} ({100 * float(value):.6g} %)"
     return format_number(value)
+
+
+#: Inputs given as fractions; the reports show them with their percentage beside.
+FRACTION_INPUTS = ("max_utilization", "target_availability")
 
 
 def format_number(value) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from haplan._safe import markdown_escape
 from haplan.analysis import Analysis
 from haplan.report.autoscale import autoscale_lines
+from haplan.report.captions import figure_caption
 from haplan.report.formatting import format_number
-from haplan.report.plan import render_plan
+from haplan.report.plan import plan_markdown
 from haplan.report.sections import (
     NO_TARGET_HINT,
     TORNADO_COLUMNS,
@@ -32,19 +34,27 @@ def render_markdown(data: Analysis, *, figures: dict[str, str] | None = None) ->
     ``figures`` maps a figure's title to an image path to link under the tables.
     """
     row = data.row
-    lines = [f"# {_title(data.name)}", "", "## Verdict", ""]
+    lines = [f"# {markdown_escape(_title(data.name))}", "", "## Verdict", ""]
     verdicts = verdict_lines(data.verdict)
     lines += [
-        f"- **{status}** {message}" if status else f"- {message}" for status, message in verdicts
+        f"- **{status}** {markdown_escape(message)}" if status else f"- {markdown_escape(message)}"
+        for status, message in verdicts
     ]
     if len(verdicts) == 1:
         lines.append(f"- {NO_TARGET_HINT}")
+    if data.plan is not None:
+        target = 100 * data.plan.target_availability
+        lines += ["", f"## Recommendation for {target:.6g} % availability", ""]
+        lines += plan_markdown(data.plan, data.scenario.request_rate_rps)
     if data.uncertainty is not None:
         lines += ["", "## Uncertainty", "", uncertainty_title(data) + ".", ""]
         lines += [f"- {line}" for line in data.uncertainty.verdict_lines()]
         lines += ["", "| " + " | ".join(h for _, h in TORNADO_COLUMNS) + " |"]
         lines += ["|" + "---|" * len(TORNADO_COLUMNS)]
-        lines += ["| " + " | ".join(cells) + " |" for cells in tornado_rows(data)]
+        lines += [
+            "| " + " | ".join(markdown_escape(c) for c in cells) + " |"
+            for cells in tornado_rows(data)
+        ]
     sections = report_sections(row, data.slo)
 
     def section_lines(section: Section, rows) -> list[str]:
@@ -59,39 +69,41 @@ def render_markdown(data: Analysis, *, figures: dict[str, str] | None = None) ->
     lines += section_lines(*sections[0])
     if data.sources:
         lines += ["", "## Inputs", "", "| input | value | from |", "|---|---:|---|"]
-        lines += [f"| `{name}` | {value} | {source} |" for name, value, source in input_rows(data)]
+        lines += [
+            f"| `{name}` | {markdown_escape(value)} | {source} |"
+            for name, value, source in input_rows(data)
+        ]
     else:
         lines += ["", "## Inputs", "", "| input | value |", "|---|---:|"]
-        lines += [f"| `{name}` | {value} |" for name, value, _ in input_rows(data)]
+        lines += [f"| `{name}` | {markdown_escape(value)} |" for name, value, _ in input_rows(data)]
     for section, rows in sections[1:]:
         lines += section_lines(section, rows)
     lines += ["", "## Recovery stages", "", "| event | stage | seconds |", "|---|---|---:|"]
     for event in ("node_failure", "container_crash"):
         lines += [
-            f"| {event} | {st} | {format_number(sec)} |" for st, sec in _stage_lines(data, event)
+            f"| {event} | {markdown_escape(st)} | {format_number(sec)} |"
+            for st, sec in _stage_lines(data, event)
         ]
     if data.disruptions:
         lines += ["", "## Disruptions", ""]
         for timeline in data.disruptions:
-            lines.append(f"- **{timeline.event}**")
-            lines += [f"  - {line}" for line in timeline_total_lines(timeline)]
+            lines.append(f"- **{markdown_escape(timeline.event)}**")
+            lines += [f"  - {markdown_escape(line)}" for line in timeline_total_lines(timeline)]
     if data.autoscaling is not None:
         a = data.autoscaling
-        lines += ["", f"## Autoscaling over {a.profile_name}", ""]
+        lines += ["", f"## Autoscaling over {markdown_escape(a.profile_name)}", ""]
         lines += [f"- {x}" for x in autoscale_lines(a.fixed, a.hpa, a.recommendation)]
     if data.manifest is not None:
         lines += ["", "## From the manifests", ""]
-        lines += [f"- {line}" for line in manifest_lines(data.manifest)]
-    if data.plan is not None:
-        target = 100 * data.plan.target_availability
-        lines += ["", f"## Recommendation for {target:.6g} % availability", "", "```"]
-        lines += render_plan(data.plan).rstrip("\n").split("\n") + ["```"]
+        lines += [f"- {markdown_escape(line)}" for line in manifest_lines(data.manifest)]
     if data.notes:
         lines += ["", "## Notes", ""]
-        lines += [f"- {note}" for note in data.notes]
+        lines += [f"- {markdown_escape(note)}" for note in data.notes]
     if data.simulation is not None:
         lines += ["", "## Monte Carlo cross-check", "", "```"]
         lines += _simulation_text(data).rstrip("\n").split("\n") + ["```"]
+    if figures:
+        lines += ["", "## Figures"]
     for title, path in (figures or {}).items():
-        lines += ["", f"![{title}]({path})"]
+        lines += ["", f"![{title}]({path})", "", f"*{figure_caption(title)}*"]
     return "\n".join(lines) + "\n"

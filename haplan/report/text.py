@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from haplan._safe import escape_controls
 from haplan.analysis import Analysis
 from haplan.report.autoscale import autoscale_lines
 from haplan.report.formatting import format_number
@@ -51,7 +52,7 @@ def render_text(data: Analysis, *, width: int = 100) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, no_color=True, highlight=False, emoji=False)
     row = data.row
-    console.print(_title(data.name))
+    console.print(_title(data.name), markup=False, soft_wrap=True)
     console.print("Verdict")
     lines = verdict_lines(data.verdict)
     for status, message in lines:
@@ -78,7 +79,7 @@ def render_text(data: Analysis, *, width: int = 100) -> str:
     if data.sources:
         inputs.add_column("from")
     for name, value, source in input_rows(data):
-        inputs.add_row(name, value, *([source] if data.sources else []))
+        inputs.add_row(escape(name), escape(value), *([escape(source)] if data.sources else []))
     sections = report_sections(row, data.slo)
     _print_section(console, *sections[0])
     console.print(inputs)
@@ -90,7 +91,7 @@ def render_text(data: Analysis, *, width: int = 100) -> str:
     stages.add_column("seconds", justify="right")
     for event in ("node_failure", "container_crash"):
         for stage, seconds in _stage_lines(data, event):
-            stages.add_row(event, stage, format_number(seconds))
+            stages.add_row(event, escape(stage), format_number(seconds))
     console.print(stages)
     if data.disruptions:
         console.print("Disruptions")
@@ -106,13 +107,13 @@ def render_text(data: Analysis, *, width: int = 100) -> str:
     if data.manifest is not None:
         console.print("From the manifests")
         for line in manifest_lines(data.manifest):
-            console.print(f"  {line}")
+            console.print(f"  {escape_controls(line)}", markup=False, soft_wrap=True)
     if data.plan is not None:
         target = 100 * data.plan.target_availability
         console.print(f"Recommendation for {target:.6g} % availability")
         console.print(render_plan(data.plan).rstrip("\n"), markup=False, soft_wrap=True)
     for note in data.notes:
-        console.print(note)
+        console.print(escape_controls(note), markup=False)
     text = buffer.getvalue()
     if data.simulation is not None:
         text += _simulation_text(data)
