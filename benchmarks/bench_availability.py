@@ -9,10 +9,16 @@ Run: ``python benchmarks/bench_availability.py`` (about 10 s on two cores).
    solved with ``scipy.linalg.solve_banded``, O(n), at the same 10⁶ units.
 2. ``haplan.availability.service_unavailability`` over 10⁵ scenarios in one vectorised call,
    against a per-row Python loop of scalar calls, timed on a subset and extrapolated.
+3. ``service_unavailability`` for C = 1e5 instances at k = 1, C/2 and C − 1 (issue 17):
+   each under 1 s, relative error under 1e-9 against an independent 50-digit mpmath sum
+   (one zone, C = N × L: D = L·A + Bin(C − L·A, q_inst), A ~ Bin(N, q_node), the terms that
+   matter screened in floats). The old direct convolutions cost O(min(k, C − k + 1)²): their
+   time at C = 1e4, k = C/2 is printed as the baseline.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import time
 
@@ -20,10 +26,16 @@ import time
 # shared machine multi-threaded timings swing by 10-100x. Must precede numpy import.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+import mpmath  # noqa: E402
 import numpy as np  # noqa: E402
+from _targets import target  # noqa: E402
+from scipy import stats  # noqa: E402
 from scipy.linalg import solve_banded  # noqa: E402
 
-from haplan.availability import service_unavailability  # noqa: E402
+from haplan.availability import (
+    placement,  # noqa: E402
+    service_unavailability,  # noqa: E402
+)
 from haplan.markov import BirthDeath  # noqa: E402
 
 FAILURE_RATE = 1 / 8766  # node MTTF one year [1/h]
@@ -117,6 +129,12 @@ def bench_birth_death():
         seconds, values = best_time(lambda u=units, c=crews: markov_all(u, c, u - tolerated(u)))
         ok = seconds < TARGET_BIRTH_DEATH_S
         met &= ok
+        target(
+            f"BirthDeath 1e6 units, {label}",
+            f"{seconds * 1e3:.1f} ms",
+            f"< {TARGET_BIRTH_DEATH_S * 1e3:.0f} ms",
+            ok,
+        )
         print(
             f"[{label}] n = 1e6: {seconds * 1e3:.1f} ms (target < {TARGET_BIRTH_DEATH_S * 1e3:.0f}"
             f" ms: {'met' if ok else 'NOT met'}); U = {values[0]:.3e}, MTTF = {values[1]:.3e} h"
@@ -156,6 +174,7 @@ def bench_service():
     loop = (time.perf_counter() - start) * rows / subset
     np.testing.assert_allclose(result[:subset], looped, rtol=1e-12, atol=0)
     ok = vectorised < loop / 10
+    target("service_unavailability 1e5 rows vs loop", f"{loop / vectorised:.0f}x", ">= 10x", ok)
     print(
         f"vectorised: {vectorised:.2f} s ({vectorised / rows * 1e6:.1f} us/scenario); per-row loop"
         f" timed on {subset} rows and extrapolated to {rows}: {loop:.1f} s ->"
@@ -165,7 +184,93 @@ def bench_service():
     return ok
 
 
+LARGE_C = 100_000
+#: (nodes, instances per node, node unavailability, instance unavailability): every answer at
+#: k = 1, C/2, C − 1 representable in floats (not below 1e-300) for the mpmath comparison.
+LARGE_CASES = [(50, 2000, 1e-3, 1e-3), (20, 5000, 0.01, 0.3), (100, 1000, 0.02, 0.05)]
+
+
+def binomial_upper_mp(m, q, t, eps):
+    """P(Bin(m, q) ≥ t) in mpmath, summing pmf terms by recurrence until negligible."""
+    if t <= 0:
+        return mpmath.mpf(1)
+    if t > m or q == 0:
+        return mpmath.mpf(0)
+    q = mpmath.mpf(q)
+    p = 1 - q
+    upward = t >= m * q
+    j = t if upward else t - 1
+    term = mpmath.binomial(m, j) * q**j * p ** (m - j)
+    total = mpmath.mpf(0)
+    while 0 <= j <= m:
+        total += term
+        if term < total * eps:
+            break
+        if upward:
+            term, j = term * (m - j) / (j + 1) * q / p, j + 1
+        else:
+            term, j = term * j / (m - j + 1) * p / q, j - 1
+    return total if upward else 1 - total
+
+
+def exact_unavailability(nodes, per_node, k, qn, qi, dps=50):
+    """U = P(D ≥ C − k + 1) for C = N × L on one zone, in ``dps`` digits."""
+    mpmath.mp.dps = dps
+    eps = mpmath.mpf(10) ** (5 - dps)
+    c, threshold = nodes * per_node, nodes * per_node - k + 1
+    down_nodes = np.arange(nodes + 1)
+    need = threshold - down_nodes * per_node
+    with np.errstate(divide="ignore"):
+        log_terms = stats.binom.logpmf(down_nodes, nodes, qn) + np.where(
+            need <= 0, 0.0, stats.binom.logsf(need - 1, c - down_nodes * per_node, qi)
+        )
+    total = mpmath.mpf(0)
+    for a in np.flatnonzero(log_terms > log_terms.max() - 100):
+        a = int(a)
+        p_a = mpmath.binomial(nodes, a) * mpmath.mpf(qn) ** a * (1 - mpmath.mpf(qn)) ** (nodes - a)
+        total += p_a * binomial_upper_mp(c - a * per_node, qi, threshold - a * per_node, eps)
+    return total
+
+
+def bench_large_instances():
+    print(f"== service_unavailability at C = {LARGE_C:,} instances, k = 1, C/2, C - 1 ==")
+    slowest, worst = 0.0, 0.0
+    for nodes, per_node, qn, qi in LARGE_CASES:
+        for k in (1, LARGE_C // 2, LARGE_C - 1):
+            seconds, u = best_time(
+                lambda n=nodes, k=k, qn=qn, qi=qi: service_unavailability(n, LARGE_C, k, qn, qi),
+                repeats=3,
+            )
+            exact = float(exact_unavailability(nodes, per_node, k, qn, qi))
+            error = abs(u - exact) / exact if exact else (0.0 if u == 0 else math.inf)
+            slowest, worst = max(slowest, seconds), max(worst, error)
+            print(
+                f"  N={nodes:>3} x {per_node:>4}, q_node={qn:g}, q_inst={qi:g}, k={k:>6}: "
+                f"{seconds * 1e3:6.1f} ms, U={u:.6e}, mpmath {exact:.6e}, rel. error {error:.1e}"
+            )
+    # the baseline: the direct truncated convolutions, at a tenth of C
+    small_c, small_nodes = LARGE_C // 10, 50
+    saved, placement.TILTED_SIZE = placement.TILTED_SIZE, math.inf
+    try:
+        direct, _ = best_time(
+            lambda: service_unavailability(small_nodes, small_c, small_c // 2, 1e-3, 1e-3),
+            repeats=1,
+        )
+    finally:
+        placement.TILTED_SIZE = saved
+    print(
+        f"  baseline: direct convolutions at C = {small_c:,}, k = C/2: {direct:.2f} s "
+        f"(O(min(k, C-k+1)^2), ~{direct * 100:,.0f} s at C = {LARGE_C:,})"
+    )
+    met = target("service_unavailability C=1e5 slowest k", f"{slowest:.3f} s", "< 1 s", slowest < 1)
+    met &= target(
+        "service_unavailability C=1e5 rel. error vs mpmath", f"{worst:.1e}", "< 1e-9", worst < 1e-9
+    )
+    return met
+
+
 if __name__ == "__main__":
     met = bench_birth_death()
     met &= bench_service()
+    met &= bench_large_instances()
     print("all targets met" if met else "SOME TARGETS NOT MET")

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 import pyarrow.parquet as pq
+from _targets import target
 from dask.distributed import Client, LocalCluster
 
 import haplan
@@ -162,6 +163,7 @@ def main() -> None:
             f"{_gb(memory.peak_driver_bytes)}; {memory.samples} samples every {SAMPLE_EVERY_S} s)"
         )
         print(f"target peak < {_gb(LIMIT_BYTES)}: {'met' if met else 'NOT met'}")
+        target("dask sweep peak memory", _gb(memory.peak_bytes), f"< {_gb(LIMIT_BYTES)}", met)
     finally:
         shutil.rmtree(out, ignore_errors=True)
 

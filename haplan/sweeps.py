@@ -20,7 +20,7 @@ import pandas as pd
 
 from haplan.export import write_csv
 from haplan.scenario import INPUT_NAMES, Scenario, check_input_values, relation_problems
-from haplan.table import metrics
+from haplan.table import _metrics
 
 __all__ = ["sweep", "grid", "grid_size", "grid_instances", "undescribable", "dask_client"]
 
@@ -78,16 +78,58 @@ def grid_size(**axes: Any) -> int:
     return math.prod(len(v) for v in _axes(axes).values())
 
 
+def _grid_columns(
+    axes: dict[str, np.ndarray], start: int, stop: int, writable: bool = False
+) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, int]]]:
+    """Rows ``start:stop`` of the Cartesian grid (first axis varies slowest), and each swept
+    axis's integer codes (its grid positions) for :func:`haplan.table.metrics`.
+
+    A single-valued axis is one broadcast value (no copy) unless ``writable``; a string axis
+    is categorical.
+    """
+    rows = stop - start
+    swept = {name: len(values) for name, values in axes.items() if len(values) > 1}
+    index = np.arange(start, stop, dtype=np.int64)
+    unravelled = np.unravel_index(index, tuple(swept.values())) if swept else ()
+    positions = dict(zip(swept, unravelled, strict=True))
+    columns, codes = {}, {}
+    for name, values in axes.items():
+        if name in _STRING_AXES:
+            columns[name] = _string_column(name, values, positions.get(name), rows)
+        elif name in positions:
+            columns[name] = values.take(positions[name])
+            codes[name] = (positions[name], len(values))
+        else:
+            columns[name] = np.broadcast_to(values[:1], (rows,))
+            if writable:
+                columns[name] = columns[name].copy()
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(start, stop), copy=False)
+    parts = [codes[name] for name in ("nodes", "replicas") if name in codes]
+    if "instances" not in axes and "replicas" in axes and parts:
+        combined, span = parts[0]  # C = round(N × R): a function of the swept ones
+        for part, size in parts[1:]:
+            combined, span = combined * size + part, span * size
+        codes["instances"] = (combined, span)
+    return frame, codes
+
+
+_STRING_AXES = ("orchestrator", "balancer")
+
+
+def _string_column(name, values, positions, rows) -> pd.Categorical:
+    from haplan.table import CATEGORIES
+
+    categories = list(CATEGORIES[name])
+    axis_codes = np.array([categories.index(v) if v in categories else -1 for v in values])
+    if (axis_codes < 0).any():  # not a known name: let validation name it
+        return pd.Categorical(values[positions] if positions is not None else [values[0]] * rows)
+    codes = axis_codes[positions] if positions is not None else np.full(rows, axis_codes[0])
+    return pd.Categorical.from_codes(codes.astype(np.int8), categories=categories)
+
+
 def _grid_rows(axes: dict[str, np.ndarray], start: int, stop: int) -> pd.DataFrame:
     """Rows ``start:stop`` of the Cartesian grid (first axis varies slowest)."""
-    sizes = [len(v) for v in axes.values()]
-    index = np.arange(start, stop, dtype=np.int64)
-    positions = np.unravel_index(index, sizes) if sizes else ()
-    frame = pd.DataFrame(
-        {name: values[pos] for (name, values), pos in zip(axes.items(), positions, strict=True)},
-        index=pd.RangeIndex(start, stop),
-    )
-    return frame
+    return _grid_columns(axes, start, stop, writable=True)[0]
 
 
 def grid(base: Scenario | None = None, **axes: Any) -> pd.DataFrame:
@@ -124,7 +166,8 @@ def undescribable(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _chunk_metrics(axes: dict[str, np.ndarray], start: int, stop: int) -> pd.DataFrame:
-    return metrics(_grid_rows(axes, start, stop))
+    frame, codes = _grid_columns(axes, start, stop)
+    return _metrics(frame, codes)
 
 
 def _chunk_to_file(axes, start, stop, directory: str, file_format: str) -> str:

@@ -7,6 +7,7 @@ every row, so a sweep over request rate does not recompute availability.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,7 +15,16 @@ import numpy as np
 import pandas as pd
 
 from haplan import availability, balancing, document, load, queueing, recovery, service
-from haplan.scenario import INPUT_NAMES, TARGET_NAMES, Scenario, validated_columns
+from haplan.scenario import (
+    BALANCERS,
+    INPUT_NAMES,
+    ORCHESTRATORS,
+    TARGET_NAMES,
+    Scenario,
+    check_input_values,
+    validated_columns,
+)
+from haplan.service.figures import APPROX_CREWS, APPROX_RESCHEDULE, EXACT_CHAIN, EXACT_CONVOLUTION
 
 __all__ = ["metrics", "MetricGroup", "METRIC_GROUPS", "METRIC_NAMES"]
 
@@ -35,6 +45,8 @@ class MetricGroup:
     outputs: tuple[str, ...]
     compute: Callable[[Columns], Columns]
     deduplicate: bool = True
+    #: Rows the group must evaluate (others get 0), e.g. only rows with planned rollouts.
+    rows: Callable[[Columns], np.ndarray] | None = None
 
 
 def _document(c: Columns) -> Columns:
@@ -50,11 +62,24 @@ def _document(c: Columns) -> Columns:
 
 
 def _even_load(c: Columns) -> Columns:
-    per_instance = c["request_rate_rps"] / c["instances"]
+    """Loads under even balancing over the instances as they are placed.
+
+    ``per_node_load_rps`` is the load of the busiest node [req/s]: P × ⌈C/N⌉ / C, the
+    share of the node holding the most instances as :func:`haplan.availability.
+    instances_per_node` places them (P/N when C is a multiple of N; 3 instances on 9 nodes
+    put P/3 on each of the 3 busy nodes and nothing on the other 6).
+    """
+    rate, nodes, instances = c["request_rate_rps"], c["nodes"], c["instances"]
+    per_instance = rate / instances
     with np.errstate(over="ignore"):  # an absurd load is an infinite utilisation, not an error
         utilization = per_instance / c["instance_capacity_rps"]
+    busiest = -(-instances // nodes)  # ⌈C/N⌉ instances on the most loaded node
+    even = instances % nodes == 0
+    per_node = (
+        rate / nodes if even.all() else np.where(even, rate / nodes, rate * busiest / instances)
+    )
     return {
-        "per_node_load_rps": c["request_rate_rps"] / c["nodes"],
+        "per_node_load_rps": per_node,
         "per_instance_load_rps": per_instance,
         "utilization": utilization,
     }
@@ -139,13 +164,17 @@ def _nines(c: Columns) -> Columns:
     }
 
 
+def _planned_rows(c: Columns) -> np.ndarray:
+    """Rows with planned rollouts or upgrades: the others spend nothing."""
+    return np.flatnonzero((c["rollouts_per_week"] > 0) | (c["upgrades_per_year"] > 0))
+
+
 def _planned(c: Columns) -> Columns:
     """SLO budget spent by planned rollouts and upgrades (``haplan.disruptions``)."""
     from haplan.disruptions import planned_downtime_min_per_30d
 
     out = np.zeros(len(c["nodes"]))
-    busy = np.flatnonzero((c["rollouts_per_week"] > 0) | (c["upgrades_per_year"] > 0))
-    for i in busy:
+    for i in _planned_rows(c):
         row = {name: c[name][i] for name in INPUT_NAMES}
         out[i] = planned_downtime_min_per_30d(Scenario.from_row(row))
     return {"planned_downtime_min_per_30d": out}
@@ -286,6 +315,7 @@ METRIC_GROUPS: list[MetricGroup] = [
         INPUT_NAMES,
         ("planned_downtime_min_per_30d",),
         _planned,
+        rows=_planned_rows,
     ),
     MetricGroup(
         "slo",
@@ -311,37 +341,102 @@ def _metric_names() -> tuple[str, ...]:
 METRIC_NAMES = _metric_names()
 
 
-class _Codes:
-    """Factorised columns, shared by every group of one ``metrics`` call.
+#: Fixed categories of the string columns, so every table (and every chunk of a sweep) has
+#: the same categorical dtype.
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "orchestrator": ORCHESTRATORS,
+    "balancer": BALANCERS,
+    "service_model": (EXACT_CONVOLUTION, EXACT_CHAIN, APPROX_CREWS, APPROX_RESCHEDULE),
+}
 
-    A group's unique input combinations come from combining per-column codes (hash
-    factorisation, O(rows)), not from sorting rows, so large sweeps stay linear.
+
+def _categorical(name: str, values):
+    """``values`` of a string column as a Categorical with the column's fixed categories, or
+    unchanged when some value is not one of them (an orchestrator given as a tuned recovery
+    pipeline)."""
+    categories = CATEGORIES[name]
+    if isinstance(values, pd.Categorical) and tuple(values.categories) == categories:
+        return values
+    values = np.asarray(values, dtype=object)
+    if len(values) and (values.strides == (0,) or (values[:1] == values).all()):
+        if isinstance(values[0], str) and values[0] in categories:  # one value: no hashing
+            codes = np.full(len(values), categories.index(values[0]), dtype=np.int8)
+            return pd.Categorical.from_codes(codes, categories=list(categories))
+        return values
+    known = np.array([isinstance(v, str) for v in pd.unique(values)])
+    if not known.all():
+        return values
+    result = pd.Categorical(values, categories=list(categories))
+    return values if (result.codes < 0).any() else result
+
+
+class _Codes:
+    """Integer codes of columns, shared by every group of one ``metrics`` call.
+
+    A group's unique input combinations come from combining per-column codes (mixed-radix
+    integers, relabelled through a lookup table), not from sorting rows, so large sweeps stay
+    linear. Columns may come with their codes already (a sweep's grid positions, a
+    categorical's codes, a deduplicated group's outputs): those are never hashed.
     """
 
     def __init__(self, columns: Columns, rows: int):
         self._data = columns
         self._rows = rows
         self._columns: dict[str, tuple[np.ndarray, int]] = {}
+        self._distinct: set[str] = set()  # columns whose values all differ
+        self._sources: dict[str, tuple[str, ...]] = {}  # derived column -> what it depends on
+
+    def set(self, name: str, codes: np.ndarray, size: int) -> None:
+        """Declare ``codes`` (0 … size − 1; equal codes ⇒ equal values) for column ``name``."""
+        self._columns[name] = (codes, size)
 
     def column(self, name: str) -> tuple[np.ndarray, int]:
         if name not in self._columns:
             values = self._data[name]
-            if len(values) and (
-                values.strides == (0,) or (values.dtype != object and (values == values[0]).all())
-            ):
+            if isinstance(values, pd.Categorical):
+                codes = values.codes.astype(np.int64)
+                self._columns[name] = (codes, max(len(values.categories), 1))
+            elif len(values) and (values.strides == (0,) or _constant(values)):
                 self._columns[name] = (np.zeros(len(values), dtype=np.int64), 1)  # one value
             else:
                 codes, uniques = pd.factorize(values, use_na_sentinel=False)
-                self._columns[name] = (codes.astype(np.int64), max(len(uniques), 1))
+                self._columns[name] = (codes.astype(np.int64, copy=False), max(len(uniques), 1))
+                if len(uniques) == self._rows:
+                    self._distinct.add(name)
         return self._columns[name]
+
+    def derive(self, name: str, sources: tuple[str, ...]) -> None:
+        """Declare column ``name`` a function of the columns ``sources``."""
+        self._sources[name] = sources
+
+    def _expand(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """``names`` with derived columns replaced by their sources where that adds fewer
+        combinations than the derived column's own values (C = N × R next to N: R's values
+        instead of C's). Rows equal on the result are equal on ``names``."""
+        kept = [name for name in names if name not in self._sources]
+        for name in names:
+            if name not in self._sources:
+                continue
+            sources = self._expand(self._sources[name])
+            extra = [source for source in sources if source not in kept]
+            cost = math.prod(self.column(source)[1] for source in extra)
+            if cost > 1 and self.column(name)[1] <= cost:
+                kept.append(name)
+            else:
+                kept.extend(extra)
+        return tuple(dict.fromkeys(kept))
 
     def group(self, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         """Codes mapping each row to its unique combination of ``names``, and one row per code."""
-        combined = np.zeros(self._rows, dtype=np.int64)
-        span = 1
+        combined, span = None, 1
+        names = self._expand(names)
         for name in names:
             codes, size = self.column(name)
-            if span == 1:
+            if size == self._rows and name in self._distinct:  # every row differs
+                return np.arange(self._rows), np.arange(self._rows)
+            if size == 1:
+                continue
+            if combined is None:
                 combined, span = codes, size
                 continue
             if span * size >= 2**62:  # keep the mixed-radix code inside int64
@@ -349,27 +444,83 @@ class _Codes:
                 span = len(uniques)
             combined = combined * size + codes
             span *= size
+        if combined is None:  # every column holds one value
+            return np.zeros(self._rows, dtype=np.int64), np.zeros(1, dtype=np.int64)
         if span <= 4 * self._rows:  # dense codes: relabel with a lookup table, no hashing
             present = np.bincount(combined, minlength=span) > 0
-            label = np.cumsum(present) - 1
-            codes, uniques = label[combined], np.flatnonzero(present)
+            if present.all():
+                codes, count = combined, span
+            else:
+                label = np.cumsum(present) - 1
+                codes, count = label.take(combined), int(label[-1]) + 1
         else:
             codes, uniques = pd.factorize(combined)
-        first_rows = np.empty(len(uniques), dtype=np.int64)
-        first_rows[codes] = np.arange(len(codes))  # any row of a combination represents it
-        return codes.astype(np.int64), first_rows
+            count = len(uniques)
+        first_rows = np.empty(count, dtype=np.int64)
+        first_rows[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # first row of each code
+        return codes.astype(np.int64, copy=False), first_rows
+
+
+def _constant(values: np.ndarray) -> bool:
+    """True when every element equals the first (NaN counts as equal to NaN)."""
+    if values.dtype == object:
+        return False
+    first = values[0]
+    if values.dtype.kind == "f" and np.isnan(first):
+        return bool(np.isnan(values).all())
+    return bool((values == first).all())
+
+
+def _take(values, codes: np.ndarray):
+    """``values[codes]`` for the per-row broadcast of a deduplicated result."""
+    if isinstance(values, pd.Categorical):
+        return pd.Categorical.from_codes(values.codes.take(codes), dtype=values.dtype)
+    values = np.asarray(values)
+    if len(values) == 1:
+        return np.broadcast_to(values, codes.shape)  # one value for every row: no copy
+    return values.take(codes)
 
 
 def _evaluate(group: MetricGroup, data: Columns, codes: _Codes, rows: int) -> Columns:
     columns = {name: data[name] for name in group.inputs}
+    for name in group.outputs:  # an output is a function of the group's inputs
+        codes.derive(name, group.inputs)
+    if group.rows is not None:
+        return _evaluate_rows(group, columns, rows)
     if not group.deduplicate:
         return group.compute(columns)
     row_codes, first_rows = codes.group(group.inputs)
     if len(first_rows) == rows:
         return group.compute(columns)
-    unique = {name: values[first_rows] for name, values in columns.items()}
+    unique = {name: _subset(values, first_rows) for name, values in columns.items()}
     result = group.compute(unique)
-    return {name: np.asarray(values)[row_codes] for name, values in result.items()}
+    for name in group.outputs:  # an output is a function of the group's inputs
+        codes.set(name, row_codes, len(first_rows))
+    return {name: _take(values, row_codes) for name, values in result.items()}
+
+
+def _subset(values, rows: np.ndarray):
+    if isinstance(values, pd.Categorical):
+        return values.take(rows)
+    return np.asarray(values).take(rows)
+
+
+def _evaluate_rows(group: MetricGroup, columns: Columns, rows: int) -> Columns:
+    """A group that only some rows need: 0 elsewhere, the needed rows deduplicated."""
+    needed = group.rows(columns)
+    out = {name: np.zeros(rows) for name in group.outputs}
+    if needed.size == 0:
+        return out
+    part = {name: _subset(values, needed) for name, values in columns.items()}
+    result = _evaluate(
+        MetricGroup(group.name, group.inputs, group.outputs, group.compute),
+        part,
+        _Codes(part, needed.size),
+        needed.size,
+    )
+    for name in group.outputs:
+        out[name][needed] = result[name]
+    return out
 
 
 def metrics(scenario_or_frame: Scenario | pd.DataFrame) -> pd.DataFrame:
@@ -385,13 +536,19 @@ def metrics(scenario_or_frame: Scenario | pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per scenario: the inputs, then the metric columns named as in DESIGN.md.
-        A DataFrame input keeps its index.
+        A DataFrame input keeps its index. The string columns (``orchestrator``,
+        ``balancer``, ``service_model``) are categorical with fixed categories.
 
     Raises
     ------
     ValueError
         When an input is out of range, naming it.
     """
+    return _metrics(scenario_or_frame)
+
+
+def _metrics(scenario_or_frame, known_codes: dict[str, tuple[np.ndarray, int]] | None = None):
+    """``metrics``, with codes a caller already has for some input columns (a sweep's grid)."""
     if isinstance(scenario_or_frame, Scenario):
         frame = scenario_or_frame.to_frame()
     elif isinstance(scenario_or_frame, pd.DataFrame):
@@ -403,12 +560,38 @@ def metrics(scenario_or_frame: Scenario | pd.DataFrame) -> pd.DataFrame:
         )
     if len(frame) == 0:
         raise ValueError("scenario_or_frame has no rows: give at least one scenario")
-    data: Columns = validated_columns(frame)
+    # Categorical string inputs are checked on their categories, not row by row.
+    given = {
+        name: frame[name].array
+        for name in CATEGORIES
+        if name in frame.columns and isinstance(frame[name].dtype, pd.CategoricalDtype)
+    }
+    for name, values in given.items():
+        check_input_values(name, np.asarray(values.categories[np.unique(values.codes)], object))
+    data: Columns = validated_columns(frame.drop(columns=list(given)) if given else frame)
     rows = len(frame)
+    for name in ("orchestrator", "balancer"):
+        data[name] = given[name] if name in given else _categorical(name, data[name])
+    if given:
+        data = {name: data[name] for name in (*INPUT_NAMES, *data)}  # vocabulary order
     codes = _Codes(data, rows)
+    for name, (values, size) in (known_codes or {}).items():
+        codes.set(name, values, size)
+    if "instances" not in frame.columns and "replicas" in frame.columns:
+        codes.derive("instances", ("nodes", "replicas"))  # C = round(N × R)
     for group in METRIC_GROUPS:
         result = _evaluate(group, data, codes, rows)
         for name in group.outputs:
-            data[name] = np.asarray(result[name])
+            values = result[name]
+            data[name] = values if isinstance(values, pd.Categorical) else np.asarray(values)
+    data["service_model"] = _categorical("service_model", data["service_model"])
     order = [name for name in data if name not in METRIC_NAMES] + list(METRIC_NAMES)
-    return pd.DataFrame({name: data[name] for name in order}, index=frame.index, copy=False)
+    columns = {name: _writable(data[name]) for name in order}
+    return pd.DataFrame(columns, index=frame.index, copy=False)
+
+
+def _writable(values):
+    """A column the returned frame owns: broadcast single values become real arrays."""
+    if isinstance(values, np.ndarray) and not values.flags.writeable:
+        return values.copy()
+    return values

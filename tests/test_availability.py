@@ -15,6 +15,7 @@ from scipy.special import bdtrc
 
 from haplan import availability as av
 from haplan import markov
+from haplan.availability import _tilted, placement
 from haplan.availability.outages import _outage_columns
 
 SETTINGS = settings(max_examples=60, deadline=None)
@@ -218,6 +219,70 @@ def test_service_against_mpmath(case):
     expected = brute_force_mp(*case)
     assert av.service_unavailability(*case) == pytest.approx(float(expected), rel=1e-9)
     assert av.service_availability(*case) == pytest.approx(float(1 - expected), rel=1e-12)
+
+
+# The tilted FFT path (C in the tens of thousands) checked on small cases against the same
+# 50-digit enumeration, then against the direct convolutions and an mpmath sum at larger C.
+@pytest.mark.parametrize(
+    "case",
+    [
+        (4, 6, 5, 1e-9, 1e-11, 2, 1e-12),
+        (5, 7, 1, 1e-6, 1e-6, 2, 1e-8),
+        (3, 7, 6, 0.2, 0.05, 3, 0.01),
+        (6, 6, 2, 1e-6, 0.0, 3, 1e-10),
+        (5, 11, 6, 0.3, 0.2, 2, 0.1),
+        (4, 9, 3, 1.0, 0.5, 1, 0.0),  # every node down for sure
+    ],
+)
+def test_tilted_fft_against_mpmath(case):
+    nodes, instances, k, qn, qi, zones, qz = case
+    expected = brute_force_mp(*case)
+    args = (nodes, instances, zones, qn, qi, qz)
+    down = _tilted.down_tail(*args, instances - k + 1, upper=True)
+    up = _tilted.down_tail(*args, instances - k, upper=False)
+    assert down == pytest.approx(float(expected), rel=1e-9, abs=0 if expected else 1e-300)
+    assert up == pytest.approx(float(1 - expected), rel=1e-12)
+
+
+def binomial_mixture_mp(nodes, per_node, k, qn, qi):
+    """U for C = N × L on one zone, in 50 digits: D = L·A + Bin(C − L·A, q_inst) with
+    A ~ Bin(N, q_node) nodes down; an independent statement of the model."""
+    mpmath.mp.dps = 50
+    qn, qi = mpmath.mpf(qn), mpmath.mpf(qi)
+    c = nodes * per_node
+    total = mpmath.mpf(0)
+    for a in range(nodes + 1):
+        p_a = mpmath.binomial(nodes, a) * qn**a * (1 - qn) ** (nodes - a)
+        need, running = c - k + 1 - a * per_node, c - a * per_node
+        if need <= 0:
+            total += p_a
+            continue
+        total += p_a * mpmath.fsum(
+            mpmath.binomial(running, d) * qi**d * (1 - qi) ** (running - d)
+            for d in range(need, running + 1)
+        )
+    return total
+
+
+@pytest.mark.parametrize(
+    ("nodes", "per_node", "k", "qn", "qi"),
+    [(10, 300, 1500, 0.05, 0.01), (30, 100, 1, 1e-3, 1e-3), (60, 50, 2999, 1e-4, 1e-5)],
+)
+def test_tilted_fft_thousands_of_instances_against_mpmath(nodes, per_node, k, qn, qi):
+    c = nodes * per_node
+    expected = float(binomial_mixture_mp(nodes, per_node, k, qn, qi))
+    got = _tilted.down_tail(nodes, c, 1, qn, qi, 0.0, c - k + 1)
+    assert got == pytest.approx(expected, rel=1e-9)
+
+
+def test_service_switches_to_the_tilted_fft_for_long_rows(monkeypatch):
+    # Above TILTED_SIZE the FFT path answers; it agrees with the direct convolutions.
+    case = (40, 1300, 650, 0.05, 0.01, 3, 0.01)
+    direct = av.service_unavailability(*case), av.service_availability(*case)
+    monkeypatch.setattr(placement, "TILTED_SIZE", 100)
+    tilted = av.service_unavailability(*case), av.service_availability(*case)
+    assert tilted[0] == pytest.approx(direct[0], rel=1e-9)
+    assert tilted[1] == pytest.approx(direct[1], rel=1e-12)
 
 
 def test_service_tiny_digits_kept():

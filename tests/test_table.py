@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import haplan
-from haplan import availability, balancing, load, markov, recovery, service
+from haplan import availability, balancing, load, markov, recovery, service, sweeps
 from haplan.scenario import INPUT_NAMES, Scenario
 
 PROBABILITIES = (
@@ -305,3 +305,32 @@ def test_planned_disruptions_spend_budget_and_a_blocked_upgrade_is_unbounded():
     assert not blocked["slo_met"]
     line = service.verdict(blocked)[1].message
     assert "planned upgrades cannot finish" in line and "unbounded per 30 days" in line
+
+
+def test_per_node_load_is_the_busiest_node_of_the_placement():
+    # 3 instances on 9 nodes: the scheduler runs one pod on each of 3 nodes, so the busiest
+    # node carries P/3, not P/9; 7 on 3 nodes holds [3, 2, 2]: 3/7 of P; C = N × R: P/N.
+    frame = pd.DataFrame({"nodes": [9, 3, 4], "instances": [3, 7, 8], "request_rate_rps": 90.0})
+    table = haplan.metrics(frame)
+    busiest = [availability.instances_per_node(n, c).max() / c for n, c in ((9, 3), (3, 7))]
+    np.testing.assert_allclose(table["per_node_load_rps"][:2], 90.0 * np.array(busiest))
+    assert table["per_node_load_rps"].iloc[2] == 90.0 / 4
+
+
+def test_string_columns_are_categorical_with_fixed_categories():
+    table = haplan.metrics(Scenario(nodes=3, replicas=1))
+    for name in ("orchestrator", "balancer", "service_model"):
+        assert isinstance(table[name].dtype, pd.CategoricalDtype), name
+    sweep = haplan.sweep(nodes=[3, 4], orchestrator=["kubernetes", "swarm"], progress=False)
+    assert list(sweep["orchestrator"]) == ["kubernetes", "swarm", "kubernetes", "swarm"]
+    assert sweep["orchestrator"].dtype == table["orchestrator"].dtype
+
+
+def test_sweep_grid_codes_give_the_same_numbers_as_a_plain_frame():
+    # the sweep passes its grid positions as codes (no hashing); a frame of the same rows,
+    # hashed, must give the same table
+    swept = haplan.sweep(nodes=range(2, 6), replicas=[1, 2], request_rate_rps=[50.0, 400.0])
+    plain = haplan.metrics(
+        sweeps.grid(nodes=range(2, 6), replicas=[1, 2], request_rate_rps=[50.0, 400.0])
+    )
+    pd.testing.assert_frame_equal(swept, plain, check_exact=False, rtol=1e-13)

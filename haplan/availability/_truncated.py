@@ -13,6 +13,7 @@ same rows count the instances *up* instead.
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy import special
 
 __all__ = [
@@ -56,9 +57,11 @@ def convolve(x, y, size):
             out[row, :size] = np.convolve(x[row, :size], y[row, :size])[:size]
             out[row, size] = x[row, size] + np.dot(x[row, :size], tail_y[row, size:0:-1])
     else:
-        out[:] = 0.0
-        for i in range(size):
-            out[:, i:size] += x[:, i : i + 1] * y[:, : size - i]
+        # out[r, j] = Σ_{i ≤ j} x[r, i] · y[r, j − i] as one batched product with a sliding
+        # window over y (a view, no copy): window[r, j, i] = y[r, j − i], 0 for i > j.
+        padded = np.concatenate([np.zeros((rows, size - 1)), y[:, :size]], axis=1)
+        window = sliding_window_view(padded, size, axis=1)[:, :, ::-1]
+        out[:, :size] = np.matmul(window, x[:, :size, None])[:, :, 0]
         out[:, size] = x[:, size] + np.einsum("ij,ij->i", x[:, :size], tail_y[:, size:0:-1])
     return out
 

@@ -11,6 +11,7 @@ import numpy as np
 from scipy.special import bdtr
 
 from haplan._numeric import check_range, restore
+from haplan.availability import _rows
 from haplan.availability._truncated import (
     binomial_pmf,
     check_min_instances,
@@ -20,6 +21,7 @@ from haplan.availability._truncated import (
     power,
     zone_layout,
 )
+from haplan.availability.placement import _structures
 
 __all__ = ["service_outage_frequency", "service_outages"]
 
@@ -193,9 +195,11 @@ def _outage_columns(
     zone_mttf,
     zone_mttr,
     count_up=None,
+    key=None,
 ):
     """(frequency, unavailability, availability) arrays; ``count_up`` None counts each row on
-    its shorter side (as ``service_unavailability``), True/False forces a side (tests)."""
+    its shorter side (as ``service_unavailability``), True/False forces a side (tests); rows
+    with equal ``key`` (integers, optional) have equal N, C and probabilities."""
     arrays = np.broadcast_arrays(
         check_range("nodes", nodes, low=1, integer=True),
         check_range("instances", instances, low=1, integer=True),
@@ -216,23 +220,35 @@ def _outage_columns(
     down = np.zeros(n.shape)
     up = np.ones(n.shape)
     active = np.flatnonzero(k > 0)
+    # One-zone rows of any (N, C) share batched passes (``_rows``); the rest loop per structure.
+    size = np.minimum(k, c - k + 1) if count_up is None else (k if count_up else c - k + 1)
+    batched = active[
+        _rows.single_zone_rows(n[active], z[active]) & (size[active] <= _rows.MAX_SIZE)
+    ]
+    if batched.size:
+        down[batched], up[batched], frequency[batched] = _rows.solve(
+            *(a[batched].astype(np.int64) for a in (n, c, k)),
+            *(a[batched] for a in (qn, qi, qz, an, az)),
+            frequencies=(nu_n[batched], nu_i[batched], nu_z[batched]),
+            count_up=count_up,
+            key=None if key is None else np.ravel(key)[batched],
+        )
+        active = np.setdiff1d(active, batched, assume_unique=True)
     if active.size:
-        structure = np.stack([n[active], c[active], z[active]], axis=1)
-        keys, group_of = np.unique(structure, axis=0, return_inverse=True)
-        group_of = group_of.ravel()
+        keys, group_of = _structures(n[active], c[active], z[active])
         order = np.argsort(group_of, kind="stable")
         bounds = np.searchsorted(group_of[order], np.arange(len(keys) + 1))
-        for g, key in enumerate(keys.astype(np.int64)):
+        for g, structure in enumerate(keys):
             group = active[order[bounds[g] : bounds[g + 1]]]
             # Out when up <= k − 1, i.e. down >= C − k + 1: count the shorter side.
             if count_up is None:
-                short_up = k[group] <= key[1] - k[group] + 1
+                short_up = k[group] <= structure[1] - k[group] + 1
             else:
                 short_up = np.full(group.size, bool(count_up))
             for rows, up_side in ((group[short_up], True), (group[~short_up], False)):
                 if not rows.size:
                     continue
-                threshold = (k[rows] if up_side else key[1] - k[rows] + 1).astype(np.int64)
+                threshold = (k[rows] if up_side else structure[1] - k[rows] + 1).astype(np.int64)
                 q = np.stack([a[rows] for a in (qn, qi, qz, an, az)], axis=1)
                 if (q == q[0]).all():
                     probabilities, which = q[:1], np.zeros(rows.size, dtype=np.int64)
@@ -240,7 +256,7 @@ def _outage_columns(
                     probabilities, which = np.unique(q, axis=0, return_inverse=True)
                     which = which.ravel()
                 frequency[rows], down[rows], up[rows] = _group_outages(
-                    tuple(int(x) for x in key),
+                    tuple(int(x) for x in structure),
                     probabilities,
                     which,
                     threshold,

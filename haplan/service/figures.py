@@ -8,6 +8,9 @@ import math
 import numpy as np
 
 from haplan import availability, markov
+from haplan.availability import _rows
+from haplan.availability.outages import _outage_columns
+from haplan.availability.placement import _service_probabilities
 from haplan.service.chain import (
     Rates,
     chain_figures,
@@ -60,7 +63,12 @@ def _thresholds(min_instances, instances_needed, instances):
 
 
 def _convolution_rows(c: dict, rows: np.ndarray, out: dict) -> None:
-    """Independent repairs, no rescheduling: the exact placement model, vectorised."""
+    """Independent repairs, no rescheduling: the exact placement model, vectorised.
+
+    One pass gives the outage figures and the service unavailability (threshold k); the
+    capacity and SLO thresholds reuse it, or each other, where they are equal. Rows with the
+    same N, C and probabilities share their distributions (integer keys, no sorting).
+    """
     n, inst, z = c["nodes"][rows], c["instances"][rows], c["zones"][rows]
     qn = availability.steady_state_unavailability(c["node_mttf_h"][rows], c["node_mttr_h"][rows])
     qi = availability.steady_state_unavailability(
@@ -70,40 +78,52 @@ def _convolution_rows(c: dict, rows: np.ndarray, out: dict) -> None:
     service_k, capacity_k, slo_k = _thresholds(
         c["min_instances"][rows], c["instances_needed"][rows], inst
     )
-    # One call over the stacked thresholds: each placement's distribution is built once.
-    ks = np.concatenate([service_k, capacity_k, slo_k])
-    finite = np.isfinite(ks)
-    u = np.ones(len(ks))
-    if finite.any():
-        u[finite] = availability.service_unavailability(
-            np.tile(n, 3)[finite],
-            np.tile(inst, 3)[finite],
-            ks[finite],
-            np.tile(qn, 3)[finite],
-            np.tile(qi, 3)[finite],
-            np.tile(z, 3)[finite],
-            np.tile(qz, 3)[finite],
-        )
-    m = len(rows)
-    out["service_unavailability"][rows] = u[:m]
-    out["capacity_unavailability"][rows] = u[m : 2 * m]
-    out["slo_unavailability"][rows] = u[2 * m :]
-    o = availability.service_outages(
-        n,
-        inst,
-        c["min_instances"][rows],
-        c["node_mttf_h"][rows],
-        c["node_mttr_h"][rows],
-        c["instance_mttf_h"][rows],
-        c["instance_mttr_h"][rows],
-        z,
-        c["zone_mttf_h"][rows],
-        c["zone_mttr_h"][rows],
+    key = _rows.distinct_keys(n * (int(inst.max()) + 1) + inst, qn, qi, qz, z)
+    mttx = (
+        [c[name][rows] for name in _INPUTS[4:8]] + [z] + [c[name][rows] for name in _INPUTS[9:11]]
     )
-    out["outage_frequency_per_year"][rows] = o["outage_frequency"] * HOURS_PER_YEAR
-    out["mean_outage_duration_min"][rows] = o["mean_outage_duration"] * 60.0
-    out["service_mttf_h"][rows] = o["mean_up_time"]
+    frequency, u_service, a_service = _outage_columns(n, inst, service_k, *mttx, key=key)
+    u_capacity = _thresholds_unavailability(
+        n, inst, capacity_k, qn, qi, z, qz, key, service_k, u_service
+    )
+    same = slo_k == capacity_k
+    u_slo = (
+        np.where(same, u_capacity, u_service)
+        if (same | (slo_k == service_k)).all()
+        else (_thresholds_unavailability(n, inst, slo_k, qn, qi, z, qz, key, service_k, u_service))
+    )
+    out["service_unavailability"][rows] = u_service
+    out["capacity_unavailability"][rows] = u_capacity
+    out["slo_unavailability"][rows] = u_slo
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):  # as service_outages
+        outages = frequency > 0
+        duration = np.where(outages, u_service / frequency, np.where(u_service > 0, np.inf, np.nan))
+        up_time = np.where(outages, a_service / frequency, np.where(a_service > 0, np.inf, 0.0))
+    out["outage_frequency_per_year"][rows] = frequency * HOURS_PER_YEAR
+    out["mean_outage_duration_min"][rows] = duration * 60.0
+    out["service_mttf_h"][rows] = up_time
     out["service_model"][rows] = EXACT_CONVOLUTION
+
+
+def _thresholds_unavailability(n, inst, k, qn, qi, z, qz, key, known_k, known_u):
+    """U at thresholds ``k`` (inf: never enough, U = 1), reusing ``known_u`` where k is
+    ``known_k``."""
+    u = np.ones(len(k))
+    reuse = k == known_k
+    u[reuse] = known_u[reuse]
+    todo = np.flatnonzero(np.isfinite(k) & ~reuse)
+    if todo.size:
+        u[todo], _ = _service_probabilities(
+            n[todo],
+            inst[todo],
+            k[todo],
+            qn[todo],
+            qi[todo],
+            z[todo],
+            qz[todo],
+            key=todo if key is None else key[todo],
+        )
+    return u
 
 
 def _set_unavailabilities(out, index, u) -> None:

@@ -1,0 +1,329 @@
+"""The one-zone placement model for many structures at once (package-internal).
+
+:mod:`haplan.availability.placement` and :mod:`haplan.availability.outages` loop over the
+distinct (N, C, Z) structures, because a structure fixes how many node distributions are
+convolved. When every row has a single zone (Z = 1, or one node), the structures differ only
+in the per-node load ⌊C/N⌋ and the counts of heavy and light nodes, so rows of *different*
+structures can share one pass: each row's node distribution is built with its own load, and
+the N-fold convolution runs as binary powering where every row multiplies in the powers its
+own count asks for (the others multiply by the distribution of 0, which is exact). The
+arithmetic per row is the same as the looped code's: sums and products of non-negative
+numbers on truncated rows (:mod:`haplan.availability._truncated`), so tiny probabilities keep
+their digits.
+
+Rows are batched by the truncation size (rounded up to a few fixed sizes, reading a threshold
+from a longer truncated row gives the same probability), and by the side counted.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import special
+from scipy.special import bdtr
+
+from haplan.availability._truncated import convolve
+
+__all__ = ["one_zone", "bucket_sizes", "single_zone_rows", "solve", "distinct_keys", "MAX_SIZE"]
+
+_BUCKETS = np.array([1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512])
+#: Largest truncation size the batched path takes; beyond it rows go to the looped path.
+MAX_SIZE = int(_BUCKETS[-1])
+
+
+def single_zone_rows(nodes, zones):
+    """True where the placement has one zone in effect (Z = 1 or N = 1)."""
+    return (zones == 1) | (nodes == 1)
+
+
+def bucket_sizes(size: np.ndarray) -> np.ndarray:
+    """The batch size of each row: its truncation size rounded up to a fixed bucket."""
+    return _BUCKETS[np.searchsorted(_BUCKETS, size)]
+
+
+def _node_rows(load, q_node, q_instance, size, count_up):
+    """``node_down`` with one load per row (load 0 gives the distribution of 0).
+
+    Entries below ``size`` are binomial terms in log space, as ``node_down`` forms them; the
+    lumped last entry P(X ≥ size) is a regularised incomplete beta function (scipy ``bdtr``,
+    relative accuracy ~1e-14), or for ``size`` 1 on the up side 1 − q_inst^L via ``expm1``,
+    so no row is summed over all its L + 1 terms.
+    """
+    rows = load.size
+    width = min(int(load.max()) + 1, size)
+    count = np.arange(width)[None, :]  # instances down (or up, with count_up)
+    load_ = load[:, None]
+    inside = count <= load_
+    other = np.where(inside, load_ - count, 0)
+    count = np.where(inside, count, 0)
+    with np.errstate(divide="ignore"):  # q = 0 or 1: log 0 = −inf, multiplied by 0 counts
+        log_q, log_p = np.log(q_instance)[:, None], np.log1p(-q_instance)[:, None]
+    if count_up:  # up ~ Bin(L, 1 − q): the roles of q and 1 − q swap
+        log_q, log_p = log_p, log_q
+    log_factorial = special.gammaln(np.arange(int(load.max()) + 1) + 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        log_pmf = (
+            log_factorial[load][:, None]
+            - log_factorial[count]
+            - log_factorial[other]
+            + np.where(count > 0, count * log_q, 0.0)  # 0 · log 0 = 0
+            + np.where(other > 0, other * log_p, 0.0)
+        )
+    out = np.zeros((rows, size + 1))
+    out[:, :width] = np.where(inside, np.exp(log_pmf), 0.0) * (1.0 - q_node)[:, None]
+    index = np.arange(rows)
+    # the node down: all L down (or none up)
+    at = np.zeros(rows, dtype=np.int64) if count_up else np.minimum(load, size)
+    lump = np.zeros(rows)
+    big = load >= size
+    if big.any():
+        L, q = load[big], q_instance[big]
+        if count_up and size == 1:  # P(up ≥ 1) = 1 − q^L
+            with np.errstate(divide="ignore"):
+                tail = -np.expm1(L * np.log(q))
+        elif count_up:  # P(up ≥ size) = P(down ≤ L − size)
+            tail = special.bdtr(L - size, L, q)
+        else:  # P(down ≥ size)
+            tail = special.bdtrc(size - 1, L, q)
+        lump[big] = tail * (1.0 - q_node[big])
+    out[:, size] += lump
+    out[index, at] += q_node
+    return out
+
+
+def _delta(rows, size):
+    out = np.zeros((rows, size + 1))
+    out[:, 0] = 1.0
+    return out
+
+
+def _power_rows(x, counts, size):
+    """Distribution of the sum of ``counts[r]`` copies of row r of ``x`` (0 copies: δ₀).
+
+    Binary powering, each row multiplying in the powers its own count asks for; the first
+    power a row takes is copied, not convolved with δ₀ (which would give the same numbers).
+    """
+    result = _delta(x.shape[0], size)
+    counts = counts.astype(np.int64)
+    started = np.zeros(x.shape[0], dtype=bool)
+    x = x.copy()
+    while counts.any():
+        odd = (counts & 1).astype(bool)
+        first, more = odd & ~started, odd & started
+        result[first] = x[first]
+        if more.all():
+            result = convolve(result, x, size)
+        elif more.any():
+            result[more] = convolve(result[more], x[more], size)
+        started |= odd
+        counts = counts >> 1
+        alive = counts > 0
+        if alive.all():
+            x = convolve(x, x, size)
+        elif alive.any():
+            x[alive] = convolve(x[alive], x[alive], size)
+    return result
+
+
+def _critical_rows(rest, which, threshold, weights):
+    """Σ_j rest[w, T − j] · weights[w, j − 1] over j = 1 … columns with T − j ≥ 0, for each
+    row's distribution w = ``which`` and threshold T."""
+    pad = weights.shape[1]
+    padded = np.concatenate([np.zeros((rest.shape[0], pad)), rest], axis=1)
+    total = np.zeros(which.size)
+    for j in range(1, pad + 1):
+        total += padded[which, threshold - j + pad] * weights[which, j - 1]
+    return total
+
+
+def one_zone(
+    n, c, qn, qi, qz, threshold, size, count_up, an=None, az=None, frequencies=None, which=None
+):
+    """(unavailability, availability[, outage frequency]) of one-zone rows, one batch.
+
+    ``n`` … ``qz``, ``an``, ``az`` describe the distinct distributions; row r reads
+    distribution ``which[r]`` (default: row r) at ``threshold[r]``, which is k (``count_up``:
+    out when up ≤ k − 1) or C − k + 1 (out when down ≥ it), ≤ ``size``. With
+    ``frequencies`` (per row: node, instance, zone failure frequencies 1/(MTTF + MTTR)) and
+    the availabilities ``an``, ``az``, the outage frequency is returned too, summed as in
+    :func:`haplan.availability.outages._group_outages` for one zone.
+    """
+    dists = n.size
+    which = np.arange(dists) if which is None else which
+    base, extra = np.divmod(c, n)
+    heavy, light = extra, np.where(base > 0, n - extra, 0)
+    heavy_node = _node_rows(base + 1, qn, qi, size, count_up)
+    light_node = _node_rows(base, qn, qi, size, count_up)
+    if frequencies is None:
+        heavy_all = _power_rows(heavy_node, heavy, size)
+        light_all = _power_rows(light_node, light, size)
+    else:
+        heavy_less = _power_rows(heavy_node, np.maximum(heavy - 1, 0), size)
+        light_less = _power_rows(light_node, np.maximum(light - 1, 0), size)
+        heavy_all = np.where(
+            (heavy > 0)[:, None], convolve(heavy_less, heavy_node, size), heavy_less
+        )
+        light_all = np.where(
+            (light > 0)[:, None], convolve(light_less, light_node, size), light_less
+        )
+    up_zone = convolve(heavy_all, light_all, size)
+    full = up_zone * (1.0 - qz if az is None else az)[:, None]
+    at = np.zeros(dists, dtype=np.int64) if count_up else np.minimum(c, size)
+    full[np.arange(dists), at] += qz  # zone down: nothing up, everything down
+    tail = np.minimum(np.cumsum(full[:, ::-1], axis=1)[:, ::-1], 1.0)  # P(X >= j)
+    head = np.minimum(np.cumsum(full, axis=1), 1.0)  # P(X <= j)
+    if count_up:
+        down, up = head[which, threshold - 1], tail[which, threshold]
+    else:
+        down, up = tail[which, threshold], head[which, threshold - 1]
+    if frequencies is None:
+        return down, up
+    f_node, f_instance, f_zone = frequencies
+    frequency = np.zeros(which.size)
+    if np.any(f_zone > 0):  # the zone fails: rest is the distribution of 0
+        held = np.minimum(c, size)
+        columns = int(held.max())
+        if count_up:
+            weights = np.cumsum(up_zone[:, ::-1], axis=1)[:, ::-1][:, 1 : columns + 1]
+        else:
+            weights = np.cumsum(up_zone[:, :columns], axis=1)
+        weights = np.where(np.arange(1, columns + 1)[None, :] <= held[:, None], weights, 0.0)
+        frequency += _critical_rows(_delta(dists, size), which, threshold, weights) * f_zone
+    for number, load, rest_of in (
+        (heavy, base + 1, (heavy_less, light_all)),
+        (light, base, (heavy_all, light_less)),
+    ):
+        live = (number > 0) & (load > 0)
+        if not live.any():
+            continue
+        rest = convolve(*rest_of, size)
+        columns = int(np.minimum(load[live], size).max())
+        j = np.arange(1, columns + 1)[None, :]
+        used = live[:, None] & (j <= np.minimum(load, size)[:, None])
+        load_ = load[:, None]
+        if np.any(f_node > 0):
+            most_down = load_ - j if count_up else j - 1
+            below = bdtr(np.where(used, most_down, 0), np.where(used, load_, 1), qi[:, None])
+            below = np.where(used, below * az[:, None], 0.0)
+            critical = _critical_rows(rest, which, threshold, below)
+            frequency += number[which] * critical * f_node
+        if np.any(f_instance > 0):
+            pmf = _binomial_rows(load - 1, qi, load_ - j if count_up else j - 1)
+            weights = np.where(used, pmf * (az * an)[:, None], 0.0)
+            critical = _critical_rows(rest, which, threshold, weights)
+            frequency += (number * load)[which] * critical * f_instance
+    return down, up, frequency
+
+
+def _binomial_rows(trials, q, down):
+    """``haplan.availability._truncated.binomial_pmf`` with one number of trials per row."""
+    trials = np.maximum(trials, 0)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_pmf = (
+            special.gammaln(trials + 1.0)
+            - special.gammaln(down + 1.0)
+            - special.gammaln(np.maximum(trials - down, 0) + 1.0)
+            + special.xlogy(down, q[:, None])
+            + special.xlog1py(trials - down, -q[:, None])
+        )
+    return np.where((down >= 0) & (down <= trials), np.exp(log_pmf), 0.0)
+
+
+def distinct_keys(*columns) -> np.ndarray:
+    """Integer codes of the rows' combinations of ``columns`` (equal codes ⇒ equal rows).
+
+    Hash factorisation per column, skipped for a column holding one value; stops early once
+    the rows are all distinct, and then returns None.
+    """
+    rows = columns[0].size
+    combined, span = np.zeros(rows, dtype=np.int64), 1
+    for values in columns:
+        if values[:1].size and (values == values[0]).all():
+            continue
+        codes, uniques = pd.factorize(values)
+        if len(uniques) == rows:
+            return None
+        if span * len(uniques) >= 2**62:
+            combined, uniques_ = pd.factorize(combined)
+            span = len(uniques_)
+        combined = combined * len(uniques) + codes
+        span *= len(uniques)
+        combined, uniques = pd.factorize(combined)
+        span = len(uniques)
+        if span == rows:
+            return None
+    return combined
+
+
+def solve(n, c, k, qn, qi, qz, an=None, az=None, frequencies=None, count_up=None, key=None):
+    """``one_zone`` over rows of any sizes: each row counted on its shorter side (or on
+    ``count_up``'s), batched by truncation bucket. Rows with equal ``key`` share N, C and the
+    probabilities (computed here when None): their distribution is built once, truncated at
+    the largest of their thresholds. Returns (down, up[, frequency])."""
+    if count_up is None:
+        short_up = k <= c - k + 1
+    else:
+        short_up = np.full(k.shape, bool(count_up))
+    threshold = np.where(short_up, k, c - k + 1).astype(np.int64)
+    if key is None:
+        key = distinct_keys(n * (int(c.max()) + 1) + c, qn, qi, qz)
+    if key is None:  # every row its own distribution
+        which = first = np.arange(k.size)
+    else:
+        which, first = _first_rows(key * 2 + short_up)
+    if first.size == which.size:
+        size = threshold[first]
+    else:  # the largest threshold of each distribution's rows
+        size = np.zeros(first.size, dtype=np.int64)
+        np.maximum.at(size, which, threshold)
+    bucket = bucket_sizes(size) * 2 + short_up[first]
+    out = [np.empty(k.size) for _ in range(2 if frequencies is None else 3)]
+    row_bucket = bucket[which]
+    for value in np.unique(bucket):
+        size = int(value // 2)
+        dists = np.flatnonzero(bucket == value)
+        rows = np.flatnonzero(row_bucket == value)
+        local = np.empty(first.size, dtype=np.int64)
+        local[dists] = np.arange(dists.size)
+        # Pieces of about 2 MB per distribution array keep the working set in cache.
+        piece = max(1, _PIECE_ENTRIES // (size + 1))
+        row_piece = local[which[rows]] // piece
+        order = np.argsort(row_piece, kind="stable") if dists.size > piece else None
+        bounds = (
+            np.searchsorted(row_piece[order], np.arange(dists.size // piece + 2))
+            if order is not None
+            else np.array([0, rows.size])
+        )
+        for p in range(len(bounds) - 1):
+            part = rows if order is None else rows[order[bounds[p] : bounds[p + 1]]]
+            if not part.size:
+                continue
+            reps = first[dists[p * piece : (p + 1) * piece]]
+            result = one_zone(
+                n[reps],
+                c[reps],
+                qn[reps],
+                qi[reps],
+                qz[reps],
+                threshold[part],
+                size,
+                bool(value % 2),
+                None if an is None else an[reps],
+                None if az is None else az[reps],
+                None if frequencies is None else tuple(f[part] for f in frequencies),
+                which=local[which[part]] - p * piece,
+            )
+            for target, values in zip(out, result, strict=True):
+                target[part] = values
+    return tuple(out)
+
+
+_PIECE_ENTRIES = 1 << 18
+
+
+def _first_rows(codes):
+    """(dense codes 0 … u − 1, the first row of each) for integer codes."""
+    which, uniques = pd.factorize(codes)
+    first = np.empty(len(uniques), dtype=np.int64)
+    first[which[::-1]] = np.arange(which.size - 1, -1, -1)
+    return which.astype(np.int64, copy=False), first
