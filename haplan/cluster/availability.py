@@ -10,7 +10,8 @@ independent node, zone and pod failures, by exact convolution.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+
+from haplan._numeric import binomial_pmf
 
 __all__ = ["placement_unavailability"]
 
@@ -20,7 +21,7 @@ def _node_up(pods: int, q_node: float, q_instance: float) -> np.ndarray:
     up = np.zeros(pods + 1)
     up[0] += q_node
     if pods:
-        up += (1.0 - q_node) * stats.binom.pmf(np.arange(pods + 1), pods, 1.0 - q_instance)
+        up += (1.0 - q_node) * binomial_pmf(np.arange(pods + 1), pods, 1.0 - q_instance)
     else:
         up[0] += 1.0 - q_node
     return up

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sparse
-from scipy import stats
 from scipy.sparse.linalg import spsolve
 
 from haplan import availability
+from haplan._numeric import binomial_cdf, binomial_pmf, binomial_sf
 
 __all__ = ["chain_states", "chain_figures", "structure", "count_states", "Rates", "Container"]
 
@@ -255,14 +255,14 @@ def _binomial_below(k, trials, c: Container):
     trials = np.asarray(trials)
     if c.down == 0:
         return (trials < k).astype(float)
-    return stats.binom.cdf(k - 1, trials, c.up)
+    return binomial_cdf(k - 1, trials, c.up)
 
 
 def binomial_at_least(k, trials, c: Container):
     trials = np.asarray(trials)
     if c.down == 0:
         return (trials >= k).astype(float)
-    return stats.binom.sf(k - 1, trials, c.up)
+    return binomial_sf(k - 1, trials, c.up)
 
 
 def _crossing(k: int, before: np.ndarray, after: np.ndarray, c: Container) -> np.ndarray:
@@ -271,8 +271,8 @@ def _crossing(k: int, before: np.ndarray, after: np.ndarray, c: Container) -> np
         return ((before >= k) & (after < k)).astype(float)
     pairs, which = np.unique(np.stack([before, after], axis=1), axis=0, return_inverse=True)
     j = np.arange(k)
-    kept = stats.binom.pmf(j[None, :], pairs[:, 1:2], c.up)
-    lost = stats.binom.sf(k - j[None, :] - 1, (pairs[:, 0:1] - pairs[:, 1:2]), c.up)
+    kept = binomial_pmf(j[None, :], pairs[:, 1:2], c.up)
+    lost = binomial_sf(k - j[None, :] - 1, (pairs[:, 0:1] - pairs[:, 1:2]), c.up)
     return (kept * lost).sum(axis=1)[which.ravel()]
 
 
@@ -311,7 +311,7 @@ def chain_figures(
         pi[sources[falls]] * values[falls] * _crossing(k, before[falls], after[falls], container)
     )
     if container.crash_rate > 0:
-        at_k = stats.binom.pmf(k, running, container.up) * (running >= k)
+        at_k = binomial_pmf(k, running, container.up) * (running >= k)
         flux += math.fsum(pi * at_k * k * container.crash_rate)
     up_share = float(np.dot(pi, binomial_at_least(k, running, container)))
     return out, flux, up_share

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from haplan.scenario import INPUT_NAMES, NUMERIC_RULES, TARGET_NAMES
 
@@ -99,6 +98,8 @@ class Distribution:
 
     # -- the family ------------------------------------------------------------------------
     def _frozen(self):
+        from scipy import stats  # only when a distribution is used: 0.5 s of start-up
+
         p = self.params
         if self.kind == "lognormal":
             return stats.lognorm(s=p[1], scale=p[0])
