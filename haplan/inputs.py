@@ -162,8 +162,10 @@ def load_inputs(
             )
         scenario = scenario.with_overrides(orchestrator=tuned)
     sources.update({name: "command line" for name in overrides if name in sources})
-    if "instances" in overrides or "replicas" in overrides:
-        sources["instances" if "replicas" in overrides else "replicas"] = "command line"
+    # One of C and R is given, the other follows: say so rather than repeat the first's source.
+    derived = "replicas" if scenario.sized_by == "instances" else "instances"
+    if derived not in overrides:
+        sources[derived] = "derived: C / N" if derived == "replicas" else "derived: N × R"
     if stages and "orchestrator" not in overrides and not manifest:
         sources["orchestrator"] = "command line"
     return LoadedInputs(scenario, manifest, sources, distributions)

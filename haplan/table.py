@@ -51,6 +51,8 @@ class MetricGroup:
 
 def _document(c: Columns) -> Columns:
     return {
+        # R as the article uses it, derived from the instances placed: C / N [per node]
+        "doc_replicas_per_node": np.asarray(c["replicas"], dtype=float),
         "doc_total_containers": document.total_containers(c["nodes"], c["replicas"]),
         "doc_balancer_load_rps": document.balancer_load(
             c["nodes"], c["replicas"], c["request_rate_rps"]
@@ -277,7 +279,12 @@ METRIC_GROUPS: list[MetricGroup] = [
     MetricGroup(
         "document",
         ("nodes", "replicas", "request_rate_rps", "recovery_speed_s"),
-        ("doc_total_containers", "doc_balancer_load_rps", "doc_recovery_time_s"),
+        (
+            "doc_replicas_per_node",
+            "doc_total_containers",
+            "doc_balancer_load_rps",
+            "doc_recovery_time_s",
+        ),
         _document,
         deduplicate=False,
     ),

@@ -58,7 +58,10 @@ def test_report_json_inputs_exact(capsys):
     assert (code, err) == (0, "")
     document = json.loads(out)
     assert document["inputs"] == DEFAULT_INPUTS
-    assert document["input_sources"] == dict.fromkeys(INPUT_NAMES, "default")
+    # the default scenario gives C; the article's R = C / N follows from it
+    assert document["input_sources"] == dict.fromkeys(INPUT_NAMES, "default") | {
+        "replicas": "derived: C / N"
+    }
     assert list(document) == ["verdict", "slo", "inputs", "metrics", "input_sources", "disruptions"]
 
 
@@ -399,7 +402,8 @@ def test_report_json_equals_the_metrics_row_exactly(capsys):
         "inputs": {name: json_value(row[name]) for name in INPUT_NAMES},
         "metrics": {name: json_value(row[name]) for name in row.index if name not in INPUT_NAMES},
         "input_sources": dict.fromkeys(INPUT_NAMES, "default")
-        | dict.fromkeys(("nodes", "instances", "replicas", "min_instances"), "command line"),
+        | dict.fromkeys(("nodes", "instances", "min_instances"), "command line")
+        | {"replicas": "derived: C / N"},
         "disruptions": [timeline_json(t) for t in planned_disruptions(Scenario.from_row(row))],
     }
     document = json.loads(out)
@@ -755,7 +759,7 @@ def test_toml_and_manifests_together(capsys, tmp_path):
     assert document["input_sources"] == dict.fromkeys(INPUT_NAMES, "default") | {
         "nodes": "scenario file",
         "node_mttf_h": "scenario file",
-        "replicas": "manifest",
+        "replicas": "derived: C / N",
         "instances": "manifest",
         "min_instances": "manifest",
         "zones": "manifest",
@@ -781,19 +785,19 @@ def test_text_and_markdown_inputs_say_where_each_value_came_from(capsys, tmp_pat
     table = out[out.index("\nInputs") + 1 :]
     assert [line.rstrip() for line in table.splitlines()[:14]] == [
         "Inputs",
-        "┏━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓",
-        "┃ input                  ┃                     value ┃ from          ┃",
-        "┡━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━┩",
-        "│ nodes                  │                         6 │ scenario file │",
-        "│ replicas               │                         1 │ manifest      │",
-        "│ instances              │                         6 │ manifest      │",
-        "│ request_rate_rps       │                       300 │ command line  │",
-        "│ recovery_speed_s       │                        30 │ default       │",
-        "│ min_instances          │                         5 │ manifest      │",
-        "│ instance_capacity_rps  │                       100 │ default       │",
-        "│ max_utilization        │                0.7 (70 %) │ default       │",
-        "│ node_mttf_h            │                     2,000 │ scenario file │",
-        "│ node_mttr_h            │                    0.2641 │ default       │",
+        "┏━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━┓",
+        "┃ input                  ┃                     value ┃ from           ┃",
+        "┡━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━┩",
+        "│ nodes                  │                         6 │ scenario file  │",
+        "│ replicas               │                         1 │ derived: C / N │",
+        "│ instances              │                         6 │ manifest       │",
+        "│ request_rate_rps       │                       300 │ command line   │",
+        "│ recovery_speed_s       │                        30 │ default        │",
+        "│ min_instances          │                         5 │ manifest       │",
+        "│ instance_capacity_rps  │                       100 │ default        │",
+        "│ max_utilization        │                0.7 (70 %) │ default        │",
+        "│ node_mttf_h            │                     2,000 │ scenario file  │",
+        "│ node_mttr_h            │                    0.2641 │ default        │",
     ]
     code, out, _ = run(capsys, "report", toml, WEB_ZONAL, "-P", "300", "--format", "markdown")
     assert code == 0
@@ -804,7 +808,7 @@ def test_text_and_markdown_inputs_say_where_each_value_came_from(capsys, tmp_pat
         "| input | value | from |",
         "|---|---:|---|",
         "| `nodes` | 6 | scenario file |",
-        "| `replicas` | 1 | manifest |",
+        "| `replicas` | 1 | derived: C / N |",
         "| `instances` | 6 | manifest |",
     ]
     assert "| `zones` | 3 | manifest |" in inputs

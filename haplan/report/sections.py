@@ -92,6 +92,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "The article's formulas (verbatim)",
         (
+            Row("doc_replicas_per_node", "R = C / N, instances per node (derived)", "count"),
             Row("doc_total_containers", "C = N × R, total container instances", "count"),
             Row("doc_balancer_load_rps", "L = N / R × P, 'load of the load balancer'", "req/s"),
             Row("doc_recovery_time_s", "T = N / R × S, 'failure recovery time'", "s"),
