@@ -245,15 +245,15 @@ def test_plan_prints_the_answer_runners_up_and_rejects_exactly(capsys):
     assert out == render_plan(expected)
     lines = out.splitlines()
     assert lines[0] == "Cheapest cluster meeting 99.9 % availability:"
-    assert lines[1].startswith("  4 nodes x 2 replicas = 8 instances, cost 4, SLO nines ")
+    assert lines[1].startswith("  8 instances on 4 nodes (2 per node), cost 4, SLO nines ")
     # 3 x 2 carries 300 req/s with all nodes up (50 % busy) but not with one node down:
     # it needs 300 / (100 x 0.7) -> 5 instances and a node holds 2 of the 6.
     assert lines[-5:] == [
-        "  2 x 1 (cost 2): utilisation 150% > ceiling 70%",
-        "  2 x 2 (cost 2): utilisation 75% > ceiling 70%",
-        "  3 x 1 (cost 3): utilisation 100% > ceiling 70%",
-        "  3 x 2 (cost 3): availability 99.8897% < target 99.9%",
-        "  4 x 1 (cost 4): utilisation 75% > ceiling 70%",
+        "  2 on 2 nodes (cost 2): utilisation 150% > ceiling 70%",
+        "  4 on 2 nodes (cost 2): utilisation 75% > ceiling 70%",
+        "  3 on 3 nodes (cost 3): utilisation 100% > ceiling 70%",
+        "  6 on 3 nodes (cost 3): availability 99.8897% < target 99.9%",
+        "  4 on 4 nodes (cost 4): utilisation 75% > ceiling 70%",
     ]
 
 
@@ -298,12 +298,12 @@ def test_plan_takes_its_targets_from_the_scenario_and_the_target_flags(capsys, t
     assert out.splitlines() == [
         "No candidate in the search grid meets 99.9 % availability.",
         "Candidates and why they fail:",
-        "  2 x 1 (cost 2): utilisation 150% > ceiling 70%",
-        "  2 x 2 (cost 2): utilisation 75% > ceiling 70%",
-        "  3 x 1 (cost 3): utilisation 100% > ceiling 70%",
-        "  3 x 2 (cost 3): availability 99.8897% < target 99.9%",
-        "  4 x 1 (cost 4): utilisation 75% > ceiling 70%",
-        "  4 x 2 (cost 4): p99 73.68 ms > 50 ms",
+        "  2 on 2 nodes (cost 2): utilisation 150% > ceiling 70%",
+        "  4 on 2 nodes (cost 2): utilisation 75% > ceiling 70%",
+        "  3 on 3 nodes (cost 3): utilisation 100% > ceiling 70%",
+        "  6 on 3 nodes (cost 3): availability 99.8897% < target 99.9%",
+        "  4 on 4 nodes (cost 4): utilisation 75% > ceiling 70%",
+        "  8 on 4 nodes (cost 4): p99 73.68 ms > 50 ms",
     ]
 
 
@@ -705,7 +705,7 @@ def test_api_report_sweep_and_plan_give_the_same_numbers(capsys, tmp_path, reque
     assert {name: float(candidate[name]) for name in names} == expected
     if request_rate == 2000.0:
         assert expected["slo_unavailability"] == 1.0 and expected["p99_response_ms"] == math.inf
-        assert "  3 x 2 (cost 3): utilisation 222% > ceiling 70%" in out
+        assert "  6 on 3 nodes (cost 3): utilisation 222% > ceiling 70%" in out
     else:
         assert f"SLO nines {api['slo_nines']:.3g}" in out
 
@@ -889,7 +889,7 @@ def test_set_with_several_values_is_an_axis_of_plan(capsys):
     # Each line names the searched input beside nodes and replicas.
     assert out.splitlines() == [
         "Cheapest cluster meeting 99.99 % availability:",
-        "  2 nodes x 2 replicas = 4 instances, node_mttr_h 0.25, cost 2, SLO nines 6.5, "
+        "  4 instances on 2 nodes (2 per node), node_mttr_h 0.25, cost 2, SLO nines 6.5, "
         "p99 61.4 ms, recovery 363.5 s, utilisation 25 %",
         # The best sits on two edges of the small grid: the planner says a wider one may do
         # better.
@@ -897,15 +897,15 @@ def test_set_with_several_values_is_an_axis_of_plan(capsys):
         "  warning: the best candidate has the largest replicas searched (2): more per node "
         "might allow fewer nodes; search replicas beyond 2",
         "Runners-up:",
-        "  3 nodes x 1 replicas = 3 instances, node_mttr_h 0.25, cost 3, SLO nines 6.15, "
+        "  3 instances on 3 nodes (1 per node), node_mttr_h 0.25, cost 3, SLO nines 6.15, "
         "p99 69.08 ms, recovery 361.5 s, utilisation 33 %",
-        "  3 nodes x 2 replicas = 6 instances, node_mttr_h 0.25, cost 3, SLO nines 9.84, "
+        "  6 instances on 3 nodes (2 per node), node_mttr_h 0.25, cost 3, SLO nines 9.84, "
         "p99 55.26 ms, recovery 363.5 s, utilisation 17 %",
-        "  3 nodes x 2 replicas = 6 instances, node_mttr_h 24, cost 3, SLO nines 4.46, "
+        "  6 instances on 3 nodes (2 per node), node_mttr_h 24, cost 3, SLO nines 4.46, "
         "p99 55.26 ms, recovery 363.5 s, utilisation 17 %",
         "Cheaper candidates and why they fail:",
-        "  2 x 1, node_mttr_h 0.25 (cost 2): availability 99.9027% < target 99.99%",
-        "  2 x 1, node_mttr_h 24 (cost 2): availability 93.6113% < target 99.99%",
+        "  2 on 2 nodes, node_mttr_h 0.25 (cost 2): availability 99.9027% < target 99.99%",
+        "  2 on 2 nodes, node_mttr_h 24 (cost 2): availability 93.6113% < target 99.99%",
     ]
 
 
@@ -986,18 +986,18 @@ def test_debug_shows_the_traceback_of_an_internal_error():
 RECOMMENDATION_9995 = [
     "Recommendation for 99.95 % availability",
     "Cheapest cluster meeting 99.95 % availability:",
-    "  1 nodes x 3 replicas = 3 instances, cost 1, SLO nines 3.43, p99 69.08 ms, recovery "
+    "  3 instances on 1 nodes (3 per node), cost 1, SLO nines 3.43, p99 69.08 ms, recovery "
     "365.6 s, utilisation 33 %",
     "Runners-up:",
-    "  1 nodes x 4 replicas = 4 instances, cost 1, SLO nines 3.43, p99 61.4 ms, recovery "
+    "  4 instances on 1 nodes (4 per node), cost 1, SLO nines 3.43, p99 61.4 ms, recovery "
     "367.6 s, utilisation 25 %",
-    "  1 nodes x 5 replicas = 5 instances, cost 1, SLO nines 3.43, p99 57.56 ms, recovery "
+    "  5 instances on 1 nodes (5 per node), cost 1, SLO nines 3.43, p99 57.56 ms, recovery "
     "369.6 s, utilisation 20 %",
-    "  2 nodes x 2 replicas = 4 instances, cost 2, SLO nines 6.47, p99 61.4 ms, recovery "
+    "  4 instances on 2 nodes (2 per node), cost 2, SLO nines 6.47, p99 61.4 ms, recovery "
     "363.5 s, utilisation 25 %",
     "Cheaper candidates and why they fail:",
-    "  1 x 1 (cost 1): utilisation 100% > ceiling 70%",
-    "  1 x 2 (cost 1): availability 99.9355% < target 99.95%",
+    "  1 on 1 nodes (cost 1): utilisation 100% > ceiling 70%",
+    "  2 on 1 nodes (cost 1): availability 99.9355% < target 99.95%",
 ]
 
 
@@ -1031,12 +1031,12 @@ def test_a_long_rejected_list_is_grouped_by_reason(capsys):
     )
     assert lines[start + 1 : start + 8] == [
         "  over the utilisation ceiling: 17 candidates",
-        "    4 x 2 (cost 4): utilisation 125% > ceiling 70%",
-        "    4 x 3 (cost 4): utilisation 83% > ceiling 70%",
+        "    8 on 4 nodes (cost 4): utilisation 125% > ceiling 70%",
+        "    12 on 4 nodes (cost 4): utilisation 83% > ceiling 70%",
         "    … and 15 more, cheaper",
         "  below the availability target: 2 candidates",
-        "    3 x 5 (cost 3): availability 99.6819% < target 99.999%",
-        "    4 x 4 (cost 4): availability 99.8528% < target 99.999%",
+        "    15 on 3 nodes (cost 3): availability 99.6819% < target 99.999%",
+        "    16 on 4 nodes (cost 4): availability 99.8528% < target 99.999%",
     ]
 
 
@@ -1140,7 +1140,7 @@ def test_every_format_shows_the_same_headline_numbers():
     best = document["plan"]["best"]
     assert (best["nodes"], best["replicas"], best["instances"], best["cost"]) == (1, 3.0, 3, 1.0)
     assert format_nines(best["slo_nines"]) == "3.43"
-    assert "  1 nodes x 3 replicas = 3 instances, cost 1, SLO nines 3.43, p99 69.08 ms" in text
+    assert "  3 instances on 1 nodes (3 per node), cost 1, SLO nines 3.43, p99 69.08 ms" in text
     # Markdown: the recommendation is prose right under the verdict, not a code block
     assert (
         "**The cheapest cluster that carries 100 req/s at 99.95 %: 1 nodes × 3 instances per "

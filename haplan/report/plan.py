@@ -50,10 +50,20 @@ def _axes_text(row: pd.Series, names) -> str:
     return "".join(f", {name} {format_input(name, row[name])}" for name in names)
 
 
+def _per_node(row: pd.Series) -> str:
+    """Instances per node as the scheduler spreads them: "2", or "2–3" for 23 on 9 nodes."""
+    base, extra = divmod(int(row["instances"]), int(row["nodes"]))
+    return f"{base}" if not extra else f"{base}–{base + 1}"
+
+
+def _size(row: pd.Series) -> str:
+    instances, nodes = int(row["instances"]), int(row["nodes"])
+    return f"{instances} instances on {nodes} nodes ({_per_node(row)} per node)"
+
+
 def _candidate_line(row: pd.Series, axes=()) -> str:
     parts = [
-        f"{int(row['nodes'])} nodes x {format_number(row['replicas'])} replicas "
-        f"= {int(row['instances'])} instances{_axes_text(row, axes)}",
+        f"{_size(row)}{_axes_text(row, axes)}",
         f"cost {format_number(row['cost'])}",
     ]
     slo_nines = row.get("slo_nines", math.nan)
@@ -103,7 +113,7 @@ _REASONS = {
 
 def _rejected_line(row: pd.Series, axes) -> str:
     return (
-        f"{int(row['nodes'])} x {format_number(row['replicas'])}"
+        f"{int(row['instances'])} on {int(row['nodes'])} nodes"
         f"{_axes_text(row, axes)} (cost {format_number(row['cost'])}): {row['reason']}"
     )
 
