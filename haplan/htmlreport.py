@@ -107,7 +107,7 @@ def report_figures(data: Analysis) -> dict[str, object]:
 
 def _png(figure) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    figure.savefig(buffer, format="png", dpi=100)  # constrained layout already fits
     return buffer.getvalue()
 
 
