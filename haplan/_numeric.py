@@ -133,7 +133,7 @@ def binomial_pmf(k, trials, p):
     from scipy.special import gammaln, xlog1py, xlogy
 
     k, trials = np.asarray(k, dtype=float), np.asarray(trials, dtype=float)
-    inside = (k >= 0) & (k <= trials)
+    inside = (k >= 0) & (k <= trials) & (k == np.floor(k))
     kk = np.where(inside, k, 0.0)
     log_pmf = (
         gammaln(trials + 1)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from haplan.cli import main
 
@@ -81,7 +82,7 @@ def test_report_on_a_cluster_export(capsys, tmp_path):
     ]
     # nine workers (the control-plane node left out), each with its headroom
     assert sum(line.startswith("  ip-10-0-") for line in out.splitlines()) == 9
-    assert "control-plane node 'ip-10-0-0-10.ec2.internal' left out" in out
+    assert "node 'ip-10-0-0-10.ec2.internal' left out: a control-plane" in out
     table = pd.read_csv(csv)
     assert table["workload"].tolist() == ["web", "api", "cache"]
     assert table["instances"].tolist() == [6, 12, 3]
@@ -163,3 +164,62 @@ def test_cluster_mode_errors_are_one_line(capsys, args, message):
     code, out, err = run(capsys, *args)
     assert (code, out) == (2, "")
     assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_an_export_without_workloads_is_refused(capsys, tmp_path):
+    # a cluster is judged by its workloads: none exported is an error, not the default scenario
+    text = EXPORT.read_text(encoding="utf-8")
+    nodes_only = tmp_path / "nodes.yaml"
+    document = yaml.safe_load(text)
+    document["items"] = [i for i in document["items"] if i["kind"] == "Node"]
+    nodes_only.write_text(yaml.safe_dump(document), encoding="utf-8")
+    code, out, err = run(capsys, "report", nodes_only)
+    assert (code, out) == (2, "")
+    assert "no Deployment, StatefulSet or compose service found" in err and err.count("\n") == 1
+
+
+def test_cordoned_nodes_take_no_pods(capsys, tmp_path):
+    document = yaml.safe_load(EXPORT.read_text(encoding="utf-8"))
+    workers = [i for i in document["items"] if i["kind"] == "Node"][1:]
+    workers[0]["spec"]["unschedulable"] = True  # kubectl cordon
+    cordoned = tmp_path / "cordoned.yaml"
+    cordoned.write_text(yaml.safe_dump(document), encoding="utf-8")
+    code, out, _ = run(capsys, "report", cordoned)
+    assert code == 0
+    assert "Cluster: 8 nodes (8 × m6i.xlarge)" in out
+    assert f"node '{workers[0]['metadata']['name']}' left out" in out
+
+
+def test_report_zones_come_from_the_command_line(capsys):
+    args = ("report", THREE, "--node-type", "m6i.large", "-N", "9")
+    code, out, _ = run(capsys, *args, "--set", "zones=3")
+    assert code == 0
+    assert "over 3 zone(s) [zone-a 3, zone-b 3, zone-c 3]" in out.splitlines()[1]
+    code, out, err = run(capsys, *args, "--set", "zones=4")
+    assert (code, out) == (2, "")
+    assert err.startswith("haplan: error: nodes=9 over zones=4: a zonal node pool has the same")
+
+
+def test_one_workload_of_an_export_is_judged_beside_the_others(capsys):
+    code, out, _ = run(capsys, "report", EXPORT, "--workload", "api")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[3].split()[0] == "workload" and lines[4].split()[:2] == ["api", "12"]
+    assert lines[5] == "Nodes (free = allocatable − requests, DaemonSets included):"
+    # web and cache still hold their requests: 3.92 − 0.125 − 1 (cache) − 0.5 (api) on node 1
+    assert "2.29 of 3.92" in lines[7]
+
+
+def test_plan_refuses_a_zone_failure_in_one_zone(capsys):
+    code, out, err = run(capsys, "plan", THREE, "--node-types", "--planned-failure", "zone")
+    assert (code, out) == (2, "")
+    assert err.startswith("haplan: error: planned_failure='zone' needs zones >= 2 (got zones=1)")
+
+
+def test_plan_says_why_one_node_never_survives_and_warns_only_when_it_should(capsys):
+    code, out, _ = run(
+        capsys, "plan", DATA / "manifests" / "api-rolling-update.yaml", "--node-types"
+    )
+    assert code == 0
+    assert "1 × e2-standard-2: $0.07/h, $48.95/month: losing the only node stops every pod" in out
+    assert "Warning" not in out  # no pod range cut a cheaper pool short

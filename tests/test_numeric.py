@@ -53,3 +53,18 @@ def test_series_with_different_indexes_are_refused_not_combined_by_position():
     aligned_a, aligned_b = a.align(b)
     out = document.balancer_load(aligned_a, aligned_b, 100)
     assert out.to_dict() == {"a": 150.0, "b": 400.0}
+
+
+def test_binomial_helpers_match_scipy_stats_at_the_edges():
+    # the start-up-light helpers must equal scipy.stats.binom where the models call them
+    from scipy import stats
+
+    from haplan._numeric import binomial_cdf, binomial_pmf, binomial_sf
+
+    k = np.array([-1, 0, 1, 2, 2.5, 4, 5, 7])
+    for trials, p in ((5, 0.3), (5, 0.0), (5, 1.0), (0, 0.4), (5, 1 - 1e-12)):
+        np.testing.assert_allclose(binomial_cdf(k, trials, p), stats.binom.cdf(k, trials, p))
+        np.testing.assert_allclose(binomial_sf(k, trials, p), stats.binom.sf(k, trials, p))
+        np.testing.assert_allclose(
+            binomial_pmf(k, trials, p), stats.binom.pmf(k, trials, p), rtol=1e-12, atol=0
+        )

@@ -108,12 +108,12 @@ def wants_cluster(inputs, workload, flags: dict, command: str = "report") -> dic
         return None
     if command == "plan":
         return cluster
-    if workload is not None:
-        return None
     from haplan.cluster.inputs import load_cluster
 
     read = load_cluster(inputs)
-    return cluster if (len(read.workloads) > 1 or read.pool is not None) else None
+    if read.pool is not None:  # a cluster export: its nodes matter, one workload or all
+        return cluster
+    return cluster if (workload is None and len(read.workloads) > 1) else None
 
 
 def _node_types(cluster: dict):
@@ -156,7 +156,8 @@ def _load(inputs, overrides, cluster, node_types):
             raise ValueError(
                 f"--workload {wanted!r} names no workload of the inputs; they hold {names}"
             )
-        read = replace(read, workloads=chosen)
+        if read.pool is None:  # on a running cluster the others still take their room
+            read = replace(read, workloads=chosen)
     return read, daemonsets
 
 
@@ -177,14 +178,24 @@ def cluster_report(
                 "a cluster report needs nodes: give a cluster export with Nodes, or "
                 "--node-type NAME with -N NODES (and --set zones=Z)"
             )
-        scenario = read.workloads[0].scenario
-        pool = Pool.uniform(node_types.iloc[0], scenario.nodes, scenario.zones, **daemonsets)
+        nodes = int(overrides.get("nodes", read.base.nodes))
+        zones = _zones(overrides, read)
+        if nodes % zones:
+            raise ValueError(
+                f"nodes={nodes} over zones={zones}: a zonal node pool has the same number of "
+                "nodes in every zone; give a multiple of the zones"
+            )
+        pool = Pool.uniform(node_types.iloc[0], nodes, zones, **daemonsets)
     elif any(
         cluster[k] is not None for k in ("daemonset_cpu", "daemonset_memory_gib", "daemonset_pods")
     ):
         pool = replace(pool, **daemonsets)
     assessment = assess(pool, read.workloads, cluster["planned_failure"])
-    notes = list(read.notes) + [f"{w.name}: {n}" for w in read.workloads for n in _kept(w.notes)]
+    shown = read.workloads
+    if cluster.get("workload") is not None:  # placed with the others, judged alone
+        shown = [w for w in read.workloads if w.name == cluster["workload"]]
+        assessment = replace(assessment, rows=assessment.rows.loc[[w.name for w in shown]])
+    notes = list(read.notes) + [f"{w.name}: {n}" for w in shown for n in _kept(w.notes)]
     if output_format == "json":
         text = render_cluster_json(assessment, notes)
     else:
@@ -196,6 +207,13 @@ def cluster_report(
     if csv_path is not None:
         write_csv(cluster_csv_frame(assessment), csv_path)
     return message, assessment.ok
+
+
+def _zones(overrides: dict, read) -> int:
+    """The pool's zones: the command line's, else the export's, else the scenario's."""
+    if "zones" in overrides:
+        return int(overrides["zones"])
+    return read.pool.zones if read.pool is not None else int(read.base.zones)
 
 
 def _kept(notes) -> list[str]:
@@ -233,9 +251,7 @@ def cluster_plan(inputs, values: dict, cluster, runners_up: int, csv_path) -> st
             )
         overrides[name] = items[0]
     read, daemonsets = _load(inputs, overrides, cluster, node_types)
-    zones = int(
-        overrides.get("zones", read.pool.zones if read.pool is not None else read.base.zones)
-    )
+    zones = _zones(overrides, read)
     search = None
     if instances is not None:
         search = {w.name: [int(v) for v in instances] for w in read.workloads}

@@ -10,7 +10,8 @@ the files                                     haplan
 ============================================  ===============================================
 Node ``status.allocatable`` cpu, memory,      the pool's nodes (:class:`Pool`); control-plane
 pods; labels ``topology.kubernetes.io/zone``,   nodes (``node-role.kubernetes.io/control-plane``)
-``node.kubernetes.io/instance-type``          are left out
+``node.kubernetes.io/instance-type``          and cordoned ones are left out; other taints are
+                                              not read
 DaemonSet pod template requests               per-node overhead (every node runs one pod)
 Deployment / StatefulSet / compose service    one :class:`WorkloadSpec` each: instances, PDB,
                                               probes and spread as :mod:`haplan.manifests`
@@ -134,6 +135,8 @@ def _node(document: dict, where: str) -> dict | None:
     labels = mapping(meta.get("labels"), where, "metadata.labels")
     if any(label in labels for label in _CONTROL_PLANE):
         return None
+    if mapping(document.get("spec"), where, "spec").get("unschedulable") is True:
+        return None  # cordoned: takes no new pods
     allocatable = mapping(
         mapping(document.get("status"), where, "status").get("allocatable"),
         where,
@@ -280,7 +283,8 @@ def load_cluster(
                 node = _node(document, where)
                 if node is None:
                     notes.append(
-                        f"{where}: control-plane node {metadata(document).get('name')!r} left out."
+                        f"{where}: node {metadata(document).get('name')!r} left out: a "
+                        "control-plane or cordoned node takes no workload pods."
                     )
                 else:
                     nodes.append(node)
@@ -351,6 +355,12 @@ def load_cluster(
                 f"{chosen.name}: an HPA scales it between {hpa['min_replicas']} and "
                 f"{hpa['max_replicas']} pods; planned at its current {scenario.instances}."
             )
+    if not workloads and (yamls or nodes):
+        raise ManifestError(
+            f"{', '.join(str(p) for p in yamls)}: no Deployment, StatefulSet or compose service "
+            "found; a cluster is judged by its workloads (export them too, e.g. kubectl get "
+            "nodes,deployments,statefulsets,daemonsets,pdb,hpa -A -o yaml)"
+        )
     if not workloads:
         scenario = base.with_overrides(**overrides)
         workloads.append(

@@ -29,12 +29,19 @@ from haplan.availability import HOURS_PER_YEAR
 __all__ = [
     "NODE_TYPE_COLUMNS",
     "HOURS_PER_MONTH",
+    "monthly_cost_usd",
     "read_node_types",
     "pods_per_node",
 ]
 
 #: Hours in the average month of the package's calendar (365.25 days / 12) [h].
 HOURS_PER_MONTH = HOURS_PER_YEAR / 12.0
+
+
+def monthly_cost_usd(cost_per_hour_usd):
+    """An hourly price over the average month [USD/month] (``HOURS_PER_MONTH`` hours)."""
+    return cost_per_hour_usd * HOURS_PER_MONTH
+
 
 #: The columns a node-types CSV must have; units: cores, GiB, pods, USD per hour.
 NODE_TYPE_COLUMNS = (

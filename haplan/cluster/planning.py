@@ -17,6 +17,7 @@ node ends the pool (more pods need more room, not less).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from haplan.cluster.assess import ClusterAssessment, assess
-from haplan.cluster.node_types import HOURS_PER_MONTH
+from haplan.cluster.node_types import monthly_cost_usd
 from haplan.cluster.pool import Pool, WorkloadSpec
 from haplan.table import metrics
 
@@ -132,6 +133,8 @@ def _assess_candidate(pool, workloads, start, search, planned_failure):
     """The fewest pods per workload from ``start`` up that make ``pool`` pass, or the reason."""
     counts = dict(start)
     limits = {w.name: max(search[w.name]) for w in workloads}
+    best_after = dict.fromkeys(counts, -1)
+    stalled = dict.fromkeys(counts, 0)
     while True:
         sized = [w.with_instances(counts[w.name]) for w in workloads]
         result = assess(pool, sized, planned_failure)
@@ -140,11 +143,19 @@ def _assess_candidate(pool, workloads, start, search, planned_failure):
         rows = result.rows
         if rows["pending"].any():  # more pods need more room, not less
             return result, counts, "; ".join(result.reasons()), False
+        if planned_failure == "node" and pool.nodes == 1:  # no pod count survives that
+            return result, counts, "losing the only node stops every pod", False
         short = [
             name
             for name, row in rows.iterrows()
             if not (row["slo_met"] and row["survives_failure"])
         ]
+        for name in short:  # pods that never survive the failure: no more will
+            running = int(rows.loc[name, "after_failure_running"])
+            stalled[name] = stalled[name] + 1 if running <= best_after[name] else 0
+            best_after[name] = max(best_after[name], running)
+        if any(stalled[name] >= pool.nodes for name in short):
+            return result, counts, "; ".join(result.reasons()), False
         if any(counts[name] >= limits[name] for name in short):
             return result, counts, "; ".join(result.reasons()), True
         for name in short:
@@ -204,6 +215,11 @@ def plan_cluster(
     if len(node_types) == 0:
         raise ValueError("node_types is empty: give at least one node type")
     zones = int(zones)
+    if planned_failure == "zone" and zones < 2:
+        raise ValueError(
+            f"planned_failure='zone' needs zones >= 2 (got zones={zones}): a cluster in one zone "
+            "cannot survive losing it; give the pool's zones (e.g. --set zones=3)"
+        )
     node_counts = sorted({int(n) for n in (nodes if nodes is not None else range(1, 31))})
     node_counts = [n for n in node_counts if n >= zones and n % zones == 0]
     if not node_counts:
@@ -235,7 +251,7 @@ def plan_cluster(
             "nodes": n,
             "zones": zones,
             "cost_per_hour_usd": price,
-            "cost_per_month_usd": price * HOURS_PER_MONTH,
+            "cost_per_month_usd": monthly_cost_usd(price),
         }
         start = {w.name: bounds[w.name][n][0] for w in workloads}
         missing = [bounds[w.name][n][1] for w in workloads if start[w.name] is None]
@@ -282,7 +298,7 @@ def _warnings(plan: ClusterPlan, node_counts, search, workloads) -> tuple[str, .
     capped = rejected[rejected["search_capped"].astype(bool)]
     for w in workloads:
         top = max(search[w.name])
-        blamed = capped["reason"].str.contains(f"{w.name}:", regex=False)
+        blamed = capped["reason"].str.contains(rf"(?:^|; ){re.escape(w.name)}:", regex=True)
         if blamed.any():
             out.append(
                 f"{w.name}: the search stopped at {top} pods; with more pods a cheaper cluster "

@@ -209,6 +209,12 @@ class Pool:
         """The pool's on-demand price [USD/h] (NaN when a node's price is unknown)."""
         return float(np.sum(self.price_per_hour_usd))
 
+    def cost_per_month_usd(self) -> float:
+        """The pool's on-demand price over the average month [USD/month]."""
+        from haplan.cluster.node_types import monthly_cost_usd
+
+        return float(monthly_cost_usd(self.cost_per_hour_usd()))
+
     def without(self, lost: np.ndarray) -> Pool:
         """The pool without the nodes where ``lost`` (a boolean mask) is true."""
         keep = ~np.asarray(lost, dtype=bool)

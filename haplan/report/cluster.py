@@ -56,10 +56,7 @@ def _pool_line(assessment) -> str:
     types = pd.Series(pool.node_type).value_counts()
     shape = ", ".join(f"{count} × {name}" for name, count in types.items())
     zones = ", ".join(f"{z} {n}" for z, n in assessment.nodes_per_zone().items())
-    hourly = pool.cost_per_hour_usd()
-    from haplan.cluster import HOURS_PER_MONTH
-
-    cost = f"{_money(hourly)}/h, {_money(hourly * HOURS_PER_MONTH)}/month"
+    cost = f"{_money(pool.cost_per_hour_usd())}/h, {_money(pool.cost_per_month_usd())}/month"
     return f"{pool.nodes} nodes ({shape}) over {pool.zones} zone(s) [{zones}]; {cost}"
 
 
