@@ -217,9 +217,21 @@ def test_plan_refuses_a_zone_failure_in_one_zone(capsys):
 
 
 def test_plan_says_why_one_node_never_survives_and_warns_only_when_it_should(capsys):
-    code, out, _ = run(
-        capsys, "plan", DATA / "manifests" / "api-rolling-update.yaml", "--node-types"
-    )
+    manifest = DATA / "manifests" / "api-rolling-update.yaml"
+    code, out, _ = run(capsys, "plan", manifest, "--node-types", "--target-availability", "99.9")
     assert code == 0
     assert "1 × e2-standard-2: $0.07/h, $48.95/month: losing the only node stops every pod" in out
     assert "Warning" not in out  # no pod range cut a cheaper pool short
+
+
+def test_plan_on_an_export_searches_its_provider_and_needs_targets(capsys):
+    code, out, _ = run(capsys, "plan", EXPORT)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[2].startswith("Node types searched: the aws ones of the table")
+    assert lines[4].startswith("  9 × m7g.large (3 per zone × 3)")
+    code, out, err = run(
+        capsys, "plan", DATA / "manifests" / "etcd-statefulset.yaml", "--node-types"
+    )
+    assert (code, out) == (2, "")
+    assert err.startswith("haplan: error: plan needs a target for every workload; etcd has none")

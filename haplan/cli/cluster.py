@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import click
+import pandas as pd
 
 from haplan._safe import escape_controls
 
@@ -209,6 +210,15 @@ def cluster_report(
     return message, assessment.ok
 
 
+def _has_target(scenario) -> bool:
+    from haplan._numeric import is_missing
+
+    return any(
+        not is_missing(getattr(scenario, name))
+        for name in ("target_availability", "target_p99_ms", "target_recovery_s")
+    )
+
+
 def _zones(overrides: dict, read) -> int:
     """The pool's zones: the command line's, else the export's, else the scenario's."""
     if "zones" in overrides:
@@ -251,6 +261,25 @@ def cluster_plan(inputs, values: dict, cluster, runners_up: int, csv_path) -> st
             )
         overrides[name] = items[0]
     read, daemonsets = _load(inputs, overrides, cluster, node_types)
+    untargeted = [w.name for w in read.workloads if not _has_target(w.scenario)]
+    if untargeted:
+        raise ValueError(
+            f"plan needs a target for every workload; {', '.join(untargeted)} has none: give "
+            "--target-availability PERCENT (or --target-p99-ms, --target-recovery-s), or a "
+            "haplan.io/target_availability annotation on the workload"
+        )
+    note = ""
+    if read.pool is not None and cluster["node_types_path"] is None and "provider" in node_types:
+        # an export's cloud: plan on its provider's node types (the table's, by instance type)
+        known = node_types.index.intersection(pd.Index(read.pool.node_type))
+        providers = set(node_types.loc[known, "provider"])
+        if len(providers) == 1 and cluster["node_type_name"] is None:
+            provider = providers.pop()
+            node_types = node_types[node_types["provider"] == provider]
+            note = (
+                f"Node types searched: the {provider} ones of the table (the export's nodes are "
+                f"{provider}); give --node-types to search every provider.\n"
+            )
     zones = _zones(overrides, read)
     search = None
     if instances is not None:
@@ -272,5 +301,5 @@ def cluster_plan(inputs, values: dict, cluster, runners_up: int, csv_path) -> st
         from haplan.report.cluster import today_line
 
         today = assess(read.pool, read.workloads, cluster["planned_failure"])
-        text = today_line(today) + text
+        text = today_line(today) + note + text
     return text
