@@ -124,14 +124,36 @@ def _fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
+#: Columns holding a fraction in [0, 1] that the reports show as a percentage. A CSV names
+#: their unit (``utilization_fraction``) so that 0.7 is not read as 0.7 %; probabilities
+#: (``*_unavailability``, ``wait_probability``) keep their names: reports show them as
+#: probabilities too.
+FRACTION_COLUMNS = (
+    "max_utilization",
+    "utilization",
+    "target_availability",
+    "slo_availability",
+    "service_availability",
+)
+
+
+def csv_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the columns of ``FRACTION_COLUMNS`` named ``<name>_fraction``: the
+    names every CSV haplan writes uses."""
+    renamed = {name: f"{name}_fraction" for name in FRACTION_COLUMNS if name in frame.columns}
+    return frame.rename(columns=renamed) if renamed else frame
+
+
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write ``frame`` to ``path`` as CSV (no index), atomically.
 
     The table goes to a temporary file in the same directory, which then replaces ``path``
     in one rename, so a reader never sees half a file and a failed write leaves no file.
-    Infinite values are written as ``inf``, missing ones as an empty field.
+    Infinite values are written as ``inf``, missing ones as an empty field. Fraction columns
+    are named with their unit (:func:`csv_columns`).
     """
-    return _atomic_write(path, lambda h: frame.to_csv(h, index=False, lineterminator="\n"))
+    table = csv_columns(frame)
+    return _atomic_write(path, lambda h: table.to_csv(h, index=False, lineterminator="\n"))
 
 
 def write_text(text: str, path: str | os.PathLike) -> Path:

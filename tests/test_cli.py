@@ -11,6 +11,7 @@ import click
 import pytest
 
 from haplan.cli import main
+from haplan.export import csv_columns
 from haplan.scenario import INPUT_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -175,13 +176,17 @@ def test_sweep_csv_to_stdout_matches_the_api_exactly(capsys):
 
     code, out, err = run(capsys, "sweep", "-N", "3:5", "-R", "1,2", "-P", "100,1000", "-S", "30")
     assert (code, err) == (0, "")
-    expected = sweep(
-        base=Scenario.default(),
-        nodes=[3, 4, 5],
-        replicas=[1.0, 2.0],
-        request_rate_rps=[100.0, 1000.0],
-        recovery_speed_s=[30.0],
-    ).to_csv(index=False, lineterminator="\n")
+    expected = (
+        sweep(
+            base=Scenario.default(),
+            nodes=[3, 4, 5],
+            replicas=[1.0, 2.0],
+            request_rate_rps=[100.0, 1000.0],
+            recovery_speed_s=[30.0],
+        )
+        .pipe(csv_columns)
+        .to_csv(index=False, lineterminator="\n")
+    )
     assert out == expected
     assert out.count("\n") == 1 + 12
 
@@ -420,7 +425,8 @@ def test_report_csv_equals_the_metrics_row_exactly(capsys, tmp_path):
     path = tmp_path / "row.csv"
     assert run(capsys, "report", "-N", "4", "-R", "2", "--csv", str(path))[0] == 0
     row = metrics(Scenario.default().with_overrides(nodes=4, replicas=2))
-    expected = row.astype(object).to_csv(index=False, lineterminator="\n")
+    expected = csv_columns(row.astype(object)).to_csv(index=False, lineterminator="\n")
+    assert "utilization_fraction" in expected.splitlines()[0].split(",")  # the unit in the name
     assert path.read_text() == expected
 
 
@@ -866,7 +872,8 @@ def test_set_with_several_values_is_an_axis_of_sweep(capsys):
     code, out, err = run(capsys, "sweep", "-N", "3", "--set", "node_mttr_h=0.25,24")
     assert (code, err) == (0, "")
     base = Scenario.default().with_overrides(nodes=3)
-    expected = sweep(base=base, node_mttr_h=[0.25, 24.0]).to_csv(index=False, lineterminator="\n")
+    table = csv_columns(sweep(base=base, node_mttr_h=[0.25, 24.0]))
+    expected = table.to_csv(index=False, lineterminator="\n")
     assert out == expected
     header, *rows = out.splitlines()
     column = header.split(",").index("node_mttr_h")

@@ -23,7 +23,7 @@ from haplan.cli.options import (
     settings_from,
     split_values,
 )
-from haplan.export import write_csv
+from haplan.export import csv_columns, write_csv
 
 __all__ = ["sweep_command", "plan_command", "PLAN_AXES"]
 
@@ -65,7 +65,7 @@ def sweep_command(inputs, workload, settings, csv_path, dask_address, progress, 
         options["client"] = None if dask_address == "local" else dask_address
     table = sweep(**axes, **options)
     if csv_path is None:
-        click.echo(table.to_csv(index=False, lineterminator="\n"), nl=False)
+        click.echo(csv_columns(table).to_csv(index=False, lineterminator="\n"), nl=False)
     else:
         write_csv(table, csv_path)
         click.echo(
