@@ -48,6 +48,7 @@ from haplan.manifests.documents import (
     metadata,
 )
 from haplan.manifests.kubernetes import kubernetes_inputs
+from haplan.manifests.kubernetes_pods import kubernetes_resources
 from haplan.manifests.selectors import check_pdbs_select_something
 from haplan.manifests.units import parse_quantity
 from haplan.scenario import INPUT_NAMES, Scenario, read_toml, tune_pipeline
@@ -158,20 +159,11 @@ def _node(document: dict, where: str) -> dict | None:
     }
 
 
-def _pod_requests(pod_spec: dict, where: str) -> tuple[float, float]:
-    cpu = memory = 0.0
-    containers = pod_spec.get("containers")
-    for container in containers if isinstance(containers, list) else []:
-        container = mapping(container, where, "a container")
-        requests = mapping(
-            mapping(container.get("resources"), where, "resources").get("requests"),
-            where,
-            "resources.requests",
-        )
-        if "cpu" in requests:
-            cpu += _quantity(requests["cpu"], where, "cpu request")
-        if "memory" in requests:
-            memory += _quantity(requests["memory"], where, "memory request") / _GIB
+def _requests(resources: list[dict[str, Any]]) -> tuple[float, float]:
+    """A pod's CPU [cores] and memory [GiB] requests: its containers' (``ManifestInputs.resources``
+    rows) summed, 0 where none is set."""
+    cpu = sum(r.get("cpu_request_cores") or 0.0 for r in resources)
+    memory = sum(r.get("memory_request_bytes") or 0.0 for r in resources) / _GIB
     return cpu, memory
 
 
@@ -294,8 +286,11 @@ def load_cluster(
                     where,
                     "spec.template",
                 )
-                cpu, memory = _pod_requests(
-                    mapping(spec.get("spec"), where, "spec.template.spec"), where
+                pod_spec = mapping(spec.get("spec"), where, "spec.template.spec")
+                name = str(metadata(document).get("name", "?"))
+                containers = pod_spec.get("containers")
+                cpu, memory = _requests(
+                    kubernetes_resources(pod_spec, name, where) if containers else []
                 )
                 daemonsets["cpu"] += cpu
                 daemonsets["memory_gib"] += memory
@@ -315,13 +310,11 @@ def load_cluster(
         local: list[str] = []
         if chosen.kind == "compose service":
             inputs = compose_inputs(chosen, local)
-            cpu = sum(r.get("cpu_request_cores") or 0.0 for r in inputs.resources)
-            memory = sum(r.get("memory_request_bytes") or 0.0 for r in inputs.resources) / _GIB
             annotated: dict[str, Any] = {}
         else:
             inputs = kubernetes_inputs(chosen, parsed, local)
-            cpu, memory = _pod_requests(chosen.body["spec"]["template"]["spec"], chosen.where)
             annotated = _annotations(chosen.body, chosen.where)
+        cpu, memory = _requests(inputs.resources)
         hpa = workload_hpa(chosen, parsed, local, inputs.scenario_values["instances"])
         values = {
             **inputs.scenario_values,
