@@ -18,14 +18,33 @@ from haplan.scenario import INPUT_NAMES, Scenario, check_input_values
 from haplan.sweeps import grid, grid_instances, undescribable
 from haplan.table import metrics
 
-__all__ = ["plan", "pareto", "Plan", "DEFAULT_SEARCH", "edge_warnings"]
+__all__ = ["plan", "pareto", "Plan", "CandidateTable", "DEFAULT_SEARCH", "edge_warnings"]
 
 #: Candidates when ``search`` is not given: 1–20 nodes, 1–5 instances per node.
 DEFAULT_SEARCH: dict[str, Any] = {"nodes": range(1, 21), "replicas": range(1, 6)}
 
 
+class CandidateTable:
+    """What a planner's answer offers over its ``candidates`` table (cheapest first, with a
+    boolean ``feasible`` column; the best answer is the first feasible row)."""
+
+    @property
+    def feasible(self) -> pd.DataFrame:
+        """The feasible candidates, cheapest first."""
+        return self.candidates[self.candidates["feasible"]]
+
+    def runners_up(self, count: int = 3) -> pd.DataFrame:
+        """The next ``count`` feasible candidates after the best."""
+        return self.feasible.iloc[1 : 1 + count]
+
+    def cheaper_rejected(self) -> pd.DataFrame:
+        """Candidates cheaper than the best (all, if none is feasible), with their reasons."""
+        feasible = np.flatnonzero(self.candidates["feasible"].to_numpy())
+        return self.candidates.iloc[: feasible[0]] if len(feasible) else self.candidates
+
+
 @dataclass(frozen=True)
-class Plan:
+class Plan(CandidateTable):
     """The planner's answer.
 
     Attributes
@@ -47,21 +66,6 @@ class Plan:
     candidates: pd.DataFrame
     target_availability: float
     warnings: tuple[str, ...] = ()
-
-    @property
-    def feasible(self) -> pd.DataFrame:
-        """The feasible candidates, cheapest first."""
-        return self.candidates[self.candidates["feasible"]]
-
-    def runners_up(self, count: int = 3) -> pd.DataFrame:
-        """The next ``count`` feasible candidates after the best."""
-        return self.feasible.iloc[1 : 1 + count]
-
-    def cheaper_rejected(self) -> pd.DataFrame:
-        """Candidates cheaper than the best (all, if none is feasible), with their reasons."""
-        if self.best is None:
-            return self.candidates
-        return self.candidates.loc[: self.best.name].iloc[:-1]
 
 
 def _check_fraction(name: str, value: float) -> float:

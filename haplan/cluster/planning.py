@@ -27,13 +27,14 @@ import pandas as pd
 from haplan.cluster.assess import ClusterAssessment, assess
 from haplan.cluster.node_types import monthly_cost_usd
 from haplan.cluster.pool import Pool, WorkloadSpec
+from haplan.planner import CandidateTable
 from haplan.table import metrics
 
 __all__ = ["ClusterPlan", "plan_cluster", "default_instances"]
 
 
 @dataclass(frozen=True)
-class ClusterPlan:
+class ClusterPlan(CandidateTable):
     """The cluster planner's answer.
 
     Attributes
@@ -52,22 +53,6 @@ class ClusterPlan:
     best: ClusterAssessment | None
     candidates: pd.DataFrame
     warnings: tuple[str, ...] = ()
-
-    @property
-    def feasible(self) -> pd.DataFrame:
-        """The passing candidates, cheapest first."""
-        return self.candidates[self.candidates["feasible"]]
-
-    def runners_up(self, count: int = 3) -> pd.DataFrame:
-        """The next ``count`` passing candidates after the best."""
-        return self.feasible.iloc[1 : 1 + count]
-
-    def cheaper_rejected(self) -> pd.DataFrame:
-        """Candidates cheaper than the best (all, if none passes), with their reasons."""
-        if self.best is None:
-            return self.candidates
-        first = int(np.flatnonzero(self.candidates["feasible"].to_numpy())[0])
-        return self.candidates.iloc[:first]
 
 
 def default_instances(workload: WorkloadSpec) -> range:
