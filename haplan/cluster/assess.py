@@ -21,6 +21,7 @@ from haplan.availability import instances_per_node, steady_state_unavailability
 from haplan.cluster.availability import placement_unavailability
 from haplan.cluster.pool import Pool, WorkloadSpec
 from haplan.cluster.schedule import Placement, even_spread_exists, reschedule, schedule
+from haplan.service import verdict
 from haplan.table import metrics
 
 __all__ = ["ClusterAssessment", "assess", "PLANNED_FAILURES"]
@@ -100,32 +101,25 @@ def _span(row: pd.Series) -> str:
     return f"{low}" if low == high else f"{low}–{high}"
 
 
+#: How a failed target of :func:`haplan.service.verdict` reads in a cluster's reasons.
+_FAILED_TEXT = {
+    "availability": "SLO availability {slo_availability:.4%} < target {target_availability:.4%} "
+    "({serving_needed:.0f} of its {instances:.0f} pods must serve)",
+    "p99": "p99 {p99_response_ms:.4g} ms > {target_p99_ms:g} ms",
+    "recovery": "recovery {recovery_node_failure_s:.4g} s > {target_recovery_s:g} s",
+}
+
+
 def _failed_target(row: pd.Series) -> str:
-    checks = (
-        ("overloaded", lambda r: bool(r["overloaded"]), "overloaded"),
-        (
-            "availability",
-            lambda r: r["slo_unavailability"] > 1 - r["target_availability"],
-            "SLO availability {slo_availability:.4%} < target {target_availability:.4%} "
-            "({serving_needed:.0f} of its {instances:.0f} pods must serve)",
-        ),
-        (
-            "p99",
-            lambda r: r["p99_response_ms"] > r["target_p99_ms"],
-            "p99 {p99_response_ms:.4g} ms > {target_p99_ms:g} ms",
-        ),
-        (
-            "recovery",
-            lambda r: r["recovery_node_failure_s"] > r["target_recovery_s"],
-            "recovery {recovery_node_failure_s:.4g} s > {target_recovery_s:g} s",
-        ),
-    )
+    """The first target the service's verdict (the one rule) says the row misses."""
+    if bool(row["overloaded"]):
+        return "overloaded"
+    failed = [v.name for v in verdict(row) if not v.passed and v.name in _FAILED_TEXT]
+    if not failed:
+        return "a target is not met"
     values = row.to_dict()
     values["serving_needed"] = max(row["min_instances"], row["instances_needed"])
-    for _, failed, text in checks:
-        if failed(row):
-            return text.format(**values)
-    return "a target is not met"
+    return _FAILED_TEXT[failed[0]].format(**values)
 
 
 def _scenarios(placement: Placement) -> pd.DataFrame:
