@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 
+from haplan.availability import instances_per_node
 from haplan.report.formatting import format_input, format_nines, format_number, json_value
 from haplan.scenario import INPUT_NAMES
 
@@ -52,8 +53,9 @@ def _axes_text(row: pd.Series, names) -> str:
 
 def _per_node(row: pd.Series) -> str:
     """Instances per node as the scheduler spreads them: "2", or "2–3" for 23 on 9 nodes."""
-    base, extra = divmod(int(row["instances"]), int(row["nodes"]))
-    return f"{base}" if not extra else f"{base}–{base + 1}"
+    counts = instances_per_node(int(row["nodes"]), int(row["instances"]))
+    low, high = int(counts.min()), int(counts.max())
+    return f"{low}" if low == high else f"{low}–{high}"
 
 
 def _size(row: pd.Series) -> str:
