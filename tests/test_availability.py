@@ -15,7 +15,7 @@ from scipy.special import bdtrc
 
 from haplan import availability as av
 from haplan import markov
-from haplan.availability import _tilted, placement
+from haplan.availability import _rows, _tilted, placement
 from haplan.availability.outages import _outage_columns
 
 SETTINGS = settings(max_examples=60, deadline=None)
@@ -724,6 +724,49 @@ def test_outages_counted_up_equal_counted_down():
         assert (got_up > 0).all()
         np.testing.assert_allclose(got_up, got_down, rtol=1e-12, atol=0)
         np.testing.assert_allclose(got, got_down, rtol=1e-12, atol=0)
+
+
+def test_nothing_up_product_equals_the_size_one_convolution_and_mpmath():
+    # One-zone rows with k = 1 skip the convolutions: U, A and the outage frequency are
+    # products over the nodes (``_rows.nothing_up``). Checked against the truncated
+    # convolution at size 1 that every other k uses (same sums, other order: rtol 1e-12) and
+    # against the products in 50-digit arithmetic (rtol 1e-13), over 12 orders of magnitude,
+    # the exact ends 0 and 1, zone failures and light nodes holding no instance (C < N).
+    rng = np.random.default_rng(12)
+    rows = 3000
+    c = rng.integers(1, 80, rows)
+    n = np.minimum(rng.integers(1, 80, rows), c + rng.integers(0, 3, rows))
+    qn, qi = (10.0 ** rng.uniform(-12, -0.3, rows) for _ in range(2))
+    qz = np.where(rng.random(rows) < 0.5, 0.0, 10.0 ** rng.uniform(-6, -1, rows))
+    qn[:40], qi[20:60], qn[60:70], qi[70:80] = 0.0, 0.0, 1.0, 1.0
+    an, az = 1.0 - qn, 1.0 - qz
+    frequencies = (rng.uniform(0, 1e-3, rows), rng.uniform(0, 1e-2, rows), 1e-4 * (qz > 0))
+    one = np.ones(rows, dtype=np.int64)
+    product = _rows.nothing_up(n, c, qn, qi, qz, an, az, frequencies)
+    convolved = _rows.one_zone(n, c, qn, qi, qz, one, 1, True, an, az, frequencies)
+    normal = product[0] > 1e-290  # below, both lose digits to subnormal numbers
+    for got, reference in zip(product, convolved, strict=True):
+        np.testing.assert_allclose(got[normal], reference[normal], rtol=1e-12, atol=0)
+    mpmath.mp.dps = 50
+    for r in np.flatnonzero(normal)[::25]:
+        q_node, q_inst, q_zone = (mpmath.mpf(float(x[r])) for x in (qn, qi, qz))
+        f_node, f_inst, f_zone = (mpmath.mpf(float(f[r])) for f in frequencies)
+        base, extra = divmod(int(c[r]), int(n[r]))
+        kinds = [(extra, base + 1), (int(n[r]) - extra if base else 0, base)]
+        none = [q_node + (1 - q_node) * q_inst**load for _, load in kinds]
+        all_none = none[0] ** kinds[0][0] * none[1] ** kinds[1][0]
+        frequency = f_zone * (1 - all_none)
+        for i, (count, load) in enumerate(kinds):
+            if count and load:
+                counts = [count_ - (j == i) for j, (count_, _) in enumerate(kinds)]
+                others = none[0] ** counts[0] * none[1] ** counts[1]
+                last = f_node * (1 - q_inst**load) + f_inst * (1 - q_node) * load * q_inst ** (
+                    load - 1
+                )
+                frequency += count * (1 - q_zone) * others * last
+        exact = (q_zone + (1 - q_zone) * all_none, (1 - q_zone) * (1 - all_none), frequency)
+        for got, value in zip(product, exact, strict=True):
+            assert got[r] == pytest.approx(float(value), rel=1e-13, abs=0)
 
 
 def test_outages_of_thousands_of_instances_small_k():

@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import special
 from scipy.special import bdtr
 
+from haplan._numeric import rarely_repeated
 from haplan.availability._truncated import convolve
 
 __all__ = ["one_zone", "bucket_sizes", "single_zone_rows", "solve", "distinct_keys", "MAX_SIZE"]
@@ -215,6 +216,46 @@ def one_zone(
     return down, up, frequency
 
 
+def nothing_up(n, c, qn, qi, qz, an=None, az=None, frequencies=None):
+    """``one_zone`` at k = 1 (out only when no instance is up), one row per distribution.
+
+    A node of load L has nothing up with probability x_L = q_node + (1 − q_node) q_inst^L, so
+    U = q_zone + A_zone x_heavy^h x_light^l and A = A_zone (1 − x_heavy^h x_light^l), the
+    latter as −expm1(Σ log1p(−(1 − x_L))) with 1 − x_L = (1 − q_node)(−expm1(L log q_inst)).
+    The outage frequency sums, as ``one_zone`` does at this threshold, the zone failing while
+    something is up, a node failing that holds everything up, and an instance failing that is
+    the last one up. Only products of non-negative numbers: tiny probabilities keep their
+    digits.
+    """
+    base, extra = np.divmod(c, n)
+    kinds = ((extra, base + 1), (np.where(base > 0, n - extra, 0), base))  # (count, load)
+    az = 1.0 - qz if az is None else az
+    with np.errstate(divide="ignore", invalid="ignore"):  # q = 0: log 0 = −inf, exp(−inf) = 0
+        log_qi = np.log(qi)
+        # P(a node has something up | node up) = 1 − q_inst^L (0 for load 0), P(nothing up)
+        some_up = [np.where(load > 0, -np.expm1(load * log_qi), 0.0) for _, load in kinds]
+        none_up = [qn + (1.0 - qn) * qi**load for _, load in kinds]
+        log_all_none = sum(  # log P(no node has anything up); a count of 0 adds nothing
+            np.where(count > 0, count * np.log1p(-(1.0 - qn) * some), 0.0)
+            for (count, _), some in zip(kinds, some_up, strict=True)
+        )
+    (heavy, _), (light, _) = kinds
+    down = qz + az * none_up[0] ** heavy * none_up[1] ** light
+    up = az * -np.expm1(log_all_none)
+    if frequencies is None:
+        return down, up
+    f_node, f_instance, f_zone = frequencies
+    frequency = f_zone * -np.expm1(log_all_none)
+    others = (  # P(nothing up on the other nodes) beside one node of each kind
+        none_up[0] ** np.maximum(heavy - 1, 0) * none_up[1] ** light,
+        none_up[0] ** heavy * none_up[1] ** np.maximum(light - 1, 0),
+    )
+    for (number, load), some, other in zip(kinds, some_up, others, strict=True):
+        last = f_node * some + f_instance * an * load * qi ** np.maximum(load - 1, 0)
+        frequency += np.where((number > 0) & (load > 0), number * az * other * last, 0.0)
+    return down, up, frequency
+
+
 def _binomial_rows(trials, q, down):
     """``haplan.availability._truncated.binomial_pmf`` with one number of trials per row."""
     trials = np.maximum(trials, 0)[:, None]
@@ -233,13 +274,16 @@ def distinct_keys(*columns) -> np.ndarray:
     """Integer codes of the rows' combinations of ``columns`` (equal codes ⇒ equal rows).
 
     Hash factorisation per column, skipped for a column holding one value; stops early once
-    the rows are all distinct, and then returns None.
+    the rows are all distinct, or a sample shows a column rarely repeats (then deduplicating
+    would cost more than it saves), and then returns None.
     """
     rows = columns[0].size
     combined, span = np.zeros(rows, dtype=np.int64), 1
     for values in columns:
         if values[:1].size and (values == values[0]).all():
             continue
+        if rarely_repeated(values):
+            return None
         codes, uniques = pd.factorize(values)
         if len(uniques) == rows:
             return None
@@ -264,6 +308,35 @@ def solve(n, c, k, qn, qi, qz, an=None, az=None, frequencies=None, count_up=None
         short_up = k <= c - k + 1
     else:
         short_up = np.full(k.shape, bool(count_up))
+    first_up = short_up & (k == 1)
+    if first_up.any():  # out only with nothing up: a product over the nodes, no convolution
+        out = [np.empty(k.size) for _ in range(2 if frequencies is None else 3)]
+        rest = np.flatnonzero(~first_up)
+        done = np.flatnonzero(first_up)
+        for target, values in zip(
+            out,
+            nothing_up(
+                *(x[done] for x in (n, c, qn, qi, qz)),
+                *(None if x is None else x[done] for x in (an, az)),
+                None if frequencies is None else tuple(f[done] for f in frequencies),
+            ),
+            strict=True,
+        ):
+            target[done] = values
+        if rest.size:
+            for target, values in zip(
+                out,
+                solve(
+                    *(x[rest] for x in (n, c, k, qn, qi, qz)),
+                    *(None if x is None else x[rest] for x in (an, az)),
+                    None if frequencies is None else tuple(f[rest] for f in frequencies),
+                    count_up,
+                    None if key is None else key[rest],
+                ),
+                strict=True,
+            ):
+                target[rest] = values
+        return tuple(out)
     threshold = np.where(short_up, k, c - k + 1).astype(np.int64)
     if key is None:
         key = distinct_keys(n * (int(c.max()) + 1) + c, qn, qi, qz)
