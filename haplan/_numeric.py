@@ -102,6 +102,25 @@ def restore(result: Any, *inputs: Any):
     return result
 
 
+#: Below this many rows a column is simply hashed: sampling would save too little.
+SAMPLED_FROM_ROWS = 1 << 16
+
+
+def rarely_repeated(values: np.ndarray) -> bool:
+    """True when a fixed pseudo-random sample of ``values`` holds at most one repeat.
+
+    A sample of m = 4·√n of n rows in which a fraction f of the rows share their value with
+    another row holds about f·m²/(2n) = 8f repeated pairs; at most one means few rows repeat,
+    so finding the repeats (hashing every row) would cost more than it saves. Only a guide
+    for skipping deduplication, never for a result. False for short or non-numeric columns.
+    """
+    rows = values.size
+    if rows < SAMPLED_FROM_ROWS or values.dtype.kind not in "fiub":
+        return False
+    picks = np.unique(np.random.default_rng(0).integers(0, rows, 4 * math.isqrt(rows)))
+    return picks.size - np.unique(values.ravel()[picks]).size <= 1
+
+
 def is_missing(value) -> bool:
     """True for None and NaN (a target or crew count left unset)."""
     return value is None or (isinstance(value, (float, np.floating)) and math.isnan(value))

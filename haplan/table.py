@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from haplan import availability, balancing, document, load, queueing, recovery, service
+from haplan._numeric import rarely_repeated
 from haplan.scenario import (
     BALANCERS,
     INPUT_NAMES,
@@ -390,7 +391,7 @@ class _Codes:
         self._data = columns
         self._rows = rows
         self._columns: dict[str, tuple[np.ndarray, int]] = {}
-        self._distinct: set[str] = set()  # columns whose values all differ
+        self._distinct: set[str] = set()  # columns counted as all distinct
         self._sources: dict[str, tuple[str, ...]] = {}  # derived column -> what it depends on
 
     def set(self, name: str, codes: np.ndarray, size: int) -> None:
@@ -405,6 +406,9 @@ class _Codes:
                 self._columns[name] = (codes, max(len(values.categories), 1))
             elif len(values) and (values.strides == (0,) or _constant(values)):
                 self._columns[name] = (np.zeros(len(values), dtype=np.int64), 1)  # one value
+            elif rarely_repeated(values):  # counted as all distinct: no group deduplicates
+                self._columns[name] = (np.arange(self._rows), self._rows)
+                self._distinct.add(name)
             else:
                 codes, uniques = pd.factorize(values, use_na_sentinel=False)
                 self._columns[name] = (codes.astype(np.int64, copy=False), max(len(uniques), 1))
