@@ -221,6 +221,23 @@ def test_service_against_mpmath(case):
     assert av.service_availability(*case) == pytest.approx(float(1 - expected), rel=1e-12)
 
 
+def test_one_instance_nodes_sum_to_a_binomial_against_mpmath():
+    # Nodes that hold one instance each (C = N, or the light nodes when N < C < 2N) are summed
+    # as one binomial instead of binary powering. Rows on both counting sides, each k, tiny
+    # and large probabilities, and q near 1/2 on both sides of where that shortcut stops,
+    # against the 50-digit enumeration: rtol 1e-12 (a few roundings in log space).
+    cases = [
+        (n, c, k, qn, qi)
+        for n, c in ((5, 5), (6, 9), (7, 7), (7, 12))
+        for qn, qi in ((1e-7, 1e-9), (0.01, 0.3), (0.2, 0.4), (0.3, 0.35), (0.5, 0.1))
+        for k in (1, 2, c // 2, c - 1, c)
+    ]
+    n, c, k, qn, qi = (np.array(column) for column in zip(*cases, strict=True))
+    got = av.service_unavailability(n, c, k, qn, qi)
+    expected = [float(brute_force_mp(*case, 1, 0.0)) for case in cases]
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0)
+
+
 # The tilted FFT path (C in the tens of thousands) checked on small cases against the same
 # 50-digit enumeration, then against the direct convolutions and an mpmath sum at larger C.
 @pytest.mark.parametrize(

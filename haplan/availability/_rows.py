@@ -126,6 +126,28 @@ def _power_rows(x, counts, size):
     return result
 
 
+def _nodes_rows(node, load, count, q_node, q_instance, size, count_up):
+    """Distribution of the instances down (or up) on ``count[r]`` nodes of row r's ``node``.
+
+    Nodes that hold one instance each sum to a binomial: that instance is down when it or its
+    node is, with probability q = q_node + (1 − q_node) q_inst, independently per node. Those
+    rows are built as Bin(count, q) directly (as ``_node_rows`` builds a node's binomial), the
+    others by binary powering. Only for q ≤ 1/2, where 1 − q keeps its relative digits.
+    """
+    q_one = q_node + (1.0 - q_node) * q_instance
+    binomial = (load == 1) & (q_one <= 0.5)
+    if not binomial.any():
+        return _power_rows(node, count, size)
+    out = np.empty_like(node)
+    out[binomial] = _node_rows(
+        count[binomial], np.zeros(np.count_nonzero(binomial)), q_one[binomial], size, count_up
+    )
+    powered = ~binomial
+    if powered.any():
+        out[powered] = _power_rows(node[powered], count[powered], size)
+    return out
+
+
 def _critical_rows(rest, which, threshold, weights):
     """Σ_j rest[w, T − j] · weights[w, j − 1] over j = 1 … columns with T − j ≥ 0, for each
     row's distribution w = ``which`` and threshold T."""
@@ -156,11 +178,13 @@ def one_zone(
     heavy_node = _node_rows(base + 1, qn, qi, size, count_up)
     light_node = _node_rows(base, qn, qi, size, count_up)
     if frequencies is None:
-        heavy_all = _power_rows(heavy_node, heavy, size)
-        light_all = _power_rows(light_node, light, size)
+        heavy_all = _nodes_rows(heavy_node, base + 1, heavy, qn, qi, size, count_up)
+        light_all = _nodes_rows(light_node, base, light, qn, qi, size, count_up)
     else:
-        heavy_less = _power_rows(heavy_node, np.maximum(heavy - 1, 0), size)
-        light_less = _power_rows(light_node, np.maximum(light - 1, 0), size)
+        heavy_less = _nodes_rows(
+            heavy_node, base + 1, np.maximum(heavy - 1, 0), qn, qi, size, count_up
+        )
+        light_less = _nodes_rows(light_node, base, np.maximum(light - 1, 0), qn, qi, size, count_up)
         heavy_all = np.where(
             (heavy > 0)[:, None], convolve(heavy_less, heavy_node, size), heavy_less
         )
