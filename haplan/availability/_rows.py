@@ -55,20 +55,22 @@ def _node_rows(load, q_node, q_instance, size, count_up):
     count = np.arange(width)[None, :]  # instances down (or up, with count_up)
     load_ = load[:, None]
     inside = count <= load_
-    other = np.where(inside, load_ - count, 0)
-    count = np.where(inside, count, 0)
-    with np.errstate(divide="ignore"):  # q = 0 or 1: log 0 = −inf, multiplied by 0 counts
-        log_q, log_p = np.log(q_instance)[:, None], np.log1p(-q_instance)[:, None]
+    other = np.maximum(load_ - count, 0)
+    with np.errstate(divide="ignore"):  # q = 0 or 1: log 0 = −inf
+        log_q, log_p = np.log(q_instance), np.log1p(-q_instance)
     if count_up:  # up ~ Bin(L, 1 − q): the roles of q and 1 − q swap
         log_q, log_p = log_p, log_q
+    # log 0 = −inf as −1e300 instead: 0 · it is 0 (0^0 = 1), a count ≥ 1 times it underflows
+    # exp to 0, and any log that matters (> −746) is unchanged
+    log_q, log_p = (np.maximum(x, -1e300)[:, None] for x in (log_q, log_p))
     log_factorial = special.gammaln(np.arange(int(load.max()) + 1) + 1.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(over="ignore"):
         log_pmf = (
             log_factorial[load][:, None]
             - log_factorial[count]
             - log_factorial[other]
-            + np.where(count > 0, count * log_q, 0.0)  # 0 · log 0 = 0
-            + np.where(other > 0, other * log_p, 0.0)
+            + count * log_q
+            + other * log_p
         )
     out = np.zeros((rows, size + 1))
     out[:, :width] = np.where(inside, np.exp(log_pmf), 0.0) * (1.0 - q_node)[:, None]
