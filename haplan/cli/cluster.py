@@ -6,6 +6,7 @@ Nodes, or when a cluster option (``--node-types``, ``--pod-cpu``, ``--pod-memory
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +15,13 @@ import pandas as pd
 
 from haplan._safe import escape_controls
 
-__all__ = ["cluster_options", "wants_cluster", "cluster_report", "cluster_plan"]
+__all__ = [
+    "cluster_options",
+    "wants_cluster",
+    "documents_passed_on",
+    "cluster_report",
+    "cluster_plan",
+]
 
 _GIB = 2.0**30
 
@@ -89,32 +96,58 @@ def _cluster_flags(flags: dict) -> dict:
     }
 
 
-def wants_cluster(inputs, workload, flags: dict, command: str = "report") -> dict | None:
-    """The cluster options (they leave ``flags``) when the command runs in cluster mode.
+def wants_cluster(inputs, workload, flags: dict, command: str = "report"):
+    """The cluster options (they leave ``flags``) when the command runs in cluster mode, and
+    the inputs' files as read so far.
 
     ``plan`` plans the cluster whenever manifests are given (their requests, zones and spread
     decide what fits) or a cluster option is; ``report`` does when the inputs hold several
     workloads or a cluster export's Nodes (and no ``--workload`` picks one), or a cluster
     option is given.
+
+    Returns
+    -------
+    (dict or None, ClusterFiles or None)
+        The options (None: one workload, not a cluster) and the
+        :class:`~haplan.cluster.inputs.ClusterFiles` of ``inputs`` (None when nothing needed
+        reading): hand them on (:func:`cluster_report`, :func:`cluster_plan`,
+        :func:`documents_passed_on`) so that each file is read and parsed once.
     """
     cluster = _cluster_flags(flags)
     cluster["workload"] = workload
     given = ("node_types_path", "node_type_name", "cpu_request", "memory_request_gib")
     if any(cluster[k] is not None for k in given):
-        return cluster
+        return cluster, _files(inputs)
     yamls = [
         Path(p) for p in inputs if Path(p).is_dir() or Path(p).suffix.lower() in (".yaml", ".yml")
     ]
     if not yamls:
-        return None
+        return None, None
+    files = _files(inputs)
     if command == "plan":
-        return cluster
-    from haplan.cluster.inputs import load_cluster
+        return cluster, files
+    from haplan.cluster.inputs import build_cluster
 
-    read = load_cluster(inputs)
+    read = build_cluster(files)
     if read.pool is not None:  # a cluster export: its nodes matter, one workload or all
-        return cluster
-    return cluster if (workload is None and len(read.workloads) > 1) else None
+        return cluster, files
+    return (cluster if (workload is None and len(read.workloads) > 1) else None), files
+
+
+def _files(inputs):
+    from haplan.cluster.inputs import ClusterFiles
+
+    return ClusterFiles(inputs)
+
+
+def documents_passed_on(files):
+    """A context in which the single-workload reading (:mod:`haplan.manifests`) takes the
+    documents ``files`` (from :func:`wants_cluster`) read instead of reading them again."""
+    if files is None:
+        return nullcontext()
+    from haplan.manifests.documents import documents_read
+
+    return documents_read(files.documents_read)
 
 
 def _node_types(cluster: dict):
@@ -131,11 +164,11 @@ def _node_types(cluster: dict):
     return table.loc[[name]]
 
 
-def _load(inputs, overrides, cluster, node_types):
-    from haplan.cluster.inputs import load_cluster
+def _load(files, overrides, cluster, node_types):
+    from haplan.cluster.inputs import build_cluster
 
-    read = load_cluster(
-        inputs,
+    read = build_cluster(
+        files,
         overrides,
         node_types=node_types,
         cpu_request=cluster["cpu_request"],
@@ -163,15 +196,16 @@ def _load(inputs, overrides, cluster, node_types):
 
 
 def cluster_report(
-    inputs, overrides, cluster, output_format, out_path, csv_path
+    files, overrides, cluster, output_format, out_path, csv_path
 ) -> tuple[str, bool]:
-    """Run ``haplan report`` on a cluster; returns what to print and whether it passes."""
+    """Run ``haplan report`` on a cluster (``files``: :func:`wants_cluster`'s); returns what
+    to print and whether it passes."""
     from haplan.cluster import Pool, assess
     from haplan.export import write_csv, write_text
     from haplan.report.cluster import cluster_csv_frame, render_cluster, render_cluster_json
 
     node_types = _node_types(cluster)
-    read, daemonsets = _load(inputs, overrides, cluster, node_types)
+    read, daemonsets = _load(files, overrides, cluster, node_types)
     pool = read.pool
     if pool is None:
         if cluster["node_type_name"] is None:
@@ -238,8 +272,9 @@ def _kept(notes) -> list[str]:
     return [n for n in notes if not any(d in n for d in dropped)]
 
 
-def cluster_plan(inputs, values: dict, cluster, runners_up: int, csv_path) -> str:
-    """Run ``haplan plan`` on a cluster; ``values`` are the command line's inputs (lists)."""
+def cluster_plan(files, values: dict, cluster, runners_up: int, csv_path) -> str:
+    """Run ``haplan plan`` on a cluster (``files``: :func:`wants_cluster`'s); ``values`` are
+    the command line's inputs (lists)."""
     from haplan.cluster import plan_cluster
     from haplan.export import write_csv
     from haplan.report.cluster import render_cluster_plan
@@ -260,7 +295,7 @@ def cluster_plan(inputs, values: dict, cluster, runners_up: int, csv_path) -> st
                 "instances only"
             )
         overrides[name] = items[0]
-    read, daemonsets = _load(inputs, overrides, cluster, node_types)
+    read, daemonsets = _load(files, overrides, cluster, node_types)
     untargeted = [w.name for w in read.workloads if not _has_target(w.scenario)]
     if untargeted:
         raise ValueError(

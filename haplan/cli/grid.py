@@ -139,10 +139,10 @@ def plan_command(
         check_finite("--confidence", confidence, low=0, high=1, open_ends=True)
     check_finite("--samples", samples, low=1, high=1_000_000)
     check_output_paths(csv_path, inputs=inputs)
-    cluster = wants_cluster(inputs, workload, flags, command="plan")
+    cluster, files = wants_cluster(inputs, workload, flags, command="plan")
     values = settings_from(flags, settings)
     if cluster is not None:
-        click.echo(cluster_plan(inputs, values, cluster, runners_up, csv_path), nl=False)
+        click.echo(cluster_plan(files, values, cluster, runners_up, csv_path), nl=False)
         return
     for name, text in PLAN_AXES.items():
         if name not in values and not (name == "replicas" and "instances" in values):

@@ -9,7 +9,12 @@ import click
 
 from haplan._safe import escape_controls
 from haplan.analysis import UNCERTAINTY_SAMPLES
-from haplan.cli.cluster import cluster_options, cluster_report, wants_cluster
+from haplan.cli.cluster import (
+    cluster_options,
+    cluster_report,
+    documents_passed_on,
+    wants_cluster,
+)
 from haplan.cli.group import cli
 from haplan.cli.options import (
     EXIT_FAILED_CHECK,
@@ -118,22 +123,23 @@ def report(
     if simulate_replications is not None:
         check_finite("--simulate", simulate_replications, low=1, high=100_000)
     check_finite("--samples", samples, low=1, high=1_000_000)
-    cluster = wants_cluster(inputs, workload, flags)
+    cluster, files = wants_cluster(inputs, workload, flags)
     if cluster is not None:
         overrides = one_each(settings_from(flags, settings), "report")
         message, passed = cluster_report(
-            inputs, overrides, cluster, output_format, out_path, csv_path
+            files, overrides, cluster, output_format, out_path, csv_path
         )
         click.echo(message, nl=False)
         if check and not passed:
             raise click.exceptions.Exit(EXIT_FAILED_CHECK)
         return
-    loaded = load(
-        inputs,
-        workload,
-        one_each(settings_from(flags, settings), "report"),
-        distributions_allowed=True,
-    )
+    with documents_passed_on(files):  # the files read to decide on cluster mode: not again
+        loaded = load(
+            inputs,
+            workload,
+            one_each(settings_from(flags, settings), "report"),
+            distributions_allowed=True,
+        )
     scenario = loaded.scenario
     check_report_size(scenario, output_format, simulate_replications)
     target = scenario.target_availability

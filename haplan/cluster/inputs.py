@@ -21,6 +21,12 @@ workload (``request_rate_rps`` …)              ``haplan.io/request_rate_rps: "
 TOML ``[workloads.<name>]`` tables            the same, from the scenario file
 ============================================  ===============================================
 
+Reading and building are apart: :class:`ClusterFiles` reads and parses each file once (the
+bounded YAML reading of :mod:`haplan.manifests`), :func:`build_cluster` builds the pool and the
+workloads from what they hold; :func:`load_cluster` does both. The command line builds twice
+from one :class:`ClusterFiles` (to decide on cluster mode, then with its options) and hands
+the parsed documents on to the single-workload reading.
+
 Precedence, lowest first: the scenario (TOML or the default), what the manifests say, the
 workload's annotations, its ``[workloads.<name>]`` table, the command line (which applies to
 every workload).
@@ -28,9 +34,10 @@ every workload).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -53,7 +60,7 @@ from haplan.manifests.selectors import check_pdbs_select_something
 from haplan.manifests.units import parse_quantity
 from haplan.scenario import INPUT_NAMES, Scenario, read_toml, tune_pipeline
 
-__all__ = ["ClusterInputs", "load_cluster", "ANNOTATION_PREFIX"]
+__all__ = ["ClusterInputs", "ClusterFiles", "load_cluster", "build_cluster", "ANNOTATION_PREFIX"]
 
 #: Workload annotations with this prefix give that workload's scenario inputs.
 ANNOTATION_PREFIX = "haplan.io/"
@@ -110,10 +117,56 @@ def _expand(paths: Iterable[str | Path]) -> tuple[Path | None, list[Path]]:
     return toml, yamls
 
 
-def _documents(path: Path) -> list[tuple[int, Any]]:
+class ClusterFiles:
+    """The files of a cluster's inputs, each read and parsed once: when first needed, then
+    kept for whoever needs it next (:func:`build_cluster` again, or the single-workload
+    reading through :attr:`documents_read`).
+
+    Parameters
+    ----------
+    paths : iterable of path
+        As for :func:`load_cluster`. Nothing is read, nor a directory listed, until asked for,
+        so errors come where :func:`load_cluster` meets them.
+    """
+
+    def __init__(self, paths: Iterable[str | Path] = ()):
+        self.paths = tuple(paths)
+        self._expanded: tuple[Path | None, list[Path]] | None = None
+        self._scenario: tuple[dict[str, Any], str] | None = None
+        self._documents: dict[Path, list[tuple[int, Any]]] = {}
+
+    def expand(self) -> tuple[Path | None, list[Path]]:
+        """The ``.toml`` scenario (or None) and the YAML files, directories listed."""
+        if self._expanded is None:
+            self._expanded = _expand(self.paths)
+        return self._expanded
+
+    def scenario_values(self) -> tuple[dict[str, Any], str]:
+        """:func:`~haplan.scenario.read_toml` of the ``.toml`` scenario: a fresh dict each
+        time (the caller may take its tables out)."""
+        if self._scenario is None:
+            self._scenario = read_toml(self.expand()[0])
+        values, name = self._scenario
+        return dict(values), name
+
+    def documents(self, path: Path) -> list[tuple[int, Any]]:
+        """The YAML file's documents as :func:`haplan.manifests.documents.load_documents`
+        reads them (bounded by :mod:`haplan._safe`'s limits); read-only."""
+        if path not in self._documents:
+            self._documents[path] = load_documents(path)
+        return self._documents[path]
+
+    @property
+    def documents_read(self) -> Mapping[Path, list[tuple[int, Any]]]:
+        """The YAML files read so far → their documents, for
+        :func:`haplan.manifests.documents.documents_read`."""
+        return MappingProxyType(self._documents)
+
+
+def _documents(path: Path, documents: list[tuple[int, Any]]) -> list[tuple[Any, Any]]:
     """The file's documents, with the items of a ``kind: List`` as documents of their own."""
     out = []
-    for index, document in load_documents(path):
+    for index, document in documents:
         if isinstance(document, dict) and document.get("kind") == "List":
             items = document.get("items")
             if not isinstance(items, list):
@@ -252,11 +305,30 @@ def load_cluster(
     ValueError
         An unreadable file, two workloads with one name, or inputs out of range.
     """
-    toml, yamls = _expand(paths)
+    return build_cluster(
+        ClusterFiles(paths),
+        overrides,
+        node_types=node_types,
+        cpu_request=cpu_request,
+        memory_request_gib=memory_request_gib,
+    )
+
+
+def build_cluster(
+    files: ClusterFiles,
+    overrides: dict[str, Any] | None = None,
+    *,
+    node_types: pd.DataFrame | None = None,
+    cpu_request: float | None = None,
+    memory_request_gib: float | None = None,
+) -> ClusterInputs:
+    """:func:`load_cluster` from :class:`ClusterFiles`: the same cluster, built from what the
+    files hold, each file read only the first time it is needed."""
+    toml, yamls = files.expand()
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     tables: dict[str, dict] = {}
     if toml is not None:
-        values, name = read_toml(toml)
+        values, name = files.scenario_values()
         tables = values.pop("workloads", {}) or {}
         if not isinstance(tables, dict) or not all(isinstance(t, dict) for t in tables.values()):
             raise ValueError(f"{toml}: [workloads.<name>] must be tables of scenario inputs")
@@ -268,7 +340,7 @@ def load_cluster(
     daemonsets = {"cpu": 0.0, "memory_gib": 0.0, "pods": 0}
     notes: list[str] = []
     for path in yamls:
-        for index, document in _documents(path):
+        for index, document in _documents(path, files.documents(path)):
             where = f"{path} (document {index})"
             kind = document.get("kind") if isinstance(document, dict) else None
             if kind == "Node":

@@ -14,7 +14,10 @@ their one-line messages.
 
 from __future__ import annotations
 
+import contextvars
 import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,7 +194,30 @@ class _BoundedLoader(yaml.SafeLoader):
         return node
 
 
+#: Documents a caller read already (path → what :func:`load_documents` returned for it).
+_read: contextvars.ContextVar[Mapping[Path, list[tuple[int, Any]]] | None] = contextvars.ContextVar(
+    "haplan_documents_read", default=None
+)
+
+
+@contextmanager
+def documents_read(documents: Mapping[Path, list[tuple[int, Any]]]) -> Iterator[None]:
+    """Inside ``with``, :func:`load_documents` gives these files' documents (path → what it
+    returned for that path before) instead of reading and parsing the files again: a caller
+    that read them passes them on. The documents are shared, so nothing may change them."""
+    token = _read.set(documents)
+    try:
+        yield
+    finally:
+        _read.reset(token)
+
+
 def load_documents(path: Path) -> list[tuple[int, Any]]:
+    """The file's non-empty YAML documents, numbered from 1; bounded as :class:`_BoundedLoader`
+    says. Inside :func:`documents_read`, the ones already read."""
+    known = _read.get()
+    if known is not None and path in known:
+        return list(known[path])
     try:
         check_file_size(path, "manifest")
         text = path.read_text(encoding="utf-8")
