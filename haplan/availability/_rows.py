@@ -12,7 +12,10 @@ numbers on truncated rows (:mod:`haplan.availability._truncated`), so tiny proba
 their digits.
 
 Rows are batched by the truncation size (rounded up to a few fixed sizes, reading a threshold
-from a longer truncated row gives the same probability), and by the side counted.
+from a longer truncated row gives the same probability), and by the side counted. Two cases
+need no powering: nodes that hold one instance each sum to a binomial, built directly, and
+k = 1 counted up (out only when nothing is up, the default) is a product over the nodes
+(:func:`nothing_up`).
 """
 
 from __future__ import annotations
@@ -128,7 +131,7 @@ def _power_rows(x, counts, size):
     return result
 
 
-def _nodes_rows(node, load, count, q_node, q_instance, size, count_up):
+def _sum_of_nodes(node, load, count, q_node, q_instance, size, count_up):
     """Distribution of the instances down (or up) on ``count[r]`` nodes of row r's ``node``.
 
     Nodes that hold one instance each sum to a binomial: that instance is down when it or its
@@ -180,13 +183,15 @@ def one_zone(
     heavy_node = _node_rows(base + 1, qn, qi, size, count_up)
     light_node = _node_rows(base, qn, qi, size, count_up)
     if frequencies is None:
-        heavy_all = _nodes_rows(heavy_node, base + 1, heavy, qn, qi, size, count_up)
-        light_all = _nodes_rows(light_node, base, light, qn, qi, size, count_up)
+        heavy_all = _sum_of_nodes(heavy_node, base + 1, heavy, qn, qi, size, count_up)
+        light_all = _sum_of_nodes(light_node, base, light, qn, qi, size, count_up)
     else:
-        heavy_less = _nodes_rows(
+        heavy_less = _sum_of_nodes(
             heavy_node, base + 1, np.maximum(heavy - 1, 0), qn, qi, size, count_up
         )
-        light_less = _nodes_rows(light_node, base, np.maximum(light - 1, 0), qn, qi, size, count_up)
+        light_less = _sum_of_nodes(
+            light_node, base, np.maximum(light - 1, 0), qn, qi, size, count_up
+        )
         heavy_all = np.where(
             (heavy > 0)[:, None], convolve(heavy_less, heavy_node, size), heavy_less
         )
