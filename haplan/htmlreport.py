@@ -3,14 +3,16 @@
 Renderers of an :class:`haplan.analysis.Analysis`: the page leads with the verdict and the SLO
 headline; the figures are ``haplan.plots`` drawn from the analysis' figure tables (computed
 once by ``haplan.analysis.analyse(..., figures=True)``). The HTML page embeds every figure
-as a PNG data URI and loads nothing from the network.
+as a PNG data URI and loads nothing from the network. The figures are made and encoded one
+at a time (:func:`haplan.plots._png.png_all`: one Agg draw each, where savefig makes two).
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import io
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +20,7 @@ import pandas as pd
 from haplan import plots
 from haplan.analysis import SIMULATION_HORIZON_H, SIMULATION_SEED, Analysis
 from haplan.export import write_bytes, write_text
+from haplan.plots._png import png_all
 from haplan.report import (
     NO_TARGET_HINT,
     TORNADO_COLUMNS,
@@ -41,6 +44,12 @@ __all__ = ["figure_caption", "report_figures", "render_html", "write_markdown_re
 
 def report_figures(data: Analysis) -> dict[str, object]:
     """The report's figures (title → matplotlib Figure), drawn from ``data.figures``."""
+    return {title: make() for title, make in _figure_makers(data).items()}
+
+
+def _figure_makers(data: Analysis) -> dict[str, Callable[[], object]]:
+    """What :func:`report_figures` draws: title → a call that makes the figure (so the pages
+    can make and encode them one at a time, or share them out)."""
     tables = data.figures
     if tables is None:
         raise ValueError(
@@ -54,21 +63,31 @@ def report_figures(data: Analysis) -> dict[str, object]:
     recovery = data.row.get("target_recovery_s")
     recovery = None if recovery is None or pd.isna(recovery) else float(recovery)
     mark = {"nodes": s.nodes, "replicas": s.replicas}
-    figures: dict[str, object] = {
-        "SLO nines against replicas per node": plots.availability_vs_replicas(
-            tables.by_replicas, value="slo_nines", target_availability=target, mark=mark
+    figures: dict[str, Callable[[], object]] = {
+        "SLO nines against replicas per node": partial(
+            plots.availability_vs_replicas,
+            tables.by_replicas,
+            value="slo_nines",
+            target_availability=target,
+            mark=mark,
         ),
-        "SLO nines over nodes and replicas": plots.heatmap(
-            tables.by_replicas, value="slo_nines", target_availability=target, mark=mark
+        "SLO nines over nodes and replicas": partial(
+            plots.heatmap,
+            tables.by_replicas,
+            value="slo_nines",
+            target_availability=target,
+            mark=mark,
         ),
-        "Load, latency and SLO nines against nodes": plots.load_and_latency(
+        "Load, latency and SLO nines against nodes": partial(
+            plots.load_and_latency,
             tables.by_nodes,
             max_utilization=s.max_utilization,
             target_availability=target,
             target_p99_ms=p99,
             mark={"nodes": s.nodes},
         ),
-        "Recovery after a node failure, by orchestrator": plots.recovery_breakdown(
+        "Recovery after a node failure, by orchestrator": partial(
+            plots.recovery_breakdown,
             tables.stages,
             article_time_s=tables.article_time_s,
             target_recovery_s=recovery,
@@ -76,7 +95,8 @@ def report_figures(data: Analysis) -> dict[str, object]:
         ),
     }
     if tables.candidates is not None:
-        figures["Cost against SLO nines: the planner's candidates"] = plots.pareto_frontier(
+        figures["Cost against SLO nines: the planner's candidates"] = partial(
+            plots.pareto_frontier,
             tables.candidates,
             tables.front,
             y="slo_nines",
@@ -84,12 +104,12 @@ def report_figures(data: Analysis) -> dict[str, object]:
             mark=mark,
         )
     if data.simulation is not None:
-        figures["Monte Carlo against the analytic models"] = plots.simulation_vs_analytic(
-            data.simulation
+        figures["Monte Carlo against the analytic models"] = partial(
+            plots.simulation_vs_analytic, data.simulation
         )
     for timeline in data.disruptions:
-        figures[f"Timeline: {timeline.event}"] = plots.timeline(
-            timeline.frame, title=timeline.event, stages=timeline.stages
+        figures[f"Timeline: {timeline.event}"] = partial(
+            plots.timeline, timeline.frame, title=timeline.event, stages=timeline.stages
         )
     if data.autoscaling is not None:
         settings = data.autoscaling.hpa.settings
@@ -97,18 +117,17 @@ def report_figures(data: Analysis) -> dict[str, object]:
             f"The HPA ({settings['min_replicas']}–{settings['max_replicas']} replicas at "
             f"{100 * settings['target_utilization']:.3g} % CPU) over "
             f"{data.autoscaling.profile_name}"
-        ] = plots.autoscaling(data.autoscaling.hpa.frame)
+        ] = partial(plots.autoscaling, data.autoscaling.hpa.frame)
     if data.sensitivity is not None:
-        figures["What moves the SLO nines most (inputs at their 5 % and 95 % points)"] = (
-            plots.tornado(data.sensitivity, target_availability=target)
+        figures["What moves the SLO nines most (inputs at their 5 % and 95 % points)"] = partial(
+            plots.tornado, data.sensitivity, target_availability=target
         )
     return figures
 
 
-def _png(figure) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)  # constrained layout already fits
-    return buffer.getvalue()
+def _pngs(figures) -> list[bytes]:
+    """Figures (or calls that make them) as PNG bytes at 100 dpi, in order."""
+    return png_all(figures, dpi=100)  # constrained layout already fits
 
 
 def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
@@ -281,7 +300,7 @@ def _section_html(section, rows) -> list[str]:
 def render_html(data: Analysis, figures: dict[str, object] | None = None) -> str:
     """The report as one self-contained HTML page (figures as PNG data URIs): the verdict and
     the SLO headline first."""
-    figures = report_figures(data) if figures is None else figures
+    figures = _figure_makers(data) if figures is None else figures
     row = data.row
     title = f"haplan report — {data.name}" if data.name else "haplan report"
     parts = [
@@ -386,8 +405,8 @@ def render_html(data: Analysis, figures: dict[str, object] | None = None) -> str
             _table(["metric", "simulated", "95 % CI", "analytic", "z"], rows, {1, 2, 3, 4})
         )
     parts.append("<h2>Figures</h2>")
-    for caption, figure in figures.items():
-        encoded = base64.b64encode(_png(figure)).decode("ascii")
+    for caption, png in zip(figures, _pngs(figures.values()), strict=True):
+        encoded = base64.b64encode(png).decode("ascii")
         parts.append(
             f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{encoded}">'
             f"<figcaption>{html.escape(figure_caption(caption))}</figcaption></figure>"
@@ -412,8 +431,10 @@ def write_markdown_report(data: Analysis, path: str | Path) -> Path:
     folder = path.with_name(path.stem + "_figures")
     folder.mkdir(exist_ok=True)
     links = {}
-    for number, (caption, figure) in enumerate(report_figures(data).items(), start=1):
+    figures = _figure_makers(data)
+    pngs = _pngs(figures.values())
+    for number, (caption, png) in enumerate(zip(figures, pngs, strict=True), start=1):
         image = folder / f"figure_{number}.png"
-        write_bytes(_png(figure), image)
+        write_bytes(png, image)
         links[caption] = f"{folder.name}/{image.name}"
     return write_text(render_markdown(data, figures=links), path)
