@@ -235,3 +235,88 @@ def test_plan_on_an_export_searches_its_provider_and_needs_targets(capsys):
     )
     assert (code, out) == (2, "")
     assert err.startswith("haplan: error: plan needs a target for every workload; etcd has none")
+
+
+TAINTED = Path(__file__).resolve().parent / "data" / "shop-tainted-export.yaml"
+
+
+def test_report_on_an_export_with_a_tainted_node_pool(capsys):
+    """shop-export plus two m6i.2xlarge nodes tainted dedicated=batch:NoSchedule and a
+    Deployment (reports) that tolerates them: web, api and cache keep their nine nodes and
+    their figures of the untainted export; reports uses all eleven."""
+    code, out, err = run(capsys, "report", TAINTED)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    _, untainted, _ = run(capsys, "report", EXPORT)
+    same = untainted.splitlines()
+    assert lines[:9] == [
+        same[0],
+        "Cluster: 11 nodes (9 × m6i.xlarge, 2 × m6i.2xlarge) over 3 zone(s) [us-east-1a 4, "
+        "us-east-1b 4, us-east-1c 3]; $2.50/h, $1,823.33/month",
+        *same[2:7],  # the header, web, api and cache as on the untainted export
+        "  reports   4     0–1       0        99.999846 %       5.81   99.900 %   460.5   "
+        "—           4 run, 3 needed      pass",
+        same[7],
+    ]
+    # the batch nodes hold reports only; their DaemonSet is aws-node alone (25m of 7.91)
+    batch = [line for line in lines if line.startswith(("  ip-10-0-1-40", "  ip-10-0-2-41"))]
+    assert [line.split()[2:6] for line in batch] == [["reports:1", "4.88", "of", "7.91"]] * 2
+    assert (
+        "  - 2 DaemonSet(s) on the nodes whose taints they tolerate, at most 0.125 cores, 0.188 "
+        "GiB and 2 pod(s) per node: 'fluent-bit' not on 2 of the 11 nodes (it does not tolerate "
+        "dedicated=batch:NoSchedule)."
+    ) in lines
+    assert lines[-1] == (
+        "  - web, api, cache: their pods may use 9 of the 11 nodes (3 zone(s)), the service "
+        "model's nodes for them; they do not tolerate dedicated=batch:NoSchedule on 2 nodes."
+    )
+
+
+def test_report_when_no_node_tolerates_a_workload(capsys, tmp_path):
+    document = yaml.safe_load(TAINTED.read_text(encoding="utf-8"))
+    for item in document["items"]:  # every worker under maintenance
+        if item["kind"] == "Node":
+            item["spec"].setdefault("taints", []).append(
+                {"key": "maintenance", "effect": "NoExecute"}
+            )
+    tainted = tmp_path / "maintenance.yaml"
+    tainted.write_text(yaml.safe_dump(document), encoding="utf-8")
+    code, out, _ = run(capsys, "report", tainted, "--workload", "reports")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == (
+        "FAIL: reports: 4 of 4 pods do not fit (no node tolerates its taints: "
+        "maintenance:NoExecute on 11 nodes)."
+    )
+    assert lines[-1] == (
+        "  - reports: its 4 pods find no node: every node has a taint it does not tolerate; "
+        "they stay Pending."
+    )
+
+
+def test_a_malformed_taint_is_a_one_line_error(capsys, tmp_path):
+    document = yaml.safe_load(TAINTED.read_text(encoding="utf-8"))
+    document["items"][1]["spec"]["taints"] = [{"key": "x", "effect": "Sometimes"}]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(document), encoding="utf-8")
+    code, out, err = run(capsys, "report", bad)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"haplan: error: {bad} (document 1.2): Node 'ip-10-0-1-20.ec2.internal': "
+        "spec.taints[0].effect='Sometimes' is not valid; write one of NoSchedule, "
+        "PreferNoSchedule, NoExecute\n"
+    )
+
+
+def test_a_daemonset_flag_on_an_export_replaces_only_its_own_figure(capsys):
+    # --daemonset-pods 3 sets every node's DaemonSet pods; the CPU and memory DaemonSets take
+    # stay per node (fluent-bit does not run on the two tainted nodes, aws-node does)
+    _, before, _ = run(capsys, "report", TAINTED)
+    code, after, err = run(capsys, "report", TAINTED, "--daemonset-pods", "3")
+    assert (code, err) == (0, "")
+    row = {line.split()[0]: line for line in before.splitlines() if "ip-10-0-" in line}
+    changed = {line.split()[0]: line for line in after.splitlines() if "ip-10-0-" in line}
+    assert row["ip-10-0-1-40.ec2.internal"].endswith("56 of 58")
+    assert changed["ip-10-0-1-40.ec2.internal"] == (
+        row["ip-10-0-1-40.ec2.internal"].removesuffix("56 of 58") + "54 of 58"
+    )

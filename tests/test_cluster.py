@@ -7,7 +7,9 @@ scheduler's stated rule re-applied pod by pod with exact fractions.
 
 import itertools
 import math
+from dataclasses import replace
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,6 +24,7 @@ from haplan.cluster import (
     WorkloadSpec,
     assess,
     even_spread_exists,
+    load_cluster,
     placement_unavailability,
     plan_cluster,
     pods_per_node,
@@ -29,13 +32,17 @@ from haplan.cluster import (
     reschedule,
     schedule,
 )
+from haplan.cluster.taints import Taint, Toleration, read_taints, read_tolerations, untolerated
+from haplan.manifests import ManifestError
+from haplan.table import metrics
 
 # ---------------------------------------------------------------------------------------
 # helpers
 
 
-def make_pool(cpu, memory=None, max_pods=None, zone=None, zones=None, ds=(0.0, 0.0, 0)):
-    """A pool built node by node (zones may be uneven); memory and pods plentiful unless given."""
+def make_pool(cpu, memory=None, max_pods=None, zone=None, zones=None, ds=(0.0, 0.0, 0), taints=()):
+    """A pool built node by node (zones may be uneven); memory and pods plentiful unless given;
+    ``taints``: per node, a tuple of Taint (none by default)."""
     cpu = np.asarray(cpu, dtype=float)
     n = len(cpu)
     memory = np.full(n, 64.0) if memory is None else np.asarray(memory, dtype=float)
@@ -53,6 +60,7 @@ def make_pool(cpu, memory=None, max_pods=None, zone=None, zones=None, ds=(0.0, 0
         daemonset_cpu=ds[0],
         daemonset_memory_gib=ds[1],
         daemonset_pods=ds[2],
+        taints=tuple(taints),
     )
 
 
@@ -389,6 +397,28 @@ def test_infeasible_pack_is_a_clear_error():
 # 3. spread: the scheduler's rule re-applied pod by pod
 
 
+def _k8s_tolerates(toleration, taint):
+    """The documented rule, written out again: effect ("" = all), key ("" = all), value."""
+    key, operator, value, effect, seconds = toleration
+    t_key, t_value, t_effect = taint
+    if effect not in ("", t_effect) or key not in ("", t_key):
+        return False
+    if t_effect == "NoExecute" and seconds is not None:
+        return False  # evicted after tolerationSeconds: it cannot stay
+    return operator == "Exists" or value == t_value
+
+
+def _taint_filters(pool, w, i):
+    """(the pod may go on node i, its untolerated PreferNoSchedule taints there)."""
+    tolerations = [(x.key, x.operator, x.value, x.effect, x.seconds) for x in w.tolerations]
+    bad = {"hard": 0, "soft": 0}
+    for taint in pool.taints[i]:
+        triple = (taint.key, taint.value, taint.effect)
+        if not any(_k8s_tolerates(x, triple) for x in tolerations):
+            bad["soft" if taint.effect == "PreferNoSchedule" else "hard"] += 1
+    return bad["hard"] == 0, bad["soft"]
+
+
 def _admits(pool, workloads, counts, j):
     """Per node: the filters for one more pod of workload j (exact fractions)."""
     w = workloads[j]
@@ -396,15 +426,19 @@ def _admits(pool, workloads, counts, j):
     ok = []
     live = sorted(set(int(z) for z in pool.zone))
     in_zone = {z: sum(int(counts[i, j]) for i in range(n) if pool.zone[i] == z) for z in live}
+    ds = {
+        name: np.broadcast_to(getattr(pool, name), n)
+        for name in ("daemonset_cpu", "daemonset_memory_gib", "daemonset_pods")
+    }
     for i in range(n):
-        used_cpu = Fraction(pool.daemonset_cpu) + sum(
+        used_cpu = Fraction(float(ds["daemonset_cpu"][i])) + sum(
             Fraction(int(counts[i, m])) * Fraction(x.cpu_request) for m, x in enumerate(workloads)
         )
-        used_mem = Fraction(pool.daemonset_memory_gib) + sum(
+        used_mem = Fraction(float(ds["daemonset_memory_gib"][i])) + sum(
             Fraction(int(counts[i, m])) * Fraction(x.memory_request_gib)
             for m, x in enumerate(workloads)
         )
-        used_pods = pool.daemonset_pods + int(counts[i].sum())
+        used_pods = int(ds["daemonset_pods"][i]) + int(counts[i].sum())
         fits = (
             used_cpu + Fraction(w.cpu_request) <= Fraction(float(pool.allocatable_cpu[i]))
             and used_mem + Fraction(w.memory_request_gib)
@@ -413,12 +447,15 @@ def _admits(pool, workloads, counts, j):
         )
         if w.max_per_node is not None:
             fits = fits and counts[i, j] < w.max_per_node
+        tolerated, disfavoured = _taint_filters(pool, w, i)
+        fits = fits and tolerated
         zr, nr = w.spread("zones"), w.spread("nodes")
         if zr.hard:
             fits = fits and in_zone[int(pool.zone[i])] + 1 - min(in_zone.values()) <= zr.max_skew
         if nr.hard:
             fits = fits and counts[i, j] + 1 - counts[:, j].min() <= nr.max_skew
         key = (
+            disfavoured,
             in_zone[int(pool.zone[i])],
             int(counts[i, j]),
             used_cpu / Fraction(float(pool.allocatable_cpu[i])),
@@ -835,3 +872,294 @@ def test_own_node_type_csv_loads(tmp_path):
     table = read_node_types(path)
     assert table.loc["a", "max_pods"] == 110
     assert read_node_types(path).index.tolist() == ["a"]
+
+
+# ---------------------------------------------------------------------------------------
+# 8. taints and tolerations
+
+GPU = Taint("dedicated", "NoSchedule", "gpu")
+TAINTED_EXPORT = Path(__file__).resolve().parent / "data" / "shop-tainted-export.yaml"
+
+
+KEY1 = Taint("key1", "NoSchedule", "value1")  # kubectl taint nodes node1 key1=value1:NoSchedule
+KEY1_EVICT = Taint("key1", "NoExecute")
+
+
+# The examples of "Taints and Tolerations" (kubernetes.io/docs/concepts/scheduling-eviction/
+# taint-and-toleration/) and the API reference's field rules, one row each.
+@pytest.mark.parametrize(
+    ("toleration", "taint", "tolerates"),
+    [
+        # key1=value1:NoSchedule, tolerated by Equal with the value, or by Exists
+        (Toleration("key1", "Equal", "value1", "NoSchedule"), KEY1, True),
+        (Toleration("key1", "Exists", effect="NoSchedule"), KEY1, True),
+        # operator defaults to Equal
+        (Toleration("key1", value="value1", effect="NoSchedule"), KEY1, True),
+        # value mismatch; Equal with no value against a taint with one
+        (Toleration("key1", "Equal", "value2", "NoSchedule"), KEY1, False),
+        (Toleration("key1", "Equal", "", "NoSchedule"), KEY1, False),
+        (Toleration("key1", "Equal", "", "NoSchedule"), Taint("key1", "NoSchedule"), True),
+        # effect mismatch; an empty effect matches every effect
+        (Toleration("key1", "Equal", "value1", "NoExecute"), KEY1, False),
+        (Toleration("key1", "Equal", "value1"), Taint("key1", "NoExecute", "value1"), True),
+        (Toleration("key1", "Exists"), Taint("key1", "PreferNoSchedule", "v"), True),
+        # key mismatch
+        (Toleration("key2", "Exists"), KEY1, False),
+        # an empty key with Exists tolerates everything; with an effect, that effect only
+        (Toleration("", "Exists"), Taint("any", "NoExecute", "thing"), True),
+        (Toleration("", "Exists", effect="NoSchedule"), Taint("any", "NoSchedule"), True),
+        (Toleration("", "Exists", effect="NoSchedule"), Taint("any", "NoExecute"), False),
+        # tolerationSeconds: a NoExecute toleration that runs out cannot keep the pod there
+        (Toleration("key1", "Exists", effect="NoExecute", seconds=60), KEY1_EVICT, False),
+        (Toleration("key1", "Exists", seconds=60), Taint("key1", "NoSchedule"), True),
+    ],
+)  # fmt: skip
+def test_toleration_matching_rule(toleration, taint, tolerates):
+    assert toleration.tolerates(taint) is tolerates
+    triple = (toleration.key, toleration.operator, toleration.value, toleration.effect)
+    assert _k8s_tolerates(
+        (*triple, toleration.seconds), (taint.key, taint.value, taint.effect)
+    ) is (tolerates)
+    assert toleration.matches(taint) is (tolerates or toleration.seconds is not None)
+
+
+def test_documented_three_taint_example():
+    """The docs' node with key1=value1:NoSchedule, key1=value1:NoExecute, key2=value2:NoSchedule
+    and a pod tolerating the first two: key2 keeps it off the node."""
+    taints = (
+        Taint("key1", "NoSchedule", "value1"),
+        Taint("key1", "NoExecute", "value1"),
+        Taint("key2", "NoSchedule", "value2"),
+    )
+    tolerations = (
+        Toleration("key1", "Equal", "value1", "NoSchedule"),
+        Toleration("key1", "Equal", "value1", "NoExecute"),
+    )
+    assert untolerated(taints, tolerations) == (taints[2],)
+    assert str(taints[2]) == "key2=value2:NoSchedule"
+    pool = make_pool([2.0, 2.0], taints=[taints, ()])
+    assert pool.eligible(tolerations).tolist() == [False, True]
+    assert pool.eligible((*tolerations, Toleration("key2", "Exists"))).tolist() == [True, True]
+    with pytest.raises(ValueError, match="taints: 1 entries for 2 nodes"):
+        make_pool([2.0, 2.0], taints=[taints])
+    with pytest.raises(ValueError, match="a toleration without a key needs operator Exists"):
+        Toleration("", "Equal", "v")
+
+
+@pytest.mark.parametrize(
+    ("read", "value", "message"),
+    [
+        (read_taints, "dedicated", "x.yaml: spec.taints='dedicated' is not a list"),
+        (read_taints, [{"key": "a"}], "x.yaml: spec.taints[0].effect=None is not valid; write "
+         "one of NoSchedule, PreferNoSchedule, NoExecute"),
+        (read_taints, [{"key": "a", "effect": "Sometimes"}], "x.yaml: spec.taints[0].effect="
+         "'Sometimes' is not valid; write one of NoSchedule, PreferNoSchedule, NoExecute"),
+        (read_taints, [{"effect": "NoSchedule"}], "x.yaml: spec.taints[0].key is missing"),
+        (read_taints, [{"key": "a", "value": 1, "effect": "NoSchedule"}],
+         "x.yaml: spec.taints[0].value=1 is not valid; write the taint's value as a string"),
+        (read_tolerations, ["a"], "x.yaml: spec.template.spec.tolerations[0]='a' is not a mapping"),
+        (read_tolerations, [{"key": "a", "operator": "In"}], "x.yaml: spec.template.spec."
+         "tolerations[0].operator='In' is not valid; write Equal (the default) or Exists"),
+        (read_tolerations, [{"key": "a", "effect": "Never"}], "x.yaml: spec.template.spec."
+         "tolerations[0].effect='Never' is not valid; write one of NoSchedule, "
+         "PreferNoSchedule, NoExecute, or leave it out to match every effect"),
+        (read_tolerations, [{"value": "b"}], "x.yaml: spec.template.spec.tolerations[0] has no "
+         "key and operator Equal; a toleration without a key needs operator: Exists"),
+        (read_tolerations, [{"key": "a", "operator": "Exists", "value": "b"}],
+         "x.yaml: spec.template.spec.tolerations[0].value='b' is not valid with operator Exists"),
+        (read_tolerations, [{"key": "a", "tolerationSeconds": "1h"}], "x.yaml: spec.template."
+         "spec.tolerations[0].tolerationSeconds='1h' is not valid; write a whole number"),
+    ],
+)  # fmt: skip
+def test_malformed_taints_and_tolerations_are_refused(read, value, message):
+    with pytest.raises(ManifestError) as error:
+        read(value, "x.yaml")
+    assert str(error.value).startswith(message)
+    assert "\n" not in str(error.value)
+
+
+def test_tainted_nodes_take_only_tolerating_pods_pod_by_pod():
+    """Node 1 dedicated=gpu:NoSchedule, node 3 spot:PreferNoSchedule: plain pods never land on
+    node 1 and take node 3 last; gpu pods may use every node."""
+    spot = Taint("spot", "PreferNoSchedule")
+    pool = make_pool([2.0] * 4, zone=[0, 0, 1, 1], taints=[(), (GPU,), (), (spot,)])
+    plain = workload("plain", 7, cpu=0.5)
+    counts, pending = check_scheduler_rule(pool, [plain])
+    assert pending == 0
+    np.testing.assert_array_equal(counts[:, 0], [4, 0, 3, 0])  # node 3 only when needed
+    more = workload("plain", 9, cpu=0.5)
+    counts, pending = check_scheduler_rule(pool, [more])
+    np.testing.assert_array_equal(counts[:, 0], [4, 0, 4, 1])
+    gpu = workload("gpu", 5, cpu=0.5, tolerations=(Toleration("dedicated", "Exists"),))
+    counts, pending = check_scheduler_rule(pool, [plain.with_instances(3), gpu])
+    assert pending == 0 and counts[1, 1] > 0  # the tolerating workload may use node 1
+    # nobody tolerates a NoExecute taint it only tolerates for a while
+    evict = Taint("maintenance", "NoExecute")
+    pool = make_pool([2.0] * 3, taints=[(evict,), (), ()])
+    brief = workload(
+        "w", 6, cpu=0.5, tolerations=(Toleration("maintenance", "Exists", seconds=60),)
+    )
+    counts, pending = check_scheduler_rule(pool, [brief])
+    np.testing.assert_array_equal(counts[:, 0], [0, 3, 3])
+
+
+def test_spread_domains_include_nodes_the_pod_may_not_use():
+    """nodeTaintsPolicy Ignore (the default): a zone whose only node is tainted is a domain
+    holding 0, so a DoNotSchedule zone maxSkew 1 lets each other zone take one pod only."""
+    pool = make_pool([4.0] * 3, zone=[0, 1, 2], taints=[(), (), (GPU,)])
+    w = workload("w", 4, cpu=0.5, zone_spread=Spread(1, True))
+    counts, pending = check_scheduler_rule(pool, [w])
+    np.testing.assert_array_equal(counts[:, 0], [1, 1, 0])
+    assert pending == 2
+
+
+def test_no_tolerated_node_leaves_every_pod_pending_with_the_reason():
+    dedicated = Taint("dedicated", "NoExecute", "db")
+    pool = make_pool([4.0] * 3, taints=[(GPU,), (GPU,), (dedicated,)])
+    w = WorkloadSpec(
+        "web", Scenario(instances=3, request_rate_rps=100, instance_capacity_rps=100), 0.5, 0.0
+    )
+    placement = schedule(pool, [w])
+    assert placement.pending.tolist() == [3] and placement.counts.sum() == 0
+    result = assess(pool, [w], "node")
+    assert not result.ok
+    assert result.reasons() == [
+        "web: 3 of 3 pods do not fit (no node tolerates its taints: dedicated=gpu:NoSchedule on "
+        "2 nodes; dedicated=db:NoExecute on 1 node)"
+    ]
+    assert result.notes == (
+        "web: its pods may use none of the 3 nodes; it does not tolerate dedicated=gpu:NoSchedule "
+        "on 2 nodes; dedicated=db:NoExecute on 1 "
+        "node.",
+        "web: its 3 pods find no node: every node has a taint it does not tolerate; they stay "
+        "Pending.",
+    )
+    row = result.rows.loc["web"]
+    assert (row["pending"], row["after_failure_running"], row["room_per_node"]) == (3, 0, 0)
+    assert not even_spread_exists(pool, [w])
+
+
+def test_service_model_uses_the_nodes_a_workload_may_use():
+    """Two tainted nodes in zones that keep untainted ones: for workloads that do not tolerate
+    them, the assessment equals the one of the pool without them, row for row."""
+    pool = make_pool(
+        [2.0, 2.0, 2.0, 2.0, 8.0, 8.0], zone=[0, 1, 2, 0, 1, 2], taints=[()] * 4 + [(GPU,)] * 2
+    )
+    loads = {"a": (6, 400, 150, 0.5), "b": (5, 100, 100, 0.25)}  # pods, rps, rps/pod, cores
+    ws = [
+        WorkloadSpec(name, Scenario(instances=c, request_rate_rps=r, instance_capacity_rps=k), cpu)
+        for name, (c, r, k, cpu) in loads.items()
+    ]
+    ws[0] = replace(ws[0], zone_spread=Spread(1, False))
+    for failure in ("node", "zone"):
+        tainted = assess(pool, ws, failure)
+        alone = assess(pool.without(np.array([False] * 4 + [True] * 2)), ws, failure)
+        pd.testing.assert_frame_equal(tainted.rows, alone.rows)
+        assert tainted.rows["nodes"].tolist() == [4, 4]  # the eligible count, not 6
+        assert tainted.rows["zones"].tolist() == [3, 3]
+        assert tainted.placement.counts[4:].sum() == 0
+    # except where the tainted nodes are spread domains: with maxSkew 1, losing node 1 (the
+    # only one of zone 1 that "a" may use) leaves zone 1 a domain holding 0 of its pods
+    # through tainted node 4, so its 2 displaced pods find no zone: 4 run, not 6
+    strict = [replace(ws[0], zone_spread=Spread(1, True)), ws[1]]
+    rows = assess(pool, strict, "node").rows
+    alone = assess(pool.without(np.array([False] * 4 + [True] * 2)), strict, "node").rows
+    assert (rows.loc["a", "after_failure_running"], alone.loc["a", "after_failure_running"]) == (
+        4,
+        6,
+    )
+    # the service model's figures are those of a scenario on the 4 nodes
+    direct = metrics(ws[1].scenario.with_overrides(nodes=4, zones=3).to_frame())
+    row = assess(pool, ws, "none").rows.loc["b"]
+    assert row["slo_availability"] == pytest.approx(direct["slo_availability"].iloc[0])
+    # a workload that tolerates the taint uses all six nodes (zone-b and -c gain one each)
+    gpu = WorkloadSpec(
+        "gpu",
+        Scenario(instances=6, request_rate_rps=100, instance_capacity_rps=100),
+        1.0,
+        0.0,
+        tolerations=(Toleration("dedicated", "Equal", "gpu", "NoSchedule"),),
+    )
+    rows = assess(pool, [*ws, gpu], "node").rows
+    assert (rows.loc["gpu", "nodes"], rows.loc["gpu", "zones"]) == (6, 3)
+    assert rows.loc["a", "nodes"] == 4
+
+
+def test_reschedule_after_a_loss_respects_taints():
+    """Three small untainted nodes and a large tainted one: the lost node's pods go to the
+    untainted survivors (or stay pending), never to the tainted node."""
+    pool = make_pool([2.0, 2.0, 2.0, 16.0], taints=[(), (), (), (GPU,)])
+    plain = workload("plain", 6, cpu=0.5)
+    placement = schedule(pool, [plain])
+    np.testing.assert_array_equal(placement.counts[:, 0], [2, 2, 2, 0])
+    after, displaced = reschedule(placement, np.array([True, False, False, False]))
+    assert displaced.tolist() == [2] and after.complete
+    np.testing.assert_array_equal(after.counts[:, 0], [3, 3, 0])
+    # full survivors: the displaced pods stay pending beside an empty tainted node
+    full = workload("plain", 12, cpu=0.5)
+    placement = schedule(pool, [full])
+    after, _ = reschedule(placement, np.array([True, False, False, False]))
+    assert after.pending.tolist() == [4]
+    np.testing.assert_array_equal(after.counts[:, 0], [4, 4, 0])
+    # a tolerating workload moves there
+    gpu = replace(full, tolerations=(Toleration("dedicated", "Exists"),))
+    after, _ = reschedule(schedule(pool, [gpu]), np.array([True, False, False, False]))
+    assert after.complete
+    # assess agrees: losing node 0 leaves 8 of the 12 plain pods running
+    row = assess(pool, [full], "node").rows.loc["plain"]
+    assert (row["after_failure_running"], row["after_failure_pending"]) == (8, 4)
+
+
+def test_even_spread_exists_over_the_nodes_a_workload_may_use():
+    pool = make_pool([2.0, 2.0, 2.0], taints=[(), (), (GPU,)])
+    assert even_spread_exists(pool, [workload("w", 4, cpu=1.0)])  # 2 + 2 on the two
+    assert not even_spread_exists(pool, [workload("w", 5, cpu=1.0)])  # 3 on one: too many
+    assert even_spread_exists(make_pool([2.0] * 3), [workload("w", 5, cpu=1.0)])
+    tolerant = workload("w", 5, cpu=1.0, tolerations=(Toleration("", "Exists"),))
+    assert even_spread_exists(pool, [tolerant])
+    # zone spread: the tainted node's zone is a domain holding none of its pods
+    pool = make_pool([4.0] * 3, zone=[0, 1, 2], taints=[(), (), (GPU,)])
+    hard = dict(zone_spread=Spread(1, True))
+    assert even_spread_exists(pool, [workload("w", 2, cpu=0.5, **hard)])
+    assert not even_spread_exists(pool, [workload("w", 4, cpu=0.5, **hard)])
+
+
+def test_export_taints_tolerations_and_daemonsets_per_node():
+    read = load_cluster([TAINTED_EXPORT])
+    pool = read.pool
+    batch = [i for i, t in enumerate(pool.taints) if t]
+    assert [pool.node_names[i] for i in batch] == [
+        "ip-10-0-1-40.ec2.internal",
+        "ip-10-0-2-41.ec2.internal",
+    ]
+    assert all(pool.taints[i] == (Taint("dedicated", "NoSchedule", "batch"),) for i in batch)
+    # fluent-bit (0.1 cores, 128 Mi) tolerates nothing: only aws-node (25m, 64 Mi) on batch
+    general = np.setdiff1d(np.arange(pool.nodes), batch)
+    np.testing.assert_allclose(pool.daemonset_cpu[general], 0.125)
+    np.testing.assert_allclose(pool.daemonset_cpu[batch], 0.025)
+    np.testing.assert_allclose(pool.daemonset_memory_gib[batch], 64 / 1024)
+    assert pool.daemonset_pods.tolist() == [2] * 9 + [1] * 2
+    assert read.daemonsets == pytest.approx({"cpu": 0.125, "memory_gib": 0.1875, "pods": 2})
+    tolerations = {w.name: w.tolerations for w in read.workloads}
+    assert tolerations == {
+        "web": (),
+        "api": (),
+        "cache": (),
+        "reports": (Toleration("dedicated", "Equal", "batch", "NoSchedule"),),
+    }
+    # the survivors of a lost batch node keep their per-node DaemonSets
+    survivors = pool.without(np.arange(pool.nodes) == batch[0])
+    assert survivors.daemonset_pods.tolist() == [2] * 9 + [1]
+    # every pod of web, api and cache on the general nodes, DaemonSets counted per node
+    result = assess(pool, read.workloads, "node")
+    head = result.placement.headroom()
+    for name in ("web", "api", "cache"):
+        assert head.loc[batch, f"pods_{name}"].sum() == 0
+        assert result.rows.loc[name, "nodes"] == 9
+    assert result.rows.loc["reports", "nodes"] == 11
+    np.testing.assert_allclose(
+        head["cpu_free"],
+        pool.allocatable_cpu
+        - pool.daemonset_cpu
+        - result.placement.counts @ [w.cpu_request for w in result.placement.workloads],
+    )

@@ -3,6 +3,8 @@
 - :mod:`~haplan.cluster.node_types`: node shapes and prices (``data/node_types.csv``) and
   :func:`pods_per_node`;
 - :mod:`~haplan.cluster.pool`: :class:`Pool` (the nodes) and :class:`WorkloadSpec`;
+- :mod:`~haplan.cluster.taints`: node taints and pod tolerations (:class:`Taint`,
+  :class:`Toleration`), the nodes a workload may use;
 - :mod:`~haplan.cluster.schedule`: placing pods as the scheduler does, rescheduling after a
   loss, and an exact even-spread check;
 - :mod:`~haplan.cluster.availability`: availability over any placement;
@@ -19,6 +21,7 @@ from haplan.cluster.node_types import HOURS_PER_MONTH, pods_per_node, read_node_
 from haplan.cluster.planning import ClusterPlan, default_instances, plan_cluster
 from haplan.cluster.pool import DEFAULT_SPREAD, Pool, Spread, WorkloadSpec
 from haplan.cluster.schedule import Placement, even_spread_exists, reschedule, schedule
+from haplan.cluster.taints import Taint, Toleration
 
 __all__ = [
     "PLANNED_FAILURES",
@@ -35,6 +38,8 @@ __all__ = [
     "Pool",
     "Spread",
     "WorkloadSpec",
+    "Taint",
+    "Toleration",
     "Placement",
     "even_spread_exists",
     "reschedule",

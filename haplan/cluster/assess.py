@@ -2,11 +2,12 @@
 
 :func:`assess` composes the pieces for one pool and its workloads: the scheduler's placement
 (:mod:`~haplan.cluster.schedule`), each workload's figures from the service model
-(:func:`haplan.metrics`, with the cluster's nodes and zones and the room its neighbours
-leave for rescheduling), a check of the placement against the even spread the service model
-assumes (:func:`~haplan.cluster.availability.placement_unavailability`), and the planned-for
-failure: after losing the worst node (or zone), do the displaced pods find room on the
-survivors, and do enough pods still run for the load?
+(:func:`haplan.metrics`, with the nodes and zones it may use — those whose taints it
+tolerates, :meth:`Pool.eligible <haplan.cluster.Pool.eligible>` — and the room its
+neighbours leave there for rescheduling), a check of the placement against the even spread
+the service model assumes (:func:`~haplan.cluster.availability.placement_unavailability`),
+and the planned-for failure: after losing the worst node (or zone), do the displaced pods
+find room on the survivors, and do enough pods still run for the load?
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from haplan.availability import instances_per_node, steady_state_unavailability
 from haplan.cluster.availability import placement_unavailability
 from haplan.cluster.pool import Pool, WorkloadSpec
 from haplan.cluster.schedule import Placement, even_spread_exists, reschedule, schedule
+from haplan.cluster.taints import untolerated
 from haplan.service import verdict
 from haplan.table import metrics
 
@@ -73,12 +75,24 @@ class ClusterAssessment:
     def reasons(self) -> list[str]:
         """Why the cluster falls short, one phrase per problem (empty when :attr:`ok`)."""
         out = []
+        usable = dict(
+            zip(
+                (w.name for w in self.placement.workloads),
+                self.placement.eligible().sum(axis=0).tolist(),
+                strict=True,
+            )
+        )
         for name, row in self.rows.iterrows():
-            if row["pending"]:
+            if row["pending"] and not usable[name]:
+                out.append(
+                    f"{name}: {int(row['pending'])} of {int(row['instances'])} pods do not fit "
+                    f"(no node tolerates its taints: {_blocking(self.placement, name)})"
+                )
+            elif row["pending"]:
                 out.append(
                     f"{name}: {int(row['pending'])} of {int(row['instances'])} pods do not fit "
                     f"(the nodes hold {_span(row)} of them; an even spread needs "
-                    f"{-(-int(row['instances']) // self.pool.nodes)} per node)"
+                    f"{-(-int(row['instances']) // usable[name])} per node)"
                 )
             elif not row["slo_met"]:
                 out.append(f"{name}: {_failed_target(row)}")
@@ -94,6 +108,50 @@ class ClusterAssessment:
         """Nodes in each zone [count]."""
         pool = self.pool
         return dict(zip(pool.zone_names, pool.nodes_per_zone().tolist(), strict=True))
+
+
+def _blocking(placement: Placement, name: str) -> str:
+    """The taints that keep workload ``name`` off the nodes it may not use, with how many
+    nodes carry each: ``dedicated=gpu:NoSchedule on 2 nodes``."""
+    workload = next(w for w in placement.workloads if w.name == name)
+    counts: dict[str, int] = {}
+    for taints in placement.pool.taints:
+        for taint in dict.fromkeys(untolerated(taints, workload.tolerations)):
+            counts[str(taint)] = counts.get(str(taint), 0) + 1
+    return "; ".join(f"{t} on {n} node{'s' if n != 1 else ''}" for t, n in counts.items())
+
+
+def _usable(pool: Pool, eligible: np.ndarray) -> tuple[int, int]:
+    """The nodes and zones a workload may use (the pool's own when it may use every node)."""
+    if eligible.all():
+        return pool.nodes, pool.zones
+    return int(eligible.sum()), len(np.unique(pool.zone[eligible]))
+
+
+def _taint_notes(placement: Placement, names: list[str]) -> list[str]:
+    """Which nodes the workloads ``names`` may use, and the taints that keep them off the
+    others; one note per set of nodes, the workloads in their order."""
+    pool = placement.pool
+    eligible = dict(zip((w.name for w in placement.workloads), placement.eligible().T, strict=True))
+    groups: dict[tuple[tuple[bool, ...], str], list[str]] = {}
+    for name in names:
+        key = (tuple(eligible[name].tolist()), _blocking(placement, name))
+        groups.setdefault(key, []).append(name)
+    out = []
+    for (usable, blocking), group in groups.items():
+        nodes, zones = _usable(pool, np.array(usable))
+        one = len(group) == 1
+        use = (
+            f"may use {nodes} of the {pool.nodes} nodes ({zones} zone(s)), the service "
+            f"model's nodes for {'it' if one else 'them'}"
+            if nodes
+            else f"may use none of the {pool.nodes} nodes"
+        )
+        out.append(
+            f"{', '.join(group)}: {'its' if one else 'their'} pods {use}; "
+            f"{'it does' if one else 'they do'} not tolerate {blocking}."
+        )
+    return out
 
 
 def _span(row: pd.Series) -> str:
@@ -125,15 +183,20 @@ def _failed_target(row: pd.Series) -> str:
 def _scenarios(placement: Placement) -> pd.DataFrame:
     pool = placement.pool
     rooms = placement.room()
+    eligible = placement.eligible()
     frames = []
-    for workload, room in zip(placement.workloads, rooms, strict=True):
+    for j, (workload, room) in enumerate(zip(placement.workloads, rooms, strict=True)):
         scenario = workload.scenario
+        # the nodes and zones its pods may use; none: one, so that the row computes (its
+        # pods are all pending, which fails the cluster anyway)
+        nodes, zones = _usable(pool, eligible[:, j])
+        nodes, zones = max(nodes, 1), max(zones, 1)
         # pending pods make room short of the spread itself; they fail the cluster anyway
-        spread = -(-workload.instances // pool.nodes)
+        spread = -(-workload.instances // nodes)
         limit = max(min(float(scenario.max_instances_per_node), room), spread)
         frames.append(
             scenario.with_overrides(
-                nodes=pool.nodes, zones=pool.zones, max_instances_per_node=limit
+                nodes=nodes, zones=zones, max_instances_per_node=limit
             ).to_frame()
         )
     frame = pd.concat(frames, ignore_index=True)
@@ -143,7 +206,16 @@ def _scenarios(placement: Placement) -> pd.DataFrame:
 
 def _placement_columns(placement: Placement, rows: pd.DataFrame) -> pd.DataFrame:
     pool = placement.pool
-    out = {k: [] for k in ("placement_unavailability", "even_spread_unavailability")}
+    eligible = placement.eligible()
+    out = {
+        k: []
+        for k in (
+            "pods_per_node_min",
+            "pods_per_node_max",
+            "placement_unavailability",
+            "even_spread_unavailability",
+        )
+    }
     for j, workload in enumerate(placement.workloads):
         row = rows.iloc[j]
         q = (
@@ -152,19 +224,26 @@ def _placement_columns(placement: Placement, rows: pd.DataFrame) -> pd.DataFrame
             float(row["zone_unavailability"]),
         )
         k = int(row["min_instances"])
+        usable = eligible[:, j]
+        counts = placement.counts[usable, j]  # the nodes it may use: the others hold none
+        out["pods_per_node_min"].append(int(counts.min()) if len(counts) else 0)
+        out["pods_per_node_max"].append(int(counts.max()) if len(counts) else 0)
         out["placement_unavailability"].append(
-            placement_unavailability(placement.counts[:, j], pool.zone, k, *q)
+            placement_unavailability(counts, pool.zone[usable], k, *q)
         )
-        even = instances_per_node(pool.nodes, workload.instances)
+        nodes, zones = _usable(pool, usable)
+        if nodes == 0:
+            out["even_spread_unavailability"].append(1.0)
+            continue
+        even = instances_per_node(nodes, workload.instances)
         out["even_spread_unavailability"].append(
-            placement_unavailability(even, np.arange(pool.nodes) % pool.zones, k, *q)
+            placement_unavailability(even, np.arange(nodes) % zones, k, *q)
         )
-    counts = placement.counts
     return pd.DataFrame(
         {
             "pending": placement.pending,
-            "pods_per_node_min": counts.min(axis=0) if pool.nodes else 0,
-            "pods_per_node_max": counts.max(axis=0) if pool.nodes else 0,
+            "pods_per_node_min": out.pop("pods_per_node_min"),
+            "pods_per_node_max": out.pop("pods_per_node_max"),
             "room_per_node": placement.room(),
             "placement_even": placement.is_even(),
             **out,
@@ -263,8 +342,16 @@ def assess(
             "Some pods find no node in the scheduler's order, yet an even spread of every "
             "workload fits (an exact check): a descheduler or another order could place them."
         )
+    eligible = dict(zip((w.name for w in placement.workloads), placement.eligible().T, strict=True))
+    notes.extend(_taint_notes(placement, [n for n in names if not eligible[n].all()]))
     for name, row in rows.iterrows():
-        if row["pending"]:
+        usable = eligible[name]
+        if row["pending"] and not usable.any():
+            notes.append(
+                f"{name}: its {int(row['instances'])} pods find no node: every node has a "
+                "taint it does not tolerate; they stay Pending."
+            )
+        elif row["pending"]:
             notes.append(
                 f"{name}: {int(row['pending'])} of {int(row['instances'])} pods find no node "
                 "(requests, pod limit or a DoNotSchedule spread rule); they stay Pending."

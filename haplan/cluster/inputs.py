@@ -9,17 +9,28 @@ nodes,deployments,statefulsets,daemonsets,pdb,hpa -A -o yaml`` prints (a ``kind:
 the files                                     haplan
 ============================================  ===============================================
 Node ``status.allocatable`` cpu, memory,      the pool's nodes (:class:`Pool`); control-plane
-pods; labels ``topology.kubernetes.io/zone``,   nodes (``node-role.kubernetes.io/control-plane``)
-``node.kubernetes.io/instance-type``          and cordoned ones are left out; other taints are
-                                              not read
-DaemonSet pod template requests               per-node overhead (every node runs one pod)
+pods; labels ``topology.kubernetes.io/zone``,   nodes (``node-role.kubernetes.io/control-plane``
+``node.kubernetes.io/instance-type``          label) and cordoned ones are left out
+Node ``spec.taints``                          each node's taints (:mod:`haplan.cluster.taints`):
+                                              a pod goes only on nodes whose ``NoSchedule``
+                                              and ``NoExecute`` taints it tolerates, and
+                                              prefers nodes without ``PreferNoSchedule`` ones
+DaemonSet pod template requests, tolerations  per-node overhead: on every node whose taints
+                                              the DaemonSet tolerates (its own tolerations
+                                              and the ones its controller adds)
 Deployment / StatefulSet / compose service    one :class:`WorkloadSpec` each: instances, PDB,
                                               probes and spread as :mod:`haplan.manifests`
-                                              reads them; requests summed over containers
+                                              reads them; requests summed over containers;
+                                              ``spec.template.spec.tolerations`` (a compose
+                                              service tolerates nothing)
 annotations ``haplan.io/<input>`` on a        that workload's scenario inputs, e.g.
 workload (``request_rate_rps`` …)              ``haplan.io/request_rate_rps: "2000"``
 TOML ``[workloads.<name>]`` tables            the same, from the scenario file
 ============================================  ===============================================
+
+Not read: DaemonSets' ``nodeSelector`` and node affinity (a DaemonSet is on every node its
+taints admit), the workloads' node selectors and node affinity, and a spread constraint's
+``nodeTaintsPolicy`` (taken as its default, Ignore: see :mod:`haplan.cluster.schedule`).
 
 Reading and building are apart: :class:`ClusterFiles` reads and parses each file once (the
 bounded YAML reading of :mod:`haplan.manifests`), :func:`build_cluster` builds the pool and the
@@ -44,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from haplan.cluster.pool import Pool, Spread, WorkloadSpec
+from haplan.cluster.taints import Toleration, read_taints, read_tolerations, untolerated
 from haplan.manifests.autoscaler import workload_hpa
 from haplan.manifests.compose import compose_inputs
 from haplan.manifests.documents import (
@@ -81,7 +93,9 @@ class ClusterInputs:
     pool : Pool or None
         The nodes, when the files list some (a cluster export); else None.
     daemonsets : dict
-        Per-node DaemonSet overhead: ``cpu`` [cores], ``memory_gib`` [GiB], ``pods`` [count].
+        DaemonSet overhead on a node without taints (every DaemonSet runs there): ``cpu``
+        [cores], ``memory_gib`` [GiB], ``pods`` [count]. The pool's own per-node figures
+        leave out the DaemonSets a node's taints keep off.
     base : Scenario
         The scenario the workloads start from.
     notes : tuple of str
@@ -189,7 +203,8 @@ def _node(document: dict, where: str) -> dict | None:
     labels = mapping(meta.get("labels"), where, "metadata.labels")
     if any(label in labels for label in _CONTROL_PLANE):
         return None
-    if mapping(document.get("spec"), where, "spec").get("unschedulable") is True:
+    spec = mapping(document.get("spec"), where, "spec")
+    if spec.get("unschedulable") is True:
         return None  # cordoned: takes no new pods
     allocatable = mapping(
         mapping(document.get("status"), where, "status").get("allocatable"),
@@ -202,6 +217,7 @@ def _node(document: dict, where: str) -> dict | None:
                 f"{where}: Node {meta.get('name')!r} has no status.allocatable.{key}"
             )
     zone = next((labels[k] for k in _ZONE_LABELS if k in labels), "(no zone label)")
+    taints = read_taints(spec.get("taints"), f"{where}: Node {meta.get('name')!r}")
     return {
         "name": str(meta.get("name", "?")),
         "zone": str(zone),
@@ -209,6 +225,7 @@ def _node(document: dict, where: str) -> dict | None:
         "cpu": _quantity(allocatable["cpu"], where, "allocatable cpu"),
         "memory_gib": _quantity(allocatable["memory"], where, "allocatable memory") / _GIB,
         "pods": int(_quantity(allocatable["pods"], where, "allocatable pods")),
+        "taints": taints,
     }
 
 
@@ -220,7 +237,27 @@ def _requests(resources: list[dict[str, Any]]) -> tuple[float, float]:
     return cpu, memory
 
 
-def _pool(nodes: list[dict], node_types: pd.DataFrame | None, daemonsets: dict) -> Pool:
+def _daemonset_load(nodes: list[dict], daemonsets: list[dict]) -> dict[str, Any]:
+    """Per node: the DaemonSets whose tolerations admit it, their requests summed; one
+    number each when every DaemonSet runs on every node."""
+    runs = np.array(
+        [[not untolerated(n["taints"], d["tolerations"]) for d in daemonsets] for n in nodes],
+        dtype=bool,
+    ).reshape(len(nodes), len(daemonsets))
+    if runs.all():
+        return {
+            "daemonset_cpu": sum(d["cpu"] for d in daemonsets),
+            "daemonset_memory_gib": sum(d["memory_gib"] for d in daemonsets),
+            "daemonset_pods": len(daemonsets),
+        }
+    return {
+        "daemonset_cpu": runs @ np.array([d["cpu"] for d in daemonsets]),
+        "daemonset_memory_gib": runs @ np.array([d["memory_gib"] for d in daemonsets]),
+        "daemonset_pods": runs.sum(axis=1),
+    }
+
+
+def _pool(nodes: list[dict], node_types: pd.DataFrame | None, daemonsets: list[dict]) -> Pool:
     zones = sorted({n["zone"] for n in nodes})
     prices = []
     for n in nodes:
@@ -234,10 +271,38 @@ def _pool(nodes: list[dict], node_types: pd.DataFrame | None, daemonsets: dict) 
         zone_names=tuple(zones),
         node_type=np.array([n["type"] for n in nodes], dtype=object),
         price_per_hour_usd=np.array(prices),
-        daemonset_cpu=daemonsets["cpu"],
-        daemonset_memory_gib=daemonsets["memory_gib"],
-        daemonset_pods=int(daemonsets["pods"]),
         node_names=tuple(n["name"] for n in nodes),
+        taints=tuple(n["taints"] for n in nodes),
+        **_daemonset_load(nodes, daemonsets),
+    )
+
+
+def _daemonset_note(nodes: list[dict], daemonsets: list[dict]) -> str:
+    """What the notes say of the DaemonSets: on every node, or where their tolerations admit."""
+    cpu = sum(d["cpu"] for d in daemonsets)
+    memory = sum(d["memory_gib"] for d in daemonsets)
+    text = (
+        f"{len(daemonsets)} DaemonSet(s) assumed on every node: {cpu:.3g} cores, "
+        f"{memory:.3g} GiB and {len(daemonsets)} pod(s) per node."
+    )
+    kept_off = []
+    for d in daemonsets:
+        blocked = [n for n in nodes if untolerated(n["taints"], d["tolerations"])]
+        if blocked:
+            taints = dict.fromkeys(
+                str(t) for n in blocked for t in untolerated(n["taints"], d["tolerations"])
+            )
+            kept_off.append(
+                f"{d['name']!r} not on {len(blocked)} of the {len(nodes)} nodes (it does not "
+                f"tolerate {', '.join(taints)})"
+            )
+    if not kept_off:
+        return text
+    return (
+        f"{len(daemonsets)} DaemonSet(s) on the nodes whose taints they tolerate, at most "
+        f"{cpu:.3g} cores, {memory:.3g} GiB and {len(daemonsets)} pod(s) per node: "
+        + "; ".join(kept_off)
+        + "."
     )
 
 
@@ -258,6 +323,14 @@ def _annotations(body: dict, where: str) -> dict[str, Any]:
         except (TypeError, ValueError):
             raise ManifestError(f"{where}: annotation {key}={value!r} is not a number") from None
     return out
+
+
+def _tolerations(body: dict, where: str, name: str) -> tuple[Toleration, ...]:
+    """A Deployment's or StatefulSet's pod template tolerations."""
+    spec = mapping(body.get("spec"), where, "spec")
+    template = mapping(spec.get("template"), where, "spec.template")
+    pod_spec = mapping(template.get("spec"), where, "spec.template.spec")
+    return read_tolerations(pod_spec.get("tolerations"), f"{where}: workload {name!r}")
 
 
 def _spreads(placement: list[dict]) -> dict[str, Any]:
@@ -337,7 +410,7 @@ def build_cluster(
         base = Scenario.default()
     parsed = ParsedFiles()
     nodes: list[dict] = []
-    daemonsets = {"cpu": 0.0, "memory_gib": 0.0, "pods": 0}
+    daemonsets: list[dict[str, Any]] = []
     notes: list[str] = []
     for path in yamls:
         for index, document in _documents(path, files.documents(path)):
@@ -364,28 +437,32 @@ def build_cluster(
                 cpu, memory = _requests(
                     kubernetes_resources(pod_spec, name, where) if containers else []
                 )
-                daemonsets["cpu"] += cpu
-                daemonsets["memory_gib"] += memory
-                daemonsets["pods"] += 1
+                tolerations = read_tolerations(
+                    pod_spec.get("tolerations"),
+                    f"{where}: DaemonSet {name!r}",
+                    daemonset=True,
+                    host_network=pod_spec.get("hostNetwork") is True,
+                )
+                daemonsets.append(
+                    {"name": name, "cpu": cpu, "memory_gib": memory, "tolerations": tolerations}
+                )
             else:
                 classify(parsed, path, index, document)
     check_pdbs_select_something(parsed)
     notes.extend(parsed.notes)
-    if daemonsets["pods"]:
-        notes.append(
-            f"{daemonsets['pods']} DaemonSet(s) assumed on every node: "
-            f"{daemonsets['cpu']:.3g} cores, {daemonsets['memory_gib']:.3g} GiB and "
-            f"{daemonsets['pods']} pod(s) per node."
-        )
+    if daemonsets:
+        notes.append(_daemonset_note(nodes, daemonsets))
     workloads = []
     for chosen in parsed.workloads:
         local: list[str] = []
         if chosen.kind == "compose service":
             inputs = compose_inputs(chosen, local)
             annotated: dict[str, Any] = {}
+            tolerations: tuple[Toleration, ...] = ()
         else:
             inputs = kubernetes_inputs(chosen, parsed, local)
             annotated = _annotations(chosen.body, chosen.where)
+            tolerations = _tolerations(chosen.body, chosen.where, chosen.name)
         cpu, memory = _requests(inputs.resources)
         hpa = workload_hpa(chosen, parsed, local, inputs.scenario_values["instances"])
         values = {
@@ -412,6 +489,7 @@ def build_cluster(
                 cpu_request=cpu if cpu_request is None else cpu_request,
                 memory_request_gib=memory if memory_request_gib is None else memory_request_gib,
                 notes=tuple(local),
+                tolerations=tolerations,
                 **_spreads(inputs.placement),
             )
         )
@@ -442,4 +520,9 @@ def build_cluster(
         )
     pool = _pool(nodes, node_types, daemonsets) if nodes else None
     workloads = [replace(w, notes=w.notes) for w in workloads]
-    return ClusterInputs(tuple(workloads), pool, daemonsets, base, tuple(notes))
+    overhead = {
+        "cpu": sum(d["cpu"] for d in daemonsets),
+        "memory_gib": sum(d["memory_gib"] for d in daemonsets),
+        "pods": len(daemonsets),
+    }
+    return ClusterInputs(tuple(workloads), pool, overhead, base, tuple(notes))

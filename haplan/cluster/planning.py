@@ -13,6 +13,12 @@ targets there is a lower bound, because the room a full pool leaves can only be 
 Then each pool is assessed with those counts, and a workload that still falls short gets one
 pod more at a time until it passes or reaches the end of its range; a pod that finds no
 node ends the pool (more pods need more room, not less).
+
+Taints: the candidate pools are built by :meth:`Pool.uniform` and carry none, so every
+workload may use every node whatever its tolerations, and every DaemonSet runs on every node
+(``daemonset_*`` are per-node figures for an untainted node). A workload that today runs on a
+dedicated, tainted node pool of an export is thus planned as if it shared one pool with the
+others; the export itself (the "today" line of ``haplan plan``) is assessed with its taints.
 """
 
 from __future__ import annotations

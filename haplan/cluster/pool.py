@@ -1,10 +1,11 @@
 """The cluster's nodes and the workloads that run on them.
 
-A :class:`Pool` is a list of nodes (allocatable CPU, memory and pods, zone, price, and the
-DaemonSet pods every node runs); :meth:`Pool.uniform` builds a zonal node pool of one node
-type. A :class:`WorkloadSpec` is one Deployment, StatefulSet or swarm service: its
-:class:`~haplan.scenario.Scenario` (instances, load, failure and repair times, targets), its
-pods' requests and its spread rules (:class:`Spread`).
+A :class:`Pool` is a list of nodes (allocatable CPU, memory and pods, zone, price, taints,
+and the DaemonSet pods each node runs); :meth:`Pool.uniform` builds a zonal node pool of one
+node type, without taints. A :class:`WorkloadSpec` is one Deployment, StatefulSet or swarm
+service: its :class:`~haplan.scenario.Scenario` (instances, load, failure and repair times,
+targets), its pods' requests, its spread rules (:class:`Spread`) and its tolerations
+(:mod:`~haplan.cluster.taints`), which decide the nodes it may use (:meth:`Pool.eligible`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from haplan._numeric import check_range
+from haplan.cluster.taints import Taint, Toleration, untolerated
 from haplan.scenario import Scenario
 
 __all__ = ["Pool", "Spread", "WorkloadSpec", "DEFAULT_SPREAD"]
@@ -68,6 +70,11 @@ class WorkloadSpec:
     max_per_node : int or None
         At most this many of its pods on one node (required pod anti-affinity on the
         hostname gives 1).
+    tolerations : tuple of Toleration
+        Its pod template's tolerations: the tainted nodes it may use (none: only nodes
+        without ``NoSchedule``/``NoExecute`` taints).
+    notes : tuple of str
+        Assumptions made while reading it.
     """
 
     name: str
@@ -77,6 +84,7 @@ class WorkloadSpec:
     zone_spread: Spread | None = None
     node_spread: Spread | None = None
     max_per_node: int | None = None
+    tolerations: tuple[Toleration, ...] = ()
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self):
@@ -129,12 +137,15 @@ class Pool:
         Per node: its type (instance-type label or node-types CSV name).
     price_per_hour_usd : numpy.ndarray
         Per node: on-demand price [USD/h]; NaN where unknown.
-    daemonset_cpu, daemonset_memory_gib : float
-        Requests of the DaemonSet pods on every node [cores, GiB].
-    daemonset_pods : int
-        DaemonSet pods on every node [count].
+    daemonset_cpu, daemonset_memory_gib : float or numpy.ndarray
+        Requests of the DaemonSet pods on every node [cores, GiB], or per node where the
+        DaemonSets do not all run everywhere (a taint one of them does not tolerate).
+    daemonset_pods : int or numpy.ndarray
+        DaemonSet pods on every node [count], or per node.
     node_names : tuple of str
         Node names (``node-1``… when built from a node type).
+    taints : tuple of tuple of Taint
+        Per node: its taints (empty: none on any node).
     """
 
     allocatable_cpu: np.ndarray
@@ -146,13 +157,21 @@ class Pool:
     price_per_hour_usd: np.ndarray
     daemonset_cpu: float = 0.0
     daemonset_memory_gib: float = 0.0
-    daemonset_pods: int = 0
+    daemonset_pods: int | np.ndarray = 0
     node_names: tuple[str, ...] = ()
+    taints: tuple[tuple[Taint, ...], ...] = ()
 
     def __post_init__(self):
         if not self.node_names:
             names = tuple(f"node-{i + 1}" for i in range(len(self.zone)))
             object.__setattr__(self, "node_names", names)
+        if not self.taints:
+            object.__setattr__(self, "taints", tuple(() for _ in range(len(self.zone))))
+        elif len(self.taints) != len(self.zone):
+            raise ValueError(
+                f"taints: {len(self.taints)} entries for {len(self.zone)} nodes; give one "
+                "tuple of taints per node"
+            )
 
     @classmethod
     def uniform(
@@ -169,7 +188,7 @@ class Pool:
 
         Nodes go to zones in turn, as a zonal node pool or a cluster autoscaler balancing
         similar node groups places them; with ``nodes`` a multiple of ``zones`` every zone
-        holds the same number.
+        holds the same number. The nodes carry no taints.
         """
         n = int(check_range("nodes", nodes, low=1, integer=True))
         z = int(check_range("zones", zones, low=1, integer=True))
@@ -215,9 +234,31 @@ class Pool:
 
         return float(monthly_cost_usd(self.cost_per_hour_usd()))
 
+    @property
+    def tainted(self) -> bool:
+        """Some node has a taint."""
+        return any(self.taints)
+
+    def eligible(self, tolerations: tuple[Toleration, ...] = ()) -> np.ndarray:
+        """Per node: a pod with ``tolerations`` may run there (it tolerates every
+        ``NoSchedule`` and ``NoExecute`` taint of the node) [bool]."""
+        return np.array([not untolerated(t, tolerations) for t in self.taints], dtype=bool)
+
+    def disfavoured(self, tolerations: tuple[Toleration, ...] = ()) -> np.ndarray:
+        """Per node: its ``PreferNoSchedule`` taints a pod with ``tolerations`` does not
+        tolerate [count] (the scheduler ranks nodes with fewer first)."""
+        return np.array(
+            [len(untolerated(t, tolerations, ("PreferNoSchedule",))) for t in self.taints],
+            dtype=int,
+        )
+
     def without(self, lost: np.ndarray) -> Pool:
         """The pool without the nodes where ``lost`` (a boolean mask) is true."""
         keep = ~np.asarray(lost, dtype=bool)
+
+        def per_node(value):
+            return value[keep] if np.ndim(value) else value
+
         return replace(
             self,
             allocatable_cpu=self.allocatable_cpu[keep],
@@ -227,4 +268,8 @@ class Pool:
             node_type=self.node_type[keep],
             price_per_hour_usd=self.price_per_hour_usd[keep],
             node_names=tuple(n for n, k in zip(self.node_names, keep, strict=True) if k),
+            taints=tuple(t for t, k in zip(self.taints, keep, strict=True) if k),
+            daemonset_cpu=per_node(self.daemonset_cpu),
+            daemonset_memory_gib=per_node(self.daemonset_memory_gib),
+            daemonset_pods=per_node(self.daemonset_pods),
         )

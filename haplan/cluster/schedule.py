@@ -5,9 +5,18 @@ pod it keeps the nodes that pass the filters — the requests fit in what the no
 (NodeResourcesFit), the pod limit, a ``max_per_node`` anti-affinity, and every
 ``DoNotSchedule`` spread rule: placing the pod must not make the count in its domain exceed
 the smallest count over the eligible domains by more than ``maxSkew`` (PodTopologySpread) —
-and among them takes the one that spreads the workload most (fewest of its pods in the
+and the node's taints: the pod must tolerate every ``NoSchedule`` and ``NoExecute`` one
+(TaintToleration) — and among them takes the one with the fewest ``PreferNoSchedule`` taints
+it does not tolerate, then the one that spreads the workload most (fewest of its pods in the
 node's zone, then on the node), then the least allocated node, then the first by name. A
 pod no node admits stays Pending.
+
+Taints and spread: as Kubernetes does by default (``nodeTaintsPolicy: Ignore``), every node
+counts as a spread domain, including those whose taints the pod does not tolerate (their
+count of its pods stays 0, which a ``DoNotSchedule`` rule measures the skew against);
+``nodeTaintsPolicy: Honor`` is not modelled. The ``PreferNoSchedule`` preference comes first
+in the ranking because kube-scheduler weighs TaintToleration (3) above PodTopologySpread (2)
+and the resource scores (1); the ranking is lexicographic, not a weighted sum.
 
 :func:`reschedule` replaces the pods of nodes that are lost on the survivors by the same
 rules, which answers "after losing a node (or a zone), is there room for the displaced pods?".
@@ -20,8 +29,10 @@ References
    ``matchNum + selfMatchNum - globalMin <= maxSkew`` over eligible domains, and the internal
    default constraints), kubernetes.io/docs/concepts/scheduling-eviction/
    topology-spread-constraints/; "Resource Management for Pods and Containers" (requests
-   against allocatable); "Scheduling Framework" (filter, then score).
-.. [2] kube-scheduler source, pkg/scheduler/framework/plugins/podtopologyspread/filtering.go.
+   against allocatable); "Scheduling Framework" (filter, then score); "Taints and
+   Tolerations" (kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/).
+.. [2] kube-scheduler source, pkg/scheduler/framework/plugins/podtopologyspread/filtering.go,
+   plugins/tainttoleration/taint_toleration.go, apis/config/v1/default_plugins.go (weights).
 """
 
 from __future__ import annotations
@@ -65,6 +76,11 @@ class Placement:
         """Every pod is bound."""
         return not self.pending.any()
 
+    def eligible(self) -> np.ndarray:
+        """Per node and workload: the node's taints admit the workload's pods, shape (nodes,
+        workloads) [bool]."""
+        return _eligible(self.pool, self.workloads)
+
     def used(self) -> dict[str, np.ndarray]:
         """Per node: requested CPU [cores], memory [GiB] and pods [count], DaemonSets included."""
         cpu = np.array([w.cpu_request for w in self.workloads])
@@ -107,23 +123,27 @@ class Placement:
         return out
 
     def is_even(self) -> np.ndarray:
-        """Per workload: its pods differ by at most one between any two nodes."""
-        if self.pool.nodes == 0:
-            return np.zeros(len(self.workloads), dtype=bool)
-        return (self.counts.max(axis=0) - self.counts.min(axis=0)) <= 1
+        """Per workload: its pods differ by at most one between any two nodes it may use."""
+        eligible = self.eligible()
+        out = np.zeros(len(self.workloads), dtype=bool)
+        for j in range(len(self.workloads)):
+            counts = self.counts[eligible[:, j], j]
+            out[j] = len(counts) > 0 and counts.max() - counts.min() <= 1
+        return out
 
     def room(self) -> np.ndarray:
         """Per workload: the most of its pods any node could hold with today's neighbours.
 
-        The smallest, over nodes, of the pods it has there plus the pods that still fit in
-        what the node has left [count]; the room rescheduling finds
-        (``max_instances_per_node``).
+        The smallest, over the nodes it may use (their taints), of the pods it has there
+        plus the pods that still fit in what the node has left [count]; the room
+        rescheduling finds (``max_instances_per_node``). 0 when no node admits it.
         """
         used = self.used()
         pool = self.pool
         free_cpu = pool.allocatable_cpu - used["cpu"]
         free_memory = pool.allocatable_memory_gib - used["memory_gib"]
         free_pods = pool.max_pods - used["pods"]
+        eligible = self.eligible()
         rooms = []
         for j, w in enumerate(self.workloads):
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -140,9 +160,24 @@ class Placement:
                 )
             room = np.minimum(
                 self.counts[:, j] + np.floor(np.maximum(fit, 0) + _EPS), w.per_node_cap
-            )
+            )[eligible[:, j]]
             rooms.append(float(room.min()) if len(room) else 0.0)
         return np.array(rooms)
+
+
+def _per_workload(pool: Pool, workloads: Sequence[WorkloadSpec], per_node, empty) -> np.ndarray:
+    """``per_node(tolerations)`` of each workload as the columns of a (nodes, workloads)
+    array; ``empty`` everywhere on a pool without taints."""
+    out = np.full((pool.nodes, len(workloads)), empty)
+    if pool.tainted:
+        for j, workload in enumerate(workloads):
+            out[:, j] = per_node(workload.tolerations)
+    return out
+
+
+def _eligible(pool: Pool, workloads: Sequence[WorkloadSpec]) -> np.ndarray:
+    """Per node and workload: the node's taints admit the workload's pods [bool]."""
+    return _per_workload(pool, workloads, pool.eligible, True)
 
 
 def _place(
@@ -163,6 +198,8 @@ def _place(
     live_zones = np.unique(zone)  # zones with a node are the eligible domains
     capacity = np.maximum(pool.allocatable_cpu, _EPS)
     index = np.arange(pool.nodes)
+    eligible = _eligible(pool, workloads)
+    disfavoured = _per_workload(pool, workloads, pool.disfavoured, 0)  # PreferNoSchedule
     for j, workload in enumerate(workloads):
         zone_rule, node_rule = workload.spread("zones"), workload.spread("nodes")
         for _ in range(int(todo[j])):
@@ -172,6 +209,7 @@ def _place(
                 (free_cpu >= cpu[j] - _EPS) & (free_memory >= memory[j] - _EPS) & (free_pods >= 1)
             )
             fits &= on_node < workload.per_node_cap
+            fits &= eligible[:, j]
             if zone_rule.hard:
                 fits &= in_zone[zone] + 1 - in_zone[live_zones].min() <= zone_rule.max_skew
             if node_rule.hard:
@@ -180,7 +218,7 @@ def _place(
                 pending[j] += 1
                 continue
             allocated = 1.0 - free_cpu / capacity
-            order = np.lexsort((index, allocated, on_node, in_zone[zone]))
+            order = np.lexsort((index, allocated, on_node, in_zone[zone], disfavoured[:, j]))
             chosen = order[fits[order]][0]
             counts[chosen, j] += 1
             free_cpu[chosen] -= cpu[j]
@@ -244,9 +282,11 @@ def reschedule(placement: Placement, lost: np.ndarray) -> tuple[Placement, np.nd
 def even_spread_exists(pool: Pool, workloads: Sequence[WorkloadSpec]) -> bool:
     """Whether every workload fits spread evenly over the nodes, decided exactly.
 
-    Each workload with C pods on N nodes puts ⌊C/N⌋ on every node and one more on C mod N of
-    them; which nodes take the extra pods is a small integer programme (binary y[n, w],
-    Σ_n y[n, w] = C mod N, every node's requests and pods within allocatable) solved with
+    Each workload with C pods on the N nodes it may use (their taints admit it) puts ⌊C/N⌋ on
+    every one of them and one more on C mod N of them; which nodes take the extra pods is a
+    small integer programme (binary y[n, w], zero on the nodes it may not use,
+    Σ_n y[n, w] = C mod N, every node's requests and pods within allocatable, every
+    ``DoNotSchedule`` zone spread kept over the zones with nodes) solved with
     ``scipy.optimize.milp``.
 
     Parameters
@@ -257,23 +297,33 @@ def even_spread_exists(pool: Pool, workloads: Sequence[WorkloadSpec]) -> bool:
     Returns
     -------
     bool
+        False too when a workload with pods may use no node.
     """
-    from scipy.optimize import LinearConstraint, milp
+    from scipy.optimize import Bounds, LinearConstraint, milp
 
     workloads = tuple(workloads)
     n, w = pool.nodes, len(workloads)
-    base = np.array([x.instances // n for x in workloads])
-    extra = np.array([x.instances % n for x in workloads])
+    eligible = _eligible(pool, workloads)
+    usable = eligible.sum(axis=0)
+    if any(x.instances and not m for x, m in zip(workloads, usable, strict=True)):
+        return False
+    usable = np.maximum(usable, 1)
+    base = np.array([x.instances // m for x, m in zip(workloads, usable, strict=True)])
+    extra = np.array([x.instances % m for x, m in zip(workloads, usable, strict=True)])
     cpu = np.array([x.cpu_request for x in workloads])
     memory = np.array([x.memory_request_gib for x in workloads])
     ones = np.ones(w)
+    placed = eligible * base  # the ⌊C/N⌋ pods of each workload on each node it may use
     free = {
-        "cpu": (pool.allocatable_cpu - pool.daemonset_cpu - base @ cpu, cpu),
-        "memory": (pool.allocatable_memory_gib - pool.daemonset_memory_gib - base @ memory, memory),
-        "pods": (pool.max_pods - pool.daemonset_pods - base.sum(), ones),
+        "cpu": (pool.allocatable_cpu - pool.daemonset_cpu - placed @ cpu, cpu),
+        "memory": (
+            pool.allocatable_memory_gib - pool.daemonset_memory_gib - placed @ memory,
+            memory,
+        ),
+        "pods": (pool.max_pods - pool.daemonset_pods - placed.sum(axis=1), ones),
     }
-    for x, b in zip(workloads, base, strict=True):
-        if b + (x.instances % n > 0) > x.per_node_cap:
+    for x, b, m in zip(workloads, base, usable, strict=True):
+        if b + (x.instances % m > 0) > x.per_node_cap:
             return False
     if any((left < -_EPS).any() for left, _ in free.values()):
         return False
@@ -292,19 +342,21 @@ def even_spread_exists(pool: Pool, workloads: Sequence[WorkloadSpec]) -> bool:
             rows.append(row.ravel())
             lower.append(-np.inf)
             upper.append(left[i] + _EPS)
-    per_zone = pool.nodes_per_zone()
+    live = np.flatnonzero(pool.nodes_per_zone())  # a zone without nodes is no domain
     for j, x in enumerate(workloads):  # DoNotSchedule zone spread between every two zones
         rule = x.spread("zones")
         if not rule.hard:
             continue
-        live = np.flatnonzero(per_zone)  # a zone without nodes is no domain
+        # nodes the workload may not use still make their zone a domain (nodeTaintsPolicy
+        # Ignore), holding none of its pods
+        per_zone = np.bincount(pool.zone[eligible[:, j]], minlength=pool.zones)
         for a in live:
             for b in live:
                 if a == b:
                     continue
                 row = np.zeros((n, w))
-                row[pool.zone == a, j] = 1
-                row[pool.zone == b, j] = -1
+                row[(pool.zone == a) & eligible[:, j], j] = 1
+                row[(pool.zone == b) & eligible[:, j], j] = -1
                 rows.append(row.ravel())
                 lower.append(-np.inf)
                 upper.append(rule.max_skew - base[j] * (per_zone[a] - per_zone[b]))
@@ -312,6 +364,6 @@ def even_spread_exists(pool: Pool, workloads: Sequence[WorkloadSpec]) -> bool:
         c=np.zeros(n * w),
         constraints=LinearConstraint(np.array(rows), lower, upper),
         integrality=np.ones(n * w),
-        bounds=(0, 1),
+        bounds=Bounds(0, eligible.ravel().astype(float)),
     )
     return bool(result.status == 0)
