@@ -221,10 +221,9 @@ def cluster_report(
                 "nodes in every zone; give a multiple of the zones"
             )
         pool = Pool.uniform(node_types.iloc[0], nodes, zones, **daemonsets)
-    elif any(
-        cluster[k] is not None for k in ("daemonset_cpu", "daemonset_memory_gib", "daemonset_pods")
-    ):
-        pool = replace(pool, **daemonsets)
+    else:  # an export: its per-node DaemonSet figures stay where no flag replaces them
+        given = ("daemonset_cpu", "daemonset_memory_gib", "daemonset_pods")
+        pool = replace(pool, **{k: cluster[k] for k in given if cluster[k] is not None})
     assessment = assess(pool, read.workloads, cluster["planned_failure"])
     shown = read.workloads
     if cluster.get("workload") is not None:  # placed with the others, judged alone
