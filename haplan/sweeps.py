@@ -165,13 +165,19 @@ def undescribable(frame: pd.DataFrame) -> np.ndarray:
     )
 
 
-def _chunk_metrics(axes: dict[str, np.ndarray], start: int, stop: int) -> pd.DataFrame:
+def _chunk_metrics(
+    axes: dict[str, np.ndarray], start: int, stop: int, workers: int | None = None
+) -> pd.DataFrame:
+    """Rows ``start`` … ``stop`` − 1 of the grid, over ``workers`` threads (None: one per
+    processor; a Dask task takes one, its cluster shares out the processors)."""
     frame, codes = _grid_columns(axes, start, stop)
-    return _metrics(frame, codes)
+    return _metrics(frame, codes, workers)
 
 
-def _chunk_to_file(axes, start, stop, directory: str, file_format: str) -> str:
-    table = _chunk_metrics(axes, start, stop)
+def _chunk_to_file(
+    axes, start, stop, directory: str, file_format: str, workers: int | None = None
+) -> str:
+    table = _chunk_metrics(axes, start, stop, workers)
     path = Path(directory) / f"sweep-{start:012d}.{file_format}"
     if file_format == "csv":
         write_csv(table, path)
@@ -307,7 +313,7 @@ def _sweep_lazy(axes, ranges):
     import dask.dataframe as dd
 
     meta = _chunk_metrics(axes, 0, 1).iloc[:0]
-    parts = [dask.delayed(_chunk_metrics)(axes, s, e) for s, e in ranges]
+    parts = [dask.delayed(_chunk_metrics)(axes, s, e, 1) for s, e in ranges]
     divisions = [s for s, _ in ranges] + [ranges[-1][1] - 1]
     return dd.from_delayed(parts, meta=meta, divisions=divisions)
 
@@ -316,10 +322,10 @@ def _sweep_dask(axes, ranges, client, out, file_format):
     client, owned = dask_client(client)
     try:
         if out is None:
-            futures = [client.submit(_chunk_metrics, axes, s, e, pure=False) for s, e in ranges]
+            futures = [client.submit(_chunk_metrics, axes, s, e, 1, pure=False) for s, e in ranges]
         else:
             futures = [
-                client.submit(_chunk_to_file, axes, s, e, str(out), file_format, pure=False)
+                client.submit(_chunk_to_file, axes, s, e, str(out), file_format, 1, pure=False)
                 for s, e in ranges
             ]
         results = client.gather(futures)

@@ -8,7 +8,9 @@ every row, so a sweep over request rate does not recompute availability.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -554,12 +556,29 @@ def metrics(scenario_or_frame: Scenario | pd.DataFrame) -> pd.DataFrame:
     ------
     ValueError
         When an input is out of range, naming it.
+
+    Notes
+    -----
+    A frame of 131,072 rows or more is split into parts computed side by side in threads, one
+    per processor this process may use (numpy and scipy release the GIL in the array work);
+    the numbers are those of one piece to rounding (each part deduplicates its own rows).
     """
     return _metrics(scenario_or_frame)
 
 
-def _metrics(scenario_or_frame, known_codes: dict[str, tuple[np.ndarray, int]] | None = None):
-    """``metrics``, with codes a caller already has for some input columns (a sweep's grid)."""
+#: A frame of at least twice this many rows is split into parts of at least this many, one
+#: per processor, computed in threads: numpy and scipy release the GIL in the array work that
+#: dominates, so the parts run side by side (each part deduplicates its own rows).
+PARALLEL_PART_ROWS = 1 << 16
+
+
+def _metrics(
+    scenario_or_frame,
+    known_codes: dict[str, tuple[np.ndarray, int]] | None = None,
+    workers: int | None = None,
+):
+    """``metrics``, with codes a caller already has for some input columns (a sweep's grid),
+    over at most ``workers`` threads (None: one per processor this process may use)."""
     if isinstance(scenario_or_frame, Scenario):
         frame = scenario_or_frame.to_frame()
     elif isinstance(scenario_or_frame, pd.DataFrame):
@@ -585,10 +604,38 @@ def _metrics(scenario_or_frame, known_codes: dict[str, tuple[np.ndarray, int]] |
         data[name] = given[name] if name in given else _categorical(name, data[name])
     if given:
         data = {name: data[name] for name in (*INPUT_NAMES, *data)}  # vocabulary order
+    derived = "instances" not in frame.columns and "replicas" in frame.columns
+    parts = min(_processors() if workers is None else workers, rows // PARALLEL_PART_ROWS)
+    if parts > 1:
+        bounds = [int(b) for b in np.linspace(0, rows, parts + 1)]
+        with ThreadPoolExecutor(parts) as pool:
+            results = list(
+                pool.map(
+                    lambda start, stop: _metric_columns(
+                        {name: values[start:stop] for name, values in data.items()},
+                        {n: (c[start:stop], size) for n, (c, size) in (known_codes or {}).items()},
+                        stop - start,
+                        derived,
+                    ),
+                    bounds[:-1],
+                    bounds[1:],
+                )
+            )
+        data.update({name: _concatenate([r[name] for r in results]) for name in METRIC_NAMES})
+    else:
+        data.update(_metric_columns(data, known_codes or {}, rows, derived))
+    order = [name for name in data if name not in METRIC_NAMES] + list(METRIC_NAMES)
+    columns = {name: _writable(data[name]) for name in order}
+    return pd.DataFrame(columns, index=frame.index, copy=False)
+
+
+def _metric_columns(data: Columns, known_codes: dict, rows: int, derived: bool) -> Columns:
+    """Every metric column of the validated inputs ``data`` (``rows`` rows)."""
+    data = dict(data)
     codes = _Codes(data, rows)
-    for name, (values, size) in (known_codes or {}).items():
+    for name, (values, size) in known_codes.items():
         codes.set(name, values, size)
-    if "instances" not in frame.columns and "replicas" in frame.columns:
+    if derived:
         codes.derive("instances", ("nodes", "replicas"))  # C = round(N × R)
     for group in METRIC_GROUPS:
         result = _evaluate(group, data, codes, rows)
@@ -596,9 +643,23 @@ def _metrics(scenario_or_frame, known_codes: dict[str, tuple[np.ndarray, int]] |
             values = result[name]
             data[name] = values if isinstance(values, pd.Categorical) else np.asarray(values)
     data["service_model"] = _categorical("service_model", data["service_model"])
-    order = [name for name in data if name not in METRIC_NAMES] + list(METRIC_NAMES)
-    columns = {name: _writable(data[name]) for name in order}
-    return pd.DataFrame(columns, index=frame.index, copy=False)
+    return {name: data[name] for name in METRIC_NAMES}
+
+
+def _concatenate(parts: list):
+    """One column from the parts' columns (categoricals keep their fixed categories)."""
+    if isinstance(parts[0], pd.Categorical):
+        codes = np.concatenate([part.codes for part in parts])
+        return pd.Categorical.from_codes(codes, dtype=parts[0].dtype)
+    return np.concatenate(parts)
+
+
+def _processors() -> int:
+    """The processors this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _writable(values):

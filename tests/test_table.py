@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import haplan
-from haplan import availability, balancing, load, markov, recovery, service, sweeps
+from haplan import availability, balancing, load, markov, recovery, service, sweeps, table
 from haplan.scenario import INPUT_NAMES, Scenario
 
 PROBABILITIES = (
@@ -334,3 +334,39 @@ def test_sweep_grid_codes_give_the_same_numbers_as_a_plain_frame():
         sweeps.grid(nodes=range(2, 6), replicas=[1, 2], request_rate_rps=[50.0, 400.0])
     )
     pd.testing.assert_frame_equal(swept, plain, check_exact=False, rtol=1e-13)
+
+
+def test_parts_computed_in_threads_equal_the_whole_computed_at_once():
+    # A frame of at least 2 × PARALLEL_PART_ROWS rows is split into parts computed in
+    # threads, each deduplicating its own rows; forced to 3 parts here (whatever the machine's
+    # processors), the table equals the one computed in one piece, row for row (rtol 1e-13:
+    # the same sums, batched differently). A sweep's grid codes are split with the rows.
+    rng = np.random.default_rng(8)
+    rows = 3 * table.PARALLEL_PART_ROWS + 17
+    frame = pd.DataFrame(
+        {
+            "nodes": rng.integers(1, 12, rows),
+            "replicas": rng.integers(1, 4, rows).astype(float),
+            "node_mttf_h": rng.choice([500.0, 2000.0, 8000.0], rows),
+            "request_rate_rps": rng.choice(np.arange(0.0, 900.0, 25.0), rows),
+            "orchestrator": rng.choice(["kubernetes", "swarm"], rows),
+            "zones": 1,
+        }
+    )
+    _assert_same_table(table._metrics(frame, workers=3), table._metrics(frame, workers=1))
+    axes = {"nodes": range(1, 45), "replicas": [1, 2, 3], "request_rate_rps": range(0, 1000, 1)}
+    grid = sweeps.grid(**axes)
+    assert len(grid) >= 2 * table.PARALLEL_PART_ROWS
+    swept = sweeps._chunk_metrics(sweeps._axes(axes), 0, len(grid), workers=2)
+    _assert_same_table(swept, table._metrics(grid, workers=1))
+
+
+def _assert_same_table(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    """Same columns, categoricals code for code, numbers to rtol 1e-13 (NaN where NaN)."""
+    assert list(got.columns) == list(expected.columns) and len(got) == len(expected)
+    for name in got.columns:
+        a, b = got[name].array, expected[name].array
+        if isinstance(a, pd.Categorical):
+            assert a.dtype == b.dtype and np.array_equal(a.codes, b.codes), name
+        else:
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-13, err_msg=name)
