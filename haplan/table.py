@@ -621,7 +621,7 @@ def _metrics(
                     bounds[1:],
                 )
             )
-        data.update({name: _concatenate([r[name] for r in results]) for name in METRIC_NAMES})
+        data.update({name: _concatenate([r[name] for r in results]) for name in results[0]})
     else:
         data.update(_metric_columns(data, known_codes or {}, rows, derived))
     order = [name for name in data if name not in METRIC_NAMES] + list(METRIC_NAMES)
@@ -630,7 +630,8 @@ def _metrics(
 
 
 def _metric_columns(data: Columns, known_codes: dict, rows: int, derived: bool) -> Columns:
-    """Every metric column of the validated inputs ``data`` (``rows`` rows)."""
+    """Every column the metric groups compute from the validated inputs ``data``."""
+    inputs = set(data)
     data = dict(data)
     codes = _Codes(data, rows)
     for name, (values, size) in known_codes.items():
@@ -643,7 +644,7 @@ def _metric_columns(data: Columns, known_codes: dict, rows: int, derived: bool) 
             values = result[name]
             data[name] = values if isinstance(values, pd.Categorical) else np.asarray(values)
     data["service_model"] = _categorical("service_model", data["service_model"])
-    return {name: data[name] for name in METRIC_NAMES}
+    return {name: values for name, values in data.items() if name not in inputs}
 
 
 def _concatenate(parts: list):
