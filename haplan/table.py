@@ -408,6 +408,8 @@ class _Codes:
                 self._columns[name] = (codes, max(len(values.categories), 1))
             elif len(values) and (values.strides == (0,) or _constant(values)):
                 self._columns[name] = (np.zeros(len(values), dtype=np.int64), 1)  # one value
+            elif (dense := _whole_number_codes(values, self._rows)) is not None:
+                self._columns[name] = dense
             elif rarely_repeated(values):  # counted as all distinct: no group deduplicates
                 self._columns[name] = (np.arange(self._rows), self._rows)
                 self._distinct.add(name)
@@ -472,6 +474,20 @@ class _Codes:
         first_rows = np.empty(count, dtype=np.int64)
         first_rows[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # first row of each code
         return codes.astype(np.int64, copy=False), first_rows
+
+
+def _whole_number_codes(values: np.ndarray, rows: int) -> tuple[np.ndarray, int] | None:
+    """(value − smallest, the span) for whole numbers spanning fewer than 4 × ``rows`` values
+    (counts such as nodes and instances): codes without hashing, some perhaps unused; else
+    None."""
+    if values.dtype.kind not in "fiu":
+        return None
+    low, high = values.min(), values.max()
+    if not (np.isfinite(low) and np.isfinite(high)) or high - low >= 4 * rows:
+        return None
+    if values.dtype.kind == "f" and not np.array_equal(values, np.floor(values)):
+        return None
+    return (values - low).astype(np.int64), int(high - low) + 1
 
 
 def _constant(values: np.ndarray) -> bool:

@@ -309,12 +309,12 @@ def distinct_keys(*columns) -> np.ndarray:
     would cost more than it saves), and then returns None.
     """
     rows = columns[0].size
+    if any(rarely_repeated(values) for values in columns):
+        return None
     combined, span = np.zeros(rows, dtype=np.int64), 1
     for values in columns:
         if values[:1].size and (values == values[0]).all():
             continue
-        if rarely_repeated(values):
-            return None
         codes, uniques = pd.factorize(values)
         if len(uniques) == rows:
             return None

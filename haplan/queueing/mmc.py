@@ -2,6 +2,8 @@ r"""The M/M/c queue's validated parameters, overload flag, wait probability and 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from haplan._numeric import check_range, restore
@@ -11,7 +13,8 @@ __all__ = ["is_overloaded", "mmc_wait_probability", "mmc_mean_wait", "mmc_mean_r
 
 
 class _Queue:
-    """Validated, broadcast M/M/c parameters as flat arrays, with Erlang C evaluated once."""
+    """Validated, broadcast M/M/c parameters as flat arrays, with Erlang C evaluated once,
+    when first asked for (the overload flag needs none)."""
 
     def __init__(self, arrival_rate, service_rate, servers, *extra):
         lam = check_range("arrival_rate", arrival_rate, low=0)
@@ -23,10 +26,24 @@ class _Queue:
         self.extra = [x.ravel().astype(float) for x in arrays[3:]]
         self.load = self.lam / self.mu
         self.overloaded = self.load >= self.c
-        _, self.wait_probability, self.no_wait_probability = _erlang_b_and_c(self.c, self.load)
         with np.errstate(invalid="ignore"):
             # c·μ − λ > 0 where stable; meaningless (and unused) where overloaded
             self.drain_rate = np.where(self.overloaded, 0.0, self.c * self.mu - self.lam)
+
+    @functools.cached_property
+    def _erlang(self) -> tuple[np.ndarray, np.ndarray]:
+        _, wait, no_wait = _erlang_b_and_c(self.c, self.load)
+        return wait, no_wait
+
+    @property
+    def wait_probability(self) -> np.ndarray:
+        """Erlang C: P(a request waits) [probability]."""
+        return self._erlang[0]
+
+    @property
+    def no_wait_probability(self) -> np.ndarray:
+        """1 − Erlang C, without cancellation [probability]."""
+        return self._erlang[1]
 
 
 def is_overloaded(arrival_rate, service_rate, servers):
