@@ -26,7 +26,7 @@ from scipy import special
 from scipy.special import bdtr
 
 from haplan._numeric import rarely_repeated
-from haplan.availability._truncated import convolve
+from haplan.availability._truncated import convolve_columns
 
 __all__ = ["one_zone", "bucket_sizes", "single_zone_rows", "solve", "distinct_keys", "MAX_SIZE"]
 
@@ -45,18 +45,18 @@ def bucket_sizes(size: np.ndarray) -> np.ndarray:
     return _BUCKETS[np.searchsorted(_BUCKETS, size)]
 
 
-def _node_rows(load, q_node, q_instance, size, count_up):
-    """``node_down`` with one load per row (load 0 gives the distribution of 0).
+def _node_columns(load, q_node, q_instance, size, count_up):
+    """``node_down`` with one load per column (load 0 gives the distribution of 0).
 
     Entries below ``size`` are binomial terms in log space, as ``node_down`` forms them; the
     lumped last entry P(X ≥ size) is a regularised incomplete beta function (scipy ``bdtr``,
     relative accuracy ~1e-14), or for ``size`` 1 on the up side 1 − q_inst^L via ``expm1``,
-    so no row is summed over all its L + 1 terms.
+    so no column is summed over all its L + 1 terms. Returns (size + 1, distributions).
     """
-    rows = load.size
+    columns = load.size
     width = min(int(load.max()) + 1, size)
-    count = np.arange(width)[None, :]  # instances down (or up, with count_up)
-    load_ = load[:, None]
+    count = np.arange(width)[:, None]  # instances down (or up, with count_up)
+    load_ = load[None, :]
     inside = count <= load_
     other = np.maximum(load_ - count, 0)
     with np.errstate(divide="ignore"):  # q = 0 or 1: log 0 = −inf
@@ -65,22 +65,20 @@ def _node_rows(load, q_node, q_instance, size, count_up):
         log_q, log_p = log_p, log_q
     # log 0 = −inf as −1e300 instead: 0 · it is 0 (0^0 = 1), a count ≥ 1 times it underflows
     # exp to 0, and any log that matters (> −746) is unchanged
-    log_q, log_p = (np.maximum(x, -1e300)[:, None] for x in (log_q, log_p))
+    log_q, log_p = (np.maximum(x, -1e300)[None, :] for x in (log_q, log_p))
     log_factorial = special.gammaln(np.arange(int(load.max()) + 1) + 1.0)
     with np.errstate(over="ignore"):
         log_pmf = (
-            log_factorial[load][:, None]
+            log_factorial[load][None, :]
             - log_factorial[count]
             - log_factorial[other]
             + count * log_q
             + other * log_p
         )
-    out = np.zeros((rows, size + 1))
-    out[:, :width] = np.where(inside, np.exp(log_pmf), 0.0) * (1.0 - q_node)[:, None]
-    index = np.arange(rows)
+    out = np.zeros((size + 1, columns))
+    out[:width] = np.where(inside, np.exp(log_pmf), 0.0) * (1.0 - q_node)[None, :]
     # the node down: all L down (or none up)
-    at = np.zeros(rows, dtype=np.int64) if count_up else np.minimum(load, size)
-    lump = np.zeros(rows)
+    at = np.zeros(columns, dtype=np.int64) if count_up else np.minimum(load, size)
     big = load >= size
     if big.any():
         L, q = load[big], q_instance[big]
@@ -91,76 +89,81 @@ def _node_rows(load, q_node, q_instance, size, count_up):
             tail = special.bdtr(L - size, L, q)
         else:  # P(down ≥ size)
             tail = special.bdtrc(size - 1, L, q)
-        lump[big] = tail * (1.0 - q_node[big])
-    out[:, size] += lump
-    out[index, at] += q_node
+        out[size, big] += tail * (1.0 - q_node[big])
+    out[at, np.arange(columns)] += q_node
     return out
 
 
-def _delta(rows, size):
-    out = np.zeros((rows, size + 1))
-    out[:, 0] = 1.0
+def _delta(size, columns):
+    out = np.zeros((size + 1, columns))
+    out[0] = 1.0
     return out
 
 
-def _power_rows(x, counts, size):
-    """Distribution of the sum of ``counts[r]`` copies of row r of ``x`` (0 copies: δ₀).
+def _power_columns(x, counts, size):
+    """Distribution of the sum of ``counts[r]`` copies of column r of ``x`` (0 copies: δ₀).
 
-    Binary powering, each row multiplying in the powers its own count asks for; the first
-    power a row takes is copied, not convolved with δ₀ (which would give the same numbers).
+    Binary powering over the columns sorted by count, largest first, so that the columns
+    still being squared are a leading block; each column multiplies in the powers its own
+    count asks for, and the first power it takes is copied, not convolved with δ₀ (which
+    would give the same numbers).
     """
-    result = _delta(x.shape[0], size)
-    counts = counts.astype(np.int64)
-    started = np.zeros(x.shape[0], dtype=bool)
-    x = x.copy()
-    while counts.any():
-        odd = (counts & 1).astype(bool)
-        first, more = odd & ~started, odd & started
-        result[first] = x[first]
-        if more.all():
-            result = convolve(result, x, size)
-        elif more.any():
-            result[more] = convolve(result[more], x[more], size)
-        started |= odd
-        counts = counts >> 1
-        alive = counts > 0
-        if alive.all():
-            x = convolve(x, x, size)
-        elif alive.any():
-            x[alive] = convolve(x[alive], x[alive], size)
-    return result
+    order = np.argsort(-counts, kind="stable")
+    counts = counts[order].astype(np.int64)
+    x = x[:, order]
+    result = _delta(size, counts.size)
+    started = np.zeros(counts.size, dtype=bool)
+    live = int(np.count_nonzero(counts))
+    while live:
+        odd = (counts[:live] & 1).astype(bool)
+        more = np.flatnonzero(odd & started[:live])
+        if more.size == live:
+            result[:, :live] = convolve_columns(result[:, :live], x[:, :live], size)
+        elif more.size:
+            result[:, more] = convolve_columns(result[:, more], x[:, more], size)
+        first = np.flatnonzero(odd & ~started[:live])
+        result[:, first] = x[:, first]
+        started[:live] |= odd
+        counts[:live] >>= 1
+        live = int(np.count_nonzero(counts[:live]))  # halving keeps the order: still a prefix
+        if live:
+            x[:, :live] = convolve_columns(x[:, :live], x[:, :live], size)
+    out = np.empty_like(result)
+    out[:, order] = result
+    return out
 
 
 def _sum_of_nodes(node, load, count, q_node, q_instance, size, count_up):
-    """Distribution of the instances down (or up) on ``count[r]`` nodes of row r's ``node``.
+    """Distribution of the instances down (or up) on ``count[r]`` nodes of column r's ``node``.
 
     Nodes that hold one instance each sum to a binomial: that instance is down when it or its
     node is, with probability q = q_node + (1 − q_node) q_inst, independently per node. Those
-    rows are built as Bin(count, q) directly (as ``_node_rows`` builds a node's binomial), the
-    others by binary powering. Only for q ≤ 1/2, where 1 − q keeps its relative digits.
+    columns are built as Bin(count, q) directly (as ``_node_columns`` builds a node's
+    binomial), the others by binary powering. Only for q ≤ 1/2, where 1 − q keeps its
+    relative digits.
     """
     q_one = q_node + (1.0 - q_node) * q_instance
     binomial = (load == 1) & (q_one <= 0.5)
     if not binomial.any():
-        return _power_rows(node, count, size)
+        return _power_columns(node, count, size)
     out = np.empty_like(node)
-    out[binomial] = _node_rows(
+    out[:, binomial] = _node_columns(
         count[binomial], np.zeros(np.count_nonzero(binomial)), q_one[binomial], size, count_up
     )
     powered = ~binomial
     if powered.any():
-        out[powered] = _power_rows(node[powered], count[powered], size)
+        out[:, powered] = _power_columns(node[:, powered], count[powered], size)
     return out
 
 
-def _critical_rows(rest, which, threshold, weights):
-    """Σ_j rest[w, T − j] · weights[w, j − 1] over j = 1 … columns with T − j ≥ 0, for each
-    row's distribution w = ``which`` and threshold T."""
-    pad = weights.shape[1]
-    padded = np.concatenate([np.zeros((rest.shape[0], pad)), rest], axis=1)
+def _critical_columns(rest, which, threshold, weights):
+    """Σ_j rest[T − j, w] · weights[j − 1, w] over j = 1 … rows of ``weights`` with T − j ≥ 0,
+    for each row's distribution w = ``which`` and threshold T."""
+    pad = weights.shape[0]
+    padded = np.concatenate([np.zeros((pad, rest.shape[1])), rest], axis=0)
     total = np.zeros(which.size)
     for j in range(1, pad + 1):
-        total += padded[which, threshold - j + pad] * weights[which, j - 1]
+        total += padded[threshold - j + pad, which] * weights[j - 1, which]
     return total
 
 
@@ -174,14 +177,15 @@ def one_zone(
     out when up ≤ k − 1) or C − k + 1 (out when down ≥ it), ≤ ``size``. With
     ``frequencies`` (per row: node, instance, zone failure frequencies 1/(MTTF + MTTR)) and
     the availabilities ``an``, ``az``, the outage frequency is returned too, summed as in
-    :func:`haplan.availability.outages._group_outages` for one zone.
+    :func:`haplan.availability.outages._group_outages` for one zone. The distributions are
+    the columns of (size + 1, distributions) arrays.
     """
     dists = n.size
     which = np.arange(dists) if which is None else which
     base, extra = np.divmod(c, n)
     heavy, light = extra, np.where(base > 0, n - extra, 0)
-    heavy_node = _node_rows(base + 1, qn, qi, size, count_up)
-    light_node = _node_rows(base, qn, qi, size, count_up)
+    heavy_node = _node_columns(base + 1, qn, qi, size, count_up)
+    light_node = _node_columns(base, qn, qi, size, count_up)
     if frequencies is None:
         heavy_all = _sum_of_nodes(heavy_node, base + 1, heavy, qn, qi, size, count_up)
         light_all = _sum_of_nodes(light_node, base, light, qn, qi, size, count_up)
@@ -192,22 +196,18 @@ def one_zone(
         light_less = _sum_of_nodes(
             light_node, base, np.maximum(light - 1, 0), qn, qi, size, count_up
         )
-        heavy_all = np.where(
-            (heavy > 0)[:, None], convolve(heavy_less, heavy_node, size), heavy_less
-        )
-        light_all = np.where(
-            (light > 0)[:, None], convolve(light_less, light_node, size), light_less
-        )
-    up_zone = convolve(heavy_all, light_all, size)
-    full = up_zone * (1.0 - qz if az is None else az)[:, None]
+        heavy_all = np.where(heavy > 0, convolve_columns(heavy_less, heavy_node, size), heavy_less)
+        light_all = np.where(light > 0, convolve_columns(light_less, light_node, size), light_less)
+    up_zone = convolve_columns(heavy_all, light_all, size)
+    full = up_zone * (1.0 - qz if az is None else az)
     at = np.zeros(dists, dtype=np.int64) if count_up else np.minimum(c, size)
-    full[np.arange(dists), at] += qz  # zone down: nothing up, everything down
-    tail = np.minimum(np.cumsum(full[:, ::-1], axis=1)[:, ::-1], 1.0)  # P(X >= j)
-    head = np.minimum(np.cumsum(full, axis=1), 1.0)  # P(X <= j)
-    if count_up:
-        down, up = head[which, threshold - 1], tail[which, threshold]
-    else:
-        down, up = tail[which, threshold], head[which, threshold - 1]
+    full[at, np.arange(dists)] += qz  # zone down: nothing up, everything down
+    if count_up:  # P(X <= T − 1), P(X >= T)
+        down = np.minimum(np.cumsum(full, axis=0), 1.0)[threshold - 1, which]
+        up = np.minimum(np.cumsum(full[::-1], axis=0)[::-1], 1.0)[threshold, which]
+    else:  # P(X >= T), P(X <= T − 1)
+        down = np.minimum(np.cumsum(full[::-1], axis=0)[::-1], 1.0)[threshold, which]
+        up = np.minimum(np.cumsum(full, axis=0), 1.0)[threshold - 1, which]
     if frequencies is None:
         return down, up
     f_node, f_instance, f_zone = frequencies
@@ -216,11 +216,11 @@ def one_zone(
         held = np.minimum(c, size)
         columns = int(held.max())
         if count_up:
-            weights = np.cumsum(up_zone[:, ::-1], axis=1)[:, ::-1][:, 1 : columns + 1]
+            weights = np.cumsum(up_zone[::-1], axis=0)[::-1][1 : columns + 1]
         else:
-            weights = np.cumsum(up_zone[:, :columns], axis=1)
-        weights = np.where(np.arange(1, columns + 1)[None, :] <= held[:, None], weights, 0.0)
-        frequency += _critical_rows(_delta(dists, size), which, threshold, weights) * f_zone
+            weights = np.cumsum(up_zone[:columns], axis=0)
+        weights = np.where(np.arange(1, columns + 1)[:, None] <= held[None, :], weights, 0.0)
+        frequency += _critical_columns(_delta(size, dists), which, threshold, weights) * f_zone
     for number, load, rest_of in (
         (heavy, base + 1, (heavy_less, light_all)),
         (light, base, (heavy_all, light_less)),
@@ -228,21 +228,21 @@ def one_zone(
         live = (number > 0) & (load > 0)
         if not live.any():
             continue
-        rest = convolve(*rest_of, size)
+        rest = convolve_columns(*rest_of, size)
         columns = int(np.minimum(load[live], size).max())
-        j = np.arange(1, columns + 1)[None, :]
-        used = live[:, None] & (j <= np.minimum(load, size)[:, None])
-        load_ = load[:, None]
+        j = np.arange(1, columns + 1)[:, None]
+        used = live[None, :] & (j <= np.minimum(load, size)[None, :])
+        load_ = load[None, :]
         if np.any(f_node > 0):
             most_down = load_ - j if count_up else j - 1
-            below = bdtr(np.where(used, most_down, 0), np.where(used, load_, 1), qi[:, None])
-            below = np.where(used, below * az[:, None], 0.0)
-            critical = _critical_rows(rest, which, threshold, below)
+            below = bdtr(np.where(used, most_down, 0), np.where(used, load_, 1), qi[None, :])
+            below = np.where(used, below * az[None, :], 0.0)
+            critical = _critical_columns(rest, which, threshold, below)
             frequency += number[which] * critical * f_node
         if np.any(f_instance > 0):
-            pmf = _binomial_rows(load - 1, qi, load_ - j if count_up else j - 1)
-            weights = np.where(used, pmf * (az * an)[:, None], 0.0)
-            critical = _critical_rows(rest, which, threshold, weights)
+            pmf = _binomial_columns(load - 1, qi, load_ - j if count_up else j - 1)
+            weights = np.where(used, pmf * (az * an)[None, :], 0.0)
+            critical = _critical_columns(rest, which, threshold, weights)
             frequency += (number * load)[which] * critical * f_instance
     return down, up, frequency
 
@@ -287,16 +287,16 @@ def nothing_up(n, c, qn, qi, qz, an=None, az=None, frequencies=None):
     return down, up, frequency
 
 
-def _binomial_rows(trials, q, down):
-    """``haplan.availability._truncated.binomial_pmf`` with one number of trials per row."""
-    trials = np.maximum(trials, 0)[:, None]
+def _binomial_columns(trials, q, down):
+    """``haplan.availability._truncated.binomial_pmf`` with one number of trials per column."""
+    trials = np.maximum(trials, 0)[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         log_pmf = (
             special.gammaln(trials + 1.0)
             - special.gammaln(down + 1.0)
             - special.gammaln(np.maximum(trials - down, 0) + 1.0)
-            + special.xlogy(down, q[:, None])
-            + special.xlog1py(trials - down, -q[:, None])
+            + special.xlogy(down, q[None, :])
+            + special.xlog1py(trials - down, -q[None, :])
         )
     return np.where((down >= 0) & (down <= trials), np.exp(log_pmf), 0.0)
 

@@ -13,12 +13,12 @@ same rows count the instances *up* instead.
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from scipy import special
 
 __all__ = [
     "check_min_instances",
     "convolve",
+    "convolve_columns",
     "power",
     "node_down",
     "zone_layout",
@@ -38,32 +38,47 @@ def check_min_instances(k, c):
         )
 
 
+def convolve_columns(x, y, size):
+    """Distribution of X + Y for independent X, Y given as truncated *columns*.
+
+    ``x`` and ``y`` are (size + 1, distributions): column r is one distribution, its entries
+    as in the module docstring. out[j] = Σ_{i ≤ j} x[i] · y[j − i] for j < size, formed one
+    shift i at a time over all columns (each step one multiply and one add over contiguous
+    rows of the array), and out[size] = x[size] + Σ_{i < size} x[i] · P(Y ≥ size − i).
+    """
+    if size == 1:  # two entries (k = 1 counted up): the general branch's sums, without overhead
+        out = np.empty_like(x)
+        np.multiply(x[0], y[0], out=out[0])
+        np.multiply(x[0], y[1], out=out[1])
+        out[1] += x[1]
+        return out
+    out = np.zeros_like(x)
+    scratch = np.empty((size, x.shape[1]))
+    for i in range(size):
+        part = scratch[: size - i]
+        np.multiply(x[i], y[: size - i], out=part)
+        out[i:size] += part
+    tail_y = np.cumsum(y[:0:-1], axis=0)[::-1]  # tail_y[t − 1] = P(Y ≥ t), t = 1 … size
+    np.multiply(x[:size], tail_y[::-1], out=scratch)
+    out[size] = x[size] + scratch.sum(axis=0)
+    return out
+
+
 def convolve(x, y, size):
     """Distribution of X + Y for independent X, Y given as truncated rows (see above)."""
     if x is None:
         return y
     if y is None:
         return x
-    if size == 1:  # two entries (k = 1 counted up): the general branch's sums, without overhead
-        out = np.empty_like(x)
-        out[:, 0] = x[:, 0] * y[:, 0]
-        out[:, 1] = x[:, 1] + x[:, 0] * y[:, 1]
-        return out
-    tail_y = np.cumsum(y[:, ::-1], axis=1)[:, ::-1]  # tail_y[:, t] = P(Y >= t)
-    out = np.empty_like(x)
     rows = x.shape[0]
-    if rows < size:
+    if rows < size:  # few long rows: numpy's own convolution, row by row
+        tail_y = np.cumsum(y[:, ::-1], axis=1)[:, ::-1]  # tail_y[:, t] = P(Y >= t)
+        out = np.empty_like(x)
         for row in range(rows):
             out[row, :size] = np.convolve(x[row, :size], y[row, :size])[:size]
             out[row, size] = x[row, size] + np.dot(x[row, :size], tail_y[row, size:0:-1])
-    else:
-        # out[r, j] = Σ_{i ≤ j} x[r, i] · y[r, j − i] as one batched product with a sliding
-        # window over y (a view, no copy): window[r, j, i] = y[r, j − i], 0 for i > j.
-        padded = np.concatenate([np.zeros((rows, size - 1)), y[:, :size]], axis=1)
-        window = sliding_window_view(padded, size, axis=1)[:, :, ::-1]
-        out[:, :size] = np.matmul(window, x[:, :size, None])[:, :, 0]
-        out[:, size] = x[:, size] + np.einsum("ij,ij->i", x[:, :size], tail_y[:, size:0:-1])
-    return out
+        return out
+    return convolve_columns(np.ascontiguousarray(x.T), np.ascontiguousarray(y.T), size).T
 
 
 def power(x, count, size):
