@@ -582,8 +582,8 @@ def metrics(scenario_or_frame: Scenario | pd.DataFrame) -> pd.DataFrame:
     return _metrics(scenario_or_frame)
 
 
-#: A frame of at least twice this many rows is split into parts of at least this many, one
-#: per processor, computed in threads: numpy and scipy release the GIL in the array work that
+#: A frame of at least twice this many rows is split into parts of at least this many, computed
+#: in one thread per processor: numpy and scipy release the GIL in the array work that
 #: dominates, so the parts run side by side (each part deduplicates its own rows).
 PARALLEL_PART_ROWS = 1 << 16
 
@@ -621,10 +621,13 @@ def _metrics(
     if given:
         data = {name: data[name] for name in (*INPUT_NAMES, *data)}  # vocabulary order
     derived = "instances" not in frame.columns and "replicas" in frame.columns
-    parts = min(_processors() if workers is None else workers, rows // PARALLEL_PART_ROWS)
-    if parts > 1:
+    threads = min(_processors() if workers is None else workers, rows // PARALLEL_PART_ROWS)
+    if threads > 1:
+        # two parts a thread: smaller working sets, and a thread that finishes early takes
+        # the next part instead of waiting for the other
+        parts = min(2 * threads, rows // PARALLEL_PART_ROWS)
         bounds = [int(b) for b in np.linspace(0, rows, parts + 1)]
-        with ThreadPoolExecutor(parts) as pool:
+        with ThreadPoolExecutor(threads) as pool:
             results = list(
                 pool.map(
                     lambda start, stop: _metric_columns(

@@ -133,26 +133,30 @@ def _power_columns(x, counts, size):
     return out
 
 
-def _sum_of_nodes(node, load, count, q_node, q_instance, size, count_up):
-    """Distribution of the instances down (or up) on ``count[r]`` nodes of column r's ``node``.
+def _sum_of_nodes(load, count, q_node, q_instance, size, count_up, node=None):
+    """Distribution of the instances down (or up) on ``count[r]`` nodes of load ``load[r]``.
 
     Nodes that hold one instance each sum to a binomial: that instance is down when it or its
     node is, with probability q = q_node + (1 − q_node) q_inst, independently per node. Those
     columns are built as Bin(count, q) directly (as ``_node_columns`` builds a node's
-    binomial), the others by binary powering. Only for q ≤ 1/2, where 1 − q keeps its
-    relative digits.
+    binomial), the others by binary powering of one node's distribution (``node``, or built
+    here for those columns only). Only for q ≤ 1/2, where 1 − q keeps its relative digits.
     """
     q_one = q_node + (1.0 - q_node) * q_instance
     binomial = (load == 1) & (q_one <= 0.5)
-    if not binomial.any():
-        return _power_columns(node, count, size)
-    out = np.empty_like(node)
-    out[:, binomial] = _node_columns(
-        count[binomial], np.zeros(np.count_nonzero(binomial)), q_one[binomial], size, count_up
-    )
-    powered = ~binomial
-    if powered.any():
-        out[:, powered] = _power_columns(node[:, powered], count[powered], size)
+    powered = np.flatnonzero(~binomial)
+    out = np.empty((size + 1, load.size))
+    if powered.size:
+        one = (
+            _node_columns(load[powered], q_node[powered], q_instance[powered], size, count_up)
+            if node is None
+            else node[:, powered]
+        )
+        out[:, powered] = _power_columns(one, count[powered], size)
+    if binomial.any():
+        out[:, binomial] = _node_columns(
+            count[binomial], np.zeros(np.count_nonzero(binomial)), q_one[binomial], size, count_up
+        )
     return out
 
 
@@ -184,17 +188,17 @@ def one_zone(
     which = np.arange(dists) if which is None else which
     base, extra = np.divmod(c, n)
     heavy, light = extra, np.where(base > 0, n - extra, 0)
-    heavy_node = _node_columns(base + 1, qn, qi, size, count_up)
-    light_node = _node_columns(base, qn, qi, size, count_up)
     if frequencies is None:
-        heavy_all = _sum_of_nodes(heavy_node, base + 1, heavy, qn, qi, size, count_up)
-        light_all = _sum_of_nodes(light_node, base, light, qn, qi, size, count_up)
+        heavy_all = _sum_of_nodes(base + 1, heavy, qn, qi, size, count_up)
+        light_all = _sum_of_nodes(base, light, qn, qi, size, count_up)
     else:
+        heavy_node = _node_columns(base + 1, qn, qi, size, count_up)
+        light_node = _node_columns(base, qn, qi, size, count_up)
         heavy_less = _sum_of_nodes(
-            heavy_node, base + 1, np.maximum(heavy - 1, 0), qn, qi, size, count_up
+            base + 1, np.maximum(heavy - 1, 0), qn, qi, size, count_up, heavy_node
         )
         light_less = _sum_of_nodes(
-            light_node, base, np.maximum(light - 1, 0), qn, qi, size, count_up
+            base, np.maximum(light - 1, 0), qn, qi, size, count_up, light_node
         )
         heavy_all = np.where(heavy > 0, convolve_columns(heavy_less, heavy_node, size), heavy_less)
         light_all = np.where(light > 0, convolve_columns(light_less, light_node, size), light_less)
