@@ -100,37 +100,48 @@ def _delta(size, columns):
     return out
 
 
-def _power_columns(x, counts, size):
+def _power_columns(x, counts, size, width=None):
     """Distribution of the sum of ``counts[r]`` copies of column r of ``x`` (0 copies: δ₀).
 
     Binary powering over the columns sorted by count, largest first, so that the columns
     still being squared are a leading block; each column multiplies in the powers its own
     count asks for, and the first power it takes is copied, not convolved with δ₀ (which
-    would give the same numbers).
+    would give the same numbers). ``width``: entries of ``x`` from there on below ``size``
+    are 0; the powers' widths follow, and the convolutions skip their zeros.
     """
     order = np.argsort(-counts, kind="stable")
     counts = counts[order].astype(np.int64)
     x = x[:, order]
     result = _delta(size, counts.size)
+    x_width, result_width = size if width is None else min(width, size), 1
     started = np.zeros(counts.size, dtype=bool)
     live = int(np.count_nonzero(counts))
     while live:
         odd = (counts[:live] & 1).astype(bool)
         more = np.flatnonzero(odd & started[:live])
+        widths = (result_width, x_width)
         if more.size == live:
-            result[:, :live] = convolve_columns(result[:, :live], x[:, :live], size)
+            result[:, :live] = convolve_columns(result[:, :live], x[:, :live], size, widths)
         elif more.size:
-            result[:, more] = convolve_columns(result[:, more], x[:, more], size)
+            result[:, more] = convolve_columns(result[:, more], x[:, more], size, widths)
         first = np.flatnonzero(odd & ~started[:live])
         result[:, first] = x[:, first]
+        result_width = min(size, max(result_width + x_width - 1, x_width))
         started[:live] |= odd
         counts[:live] >>= 1
         live = int(np.count_nonzero(counts[:live]))  # halving keeps the order: still a prefix
         if live:
-            x[:, :live] = convolve_columns(x[:, :live], x[:, :live], size)
+            widths = (x_width, x_width)
+            x[:, :live] = convolve_columns(x[:, :live], x[:, :live], size, widths)
+            x_width = min(size, 2 * x_width - 1)
     out = np.empty_like(result)
     out[:, order] = result
     return out
+
+
+#: Powered columns of size > 8 are grouped by a node's width (load + 1) up to these, so that
+#: the convolutions of nodes holding few instances skip the zeros of their short rows.
+_WIDTH_GROUPS = (3, 5, 9, 17)
 
 
 def _sum_of_nodes(load, count, q_node, q_instance, size, count_up, node=None):
@@ -152,7 +163,14 @@ def _sum_of_nodes(load, count, q_node, q_instance, size, count_up, node=None):
             if node is None
             else node[:, powered]
         )
-        out[:, powered] = _power_columns(one, count[powered], size)
+        width = np.minimum(load[powered] + 1, size)
+        # short rows gain less than the extra passes cost: one group
+        group = np.searchsorted(_WIDTH_GROUPS, width) if size > 8 else np.zeros(width.size)
+        for g in np.unique(group):
+            these = np.flatnonzero(group == g)
+            out[:, powered[these]] = _power_columns(
+                one[:, these], count[powered[these]], size, int(width[these].max())
+            )
     if binomial.any():
         out[:, binomial] = _node_columns(
             count[binomial], np.zeros(np.count_nonzero(binomial)), q_one[binomial], size, count_up

@@ -38,13 +38,15 @@ def check_min_instances(k, c):
         )
 
 
-def convolve_columns(x, y, size):
+def convolve_columns(x, y, size, widths=(None, None)):
     """Distribution of X + Y for independent X, Y given as truncated *columns*.
 
     ``x`` and ``y`` are (size + 1, distributions): column r is one distribution, its entries
     as in the module docstring. out[j] = Σ_{i ≤ j} x[i] · y[j − i] for j < size, formed one
     shift i at a time over all columns (each step one multiply and one add over contiguous
     rows of the array), and out[size] = x[size] + Σ_{i < size} x[i] · P(Y ≥ size − i).
+    ``widths`` (of x, of y; None: ``size``) says that below ``size`` every entry from there on
+    is 0 in every column: those products are skipped, as adding 0 changes no sum.
     """
     if size == 1:  # two entries (k = 1 counted up): the general branch's sums, without overhead
         out = np.empty_like(x)
@@ -52,15 +54,17 @@ def convolve_columns(x, y, size):
         np.multiply(x[0], y[1], out=out[1])
         out[1] += x[1]
         return out
+    wx, wy = (size if w is None else min(w, size) for w in widths)
     out = np.zeros_like(x)
     scratch = np.empty((size, x.shape[1]))
-    for i in range(size):
-        part = scratch[: size - i]
-        np.multiply(x[i], y[: size - i], out=part)
-        out[i:size] += part
+    for i in range(wx):
+        part = scratch[: min(wy, size - i)]
+        np.multiply(x[i], y[: part.shape[0]], out=part)
+        out[i : i + part.shape[0]] += part
     tail_y = np.cumsum(y[:0:-1], axis=0)[::-1]  # tail_y[t − 1] = P(Y ≥ t), t = 1 … size
-    np.multiply(x[:size], tail_y[::-1], out=scratch)
-    out[size] = x[size] + scratch.sum(axis=0)
+    part = scratch[:wx]
+    np.multiply(x[:wx], tail_y[: size - wx - 1 : -1] if wx < size else tail_y[::-1], out=part)
+    out[size] = x[size] + part.sum(axis=0)
     return out
 
 
