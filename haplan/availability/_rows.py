@@ -55,10 +55,7 @@ def _node_columns(load, q_node, q_instance, size, count_up):
     """
     columns = load.size
     width = min(int(load.max()) + 1, size)
-    count = np.arange(width)[:, None]  # instances down (or up, with count_up)
-    load_ = load[None, :]
-    inside = count <= load_
-    other = np.maximum(load_ - count, 0)
+    count = np.arange(width, dtype=float)[:, None]  # instances down (or up, with count_up)
     with np.errstate(divide="ignore"):  # q = 0 or 1: log 0 = −inf
         log_q, log_p = np.log(q_instance), np.log1p(-q_instance)
     if count_up:  # up ~ Bin(L, 1 − q): the roles of q and 1 − q swap
@@ -66,17 +63,14 @@ def _node_columns(load, q_node, q_instance, size, count_up):
     # log 0 = −inf as −1e300 instead: 0 · it is 0 (0^0 = 1), a count ≥ 1 times it underflows
     # exp to 0, and any log that matters (> −746) is unchanged
     log_q, log_p = (np.maximum(x, -1e300)[None, :] for x in (log_q, log_p))
-    log_factorial = special.gammaln(np.arange(int(load.max()) + 1) + 1.0)
     with np.errstate(over="ignore"):
         log_pmf = (
-            log_factorial[load][None, :]
-            - log_factorial[count]
-            - log_factorial[other]
+            _log_binomial_coefficients(int(load.max()), width)[load].T  # −inf beyond L
             + count * log_q
-            + other * log_p
+            + (load[None, :] - count) * log_p
         )
     out = np.zeros((size + 1, columns))
-    out[:width] = np.where(inside, np.exp(log_pmf), 0.0) * (1.0 - q_node)[None, :]
+    out[:width] = np.exp(log_pmf) * (1.0 - q_node)[None, :]
     # the node down: all L down (or none up)
     at = np.zeros(columns, dtype=np.int64) if count_up else np.minimum(load, size)
     big = load >= size
@@ -92,6 +86,20 @@ def _node_columns(load, q_node, q_instance, size, count_up):
         out[size, big] += tail * (1.0 - q_node[big])
     out[at, np.arange(columns)] += q_node
     return out
+
+
+def _log_binomial_coefficients(most: int, width: int) -> np.ndarray:
+    """log C(L, j) for L = 0 … ``most`` (rows) and j = 0 … ``width`` − 1, −inf where j > L:
+    log L! − log j! − log (L − j)!, the factorials as ``node_down`` forms them."""
+    log_factorial = special.gammaln(np.arange(most + 1) + 1.0)
+    load, count = np.arange(most + 1)[:, None], np.arange(width)[None, :]
+    inside = count <= load
+    table = (
+        log_factorial[load]
+        - log_factorial[count]
+        - log_factorial[np.where(inside, load - count, 0)]
+    )
+    return np.where(inside, table, -np.inf)
 
 
 def _delta(size, columns):
