@@ -38,6 +38,7 @@ from haplan.report import (
 )
 from haplan.report.captions import figure_caption
 from haplan.report.plan import REJECTED_LISTED, rejected_groups
+from haplan.report.tables import html_table
 
 __all__ = ["figure_caption", "report_figures", "render_html", "write_markdown_report"]
 
@@ -130,20 +131,6 @@ def _pngs(figures) -> list[bytes]:
     return png_all(figures, dpi=100)  # constrained layout already fits
 
 
-def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = []
-    for row in rows:
-        cells = "".join(
-            f'<td class="num">{html.escape(c)}</td>'
-            if i in numeric
-            else f"<td>{html.escape(c)}</td>"
-            for i, c in enumerate(row)
-        )
-        body.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
 def _plan_html(data: Analysis) -> str:
     result = data.plan
     target = 100 * result.target_availability
@@ -175,7 +162,7 @@ def _plan_html(data: Analysis) -> str:
             ]
             parts.append("<h3>Runners-up</h3>")
             parts.append(
-                _table(
+                html_table(
                     ["nodes", "replicas", "cost", "SLO nines", "p99 [ms]"], rows, {0, 1, 2, 3, 4}
                 )
             )
@@ -188,7 +175,9 @@ def _plan_html(data: Analysis) -> str:
             [reason, str(count), "; ".join(shown)]
             for reason, count, shown in rejected_groups(result)
         ]
-        parts.append(_table(["fails", "candidates", "the nearest the answer (N x R)"], rows, {1}))
+        parts.append(
+            html_table(["fails", "candidates", "the nearest the answer (N x R)"], rows, {1})
+        )
     elif len(rejected):
         rows = [
             [
@@ -200,7 +189,7 @@ def _plan_html(data: Analysis) -> str:
             for _, r in rejected.iterrows()
         ]
         parts.append("<h3>Cheaper candidates and why they fail</h3>")
-        parts.append(_table(["nodes", "replicas", "cost", "reason"], rows, {0, 1, 2}))
+        parts.append(html_table(["nodes", "replicas", "cost", "reason"], rows, {0, 1, 2}))
     return "\n".join(parts)
 
 
@@ -237,13 +226,13 @@ def _manifest_html(manifest) -> str:
             for r in manifest.resources
         ]
         header = ["container", "cpu request", "cpu limit", "memory request [B]", "memory limit [B]"]
-        parts.append("<h3>Resources per instance</h3>" + _table(header, rows, {1, 2, 3, 4}))
+        parts.append("<h3>Resources per instance</h3>" + html_table(header, rows, {1, 2, 3, 4}))
     if manifest.services:
         rows = [
             [str(v.get("name", "")), str(v.get("type", "")), _ports(v.get("ports"))]
             for v in manifest.services
         ]
-        parts.append("<h3>Services</h3>" + _table(["name", "type", "ports"], rows))
+        parts.append("<h3>Services</h3>" + html_table(["name", "type", "ports"], rows))
     if manifest.placement:
         rows = [
             [
@@ -255,7 +244,7 @@ def _manifest_html(manifest) -> str:
             for p in manifest.placement
         ]
         parts.append(
-            "<h3>Placement rules</h3>" + _table(["over", "topology key", "rule", "kind"], rows)
+            "<h3>Placement rules</h3>" + html_table(["over", "topology key", "rule", "kind"], rows)
         )
     return "\n".join(parts)
 
@@ -286,7 +275,7 @@ ul.verdict li.fail { border-color: #D55E00; background: #fcf0ea; }
 def _section_html(section, rows) -> list[str]:
     parts = [f"<h2>{html.escape(section.title)}</h2>"]
     parts.append(
-        _table(
+        html_table(
             ["metric", "meaning", "value", "unit"],
             [[i.name, i.label, format_row(i, v), i.unit] for i, v in rows],
             {2},
@@ -341,14 +330,16 @@ def render_html(data: Analysis, figures: dict[str, object] | None = None) -> str
             + "</ul>"
         )
         parts.append("<h3>What moves the SLO nines most</h3>")
-        parts.append(_table([h for _, h in TORNADO_COLUMNS], tornado_rows(data), {2, 3, 4, 5, 6}))
+        parts.append(
+            html_table([h for _, h in TORNADO_COLUMNS], tornado_rows(data), {2, 3, 4, 5, 6})
+        )
     sections = report_sections(row, data.slo)
     parts += _section_html(*sections[0])
     if data.plan is not None:
         parts.append(_plan_html(data))
     parts.append("<h2>Inputs</h2>")
     parts.append(
-        _table(
+        html_table(
             ["input", "value", "from"] if data.sources else ["input", "value"],
             [[n, v, f] if data.sources else [n, v] for n, v, f in input_rows(data)],
             {1},
@@ -375,7 +366,7 @@ def render_html(data: Analysis, figures: dict[str, object] | None = None) -> str
     stages = data.stages
     parts.append("<h2>Recovery stages</h2>")
     parts.append(
-        _table(
+        html_table(
             ["event", "stage", "seconds"],
             [
                 [e, st, format_number(sec)]
@@ -402,7 +393,7 @@ def render_html(data: Analysis, figures: dict[str, object] | None = None) -> str
             for metric, r in data.simulation.iterrows()
         ]
         parts.append(
-            _table(["metric", "simulated", "95 % CI", "analytic", "z"], rows, {1, 2, 3, 4})
+            html_table(["metric", "simulated", "95 % CI", "analytic", "z"], rows, {1, 2, 3, 4})
         )
     parts.append("<h2>Figures</h2>")
     for caption, png in zip(figures, _pngs(figures.values()), strict=True):

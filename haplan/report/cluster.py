@@ -15,6 +15,7 @@ import pandas as pd
 
 from haplan._safe import escape_controls, markdown_escape
 from haplan.report.formatting import format_nines, format_number, format_percent, json_value
+from haplan.report.tables import html_table, markdown_table
 
 __all__ = [
     "cluster_tables",
@@ -149,20 +150,8 @@ def _text_table(table: pd.DataFrame) -> list[str]:
     ]
 
 
-def _markdown_table(table: pd.DataFrame) -> list[str]:
-    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
-    for row in table.astype(str).to_numpy().tolist():
-        lines.append("| " + " | ".join(markdown_escape(v) for v in row) + " |")
-    return lines
-
-
-def _html_table(table: pd.DataFrame) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-        for row in table.astype(str).to_numpy().tolist()
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def _cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    return list(map(str, table.columns)), table.astype(str).to_numpy().tolist()
 
 
 def render_cluster(assessment, output_format: str = "text", notes=()) -> str:
@@ -177,8 +166,8 @@ def render_cluster(assessment, output_format: str = "text", notes=()) -> str:
             "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
             "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}</style></head><body>"
             f"<h1>Cluster</h1><p><strong>{html.escape(verdict)}</strong></p>"
-            f"<p>{html.escape(pool)}</p><h2>Workloads</h2>{_html_table(tables['workloads'])}"
-            f"<h2>Nodes: what each runs and has left</h2>{_html_table(tables['nodes'])}"
+            f"<p>{html.escape(pool)}</p><h2>Workloads</h2>{html_table(*_cells(tables['workloads']))}"
+            f"<h2>Nodes: what each runs and has left</h2>{html_table(*_cells(tables['nodes']))}"
             + (f"<h2>Notes</h2><ul>{items}</ul>" if items else "")
             + "</body></html>\n"
         )
@@ -192,11 +181,11 @@ def render_cluster(assessment, output_format: str = "text", notes=()) -> str:
             "",
             "## Workloads",
             "",
-            *_markdown_table(tables["workloads"]),
+            *markdown_table(*_cells(tables["workloads"])),
             "",
             "## Nodes: what each runs and has left",
             "",
-            *_markdown_table(tables["nodes"]),
+            *markdown_table(*_cells(tables["nodes"])),
         ]
         if all_notes:
             lines += ["", "## Notes", "", *(f"- {markdown_escape(n)}" for n in all_notes)]

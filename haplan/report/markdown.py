@@ -23,6 +23,7 @@ from haplan.report.sections import (
     verdict_lines,
 )
 from haplan.report.simulation import _simulation_text
+from haplan.report.tables import markdown_table
 from haplan.report.timeline import timeline_total_lines
 
 __all__ = ["render_markdown"]
@@ -49,12 +50,7 @@ def render_markdown(data: Analysis, *, figures: dict[str, str] | None = None) ->
     if data.uncertainty is not None:
         lines += ["", "## Uncertainty", "", uncertainty_title(data) + ".", ""]
         lines += [f"- {line}" for line in data.uncertainty.verdict_lines()]
-        lines += ["", "| " + " | ".join(h for _, h in TORNADO_COLUMNS) + " |"]
-        lines += ["|" + "---|" * len(TORNADO_COLUMNS)]
-        lines += [
-            "| " + " | ".join(markdown_escape(c) for c in cells) + " |"
-            for cells in tornado_rows(data)
-        ]
+        lines += ["", *markdown_table([h for _, h in TORNADO_COLUMNS], tornado_rows(data))]
     sections = report_sections(row, data.slo)
 
     def section_lines(section: Section, rows) -> list[str]:
