@@ -155,8 +155,8 @@ class Pool:
     zone_names: tuple[str, ...]
     node_type: np.ndarray
     price_per_hour_usd: np.ndarray
-    daemonset_cpu: float = 0.0
-    daemonset_memory_gib: float = 0.0
+    daemonset_cpu: float | np.ndarray = 0.0
+    daemonset_memory_gib: float | np.ndarray = 0.0
     daemonset_pods: int | np.ndarray = 0
     node_names: tuple[str, ...] = ()
     taints: tuple[tuple[Taint, ...], ...] = ()
