@@ -577,7 +577,9 @@ def metrics(scenario_or_frame: Scenario | pd.DataFrame) -> pd.DataFrame:
     -----
     A frame of 131,072 rows or more is split into parts computed side by side in threads, one
     per processor this process may use (numpy and scipy release the GIL in the array work);
-    the numbers are those of one piece to rounding (each part deduplicates its own rows).
+    the numbers are those of one piece to rounding (each part deduplicates its own rows). A
+    sweep's grid is computed in one piece: its rows share their inputs, and deduplicating
+    over the whole grid saves more than a second processor gives.
     """
     return _metrics(scenario_or_frame)
 
@@ -594,7 +596,9 @@ def _metrics(
     workers: int | None = None,
 ):
     """``metrics``, with codes a caller already has for some input columns (a sweep's grid),
-    over at most ``workers`` threads (None: one per processor this process may use)."""
+    over at most ``workers`` threads (None: one per processor this process may use, or one
+    for a grid: its rows share their inputs, and deduplicating over the whole grid saves more
+    than a second processor gives)."""
     if isinstance(scenario_or_frame, Scenario):
         frame = scenario_or_frame.to_frame()
     elif isinstance(scenario_or_frame, pd.DataFrame):
@@ -621,7 +625,9 @@ def _metrics(
     if given:
         data = {name: data[name] for name in (*INPUT_NAMES, *data)}  # vocabulary order
     derived = "instances" not in frame.columns and "replicas" in frame.columns
-    threads = min(_processors() if workers is None else workers, rows // PARALLEL_PART_ROWS)
+    if workers is None:
+        workers = 1 if known_codes else _processors()
+    threads = min(workers, rows // PARALLEL_PART_ROWS)
     if threads > 1:
         # two parts a thread: smaller working sets, and a thread that finishes early takes
         # the next part instead of waiting for the other
