@@ -26,7 +26,7 @@ from scipy import special
 from scipy.special import bdtr
 
 from haplan._numeric import rarely_repeated
-from haplan.availability._truncated import convolve_columns
+from haplan.availability._truncated import binomial_pmf, convolve_columns
 
 __all__ = ["one_zone", "bucket_sizes", "single_zone_rows", "solve", "distinct_keys", "MAX_SIZE"]
 
@@ -270,7 +270,9 @@ def one_zone(
             critical = _critical_columns(rest, which, threshold, below)
             frequency += number[which] * critical * f_node
         if np.any(f_instance > 0):
-            pmf = _binomial_columns(load - 1, qi, load_ - j if count_up else j - 1)
+            pmf = binomial_pmf(  # as rows (one q each), read as columns
+                np.maximum(load - 1, 0)[:, None], qi, (load_ - j if count_up else j - 1).T
+            ).T
             weights = np.where(used, pmf * (az * an)[None, :], 0.0)
             critical = _critical_columns(rest, which, threshold, weights)
             frequency += (number * load)[which] * critical * f_instance
@@ -315,20 +317,6 @@ def nothing_up(n, c, qn, qi, qz, an=None, az=None, frequencies=None):
         last = f_node * some + f_instance * an * load * qi ** np.maximum(load - 1, 0)
         frequency += np.where((number > 0) & (load > 0), number * az * other * last, 0.0)
     return down, up, frequency
-
-
-def _binomial_columns(trials, q, down):
-    """``haplan.availability._truncated.binomial_pmf`` with one number of trials per column."""
-    trials = np.maximum(trials, 0)[None, :]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_pmf = (
-            special.gammaln(trials + 1.0)
-            - special.gammaln(down + 1.0)
-            - special.gammaln(np.maximum(trials - down, 0) + 1.0)
-            + special.xlogy(down, q[None, :])
-            + special.xlog1py(trials - down, -q[None, :])
-        )
-    return np.where((down >= 0) & (down <= trials), np.exp(log_pmf), 0.0)
 
 
 def distinct_keys(*columns) -> np.ndarray:
