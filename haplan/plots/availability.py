@@ -26,6 +26,7 @@ from haplan.plots.common import (
     _integer_ticks,
     _is_nines,
     _mark_label,
+    _mark_point,
     _matching,
     _nines_axis,
     _nines_cap,
@@ -129,18 +130,8 @@ def availability_vs_replicas(
     if mine.any():
         row = frame[mine].iloc[0]
         my_y = float(row[value])
-        ax.plot(
-            [float(row["replicas"])],
-            [min(my_y, top) if nines else my_y],
-            linestyle="none",
-            marker="o",
-            markersize=16,
-            markerfacecolor="none",
-            markeredgecolor=_MARK,
-            markeredgewidth=2.0,
-            label=_mark_label(mark),
-            zorder=5,
-            clip_on=False,
+        _mark_point(
+            ax, float(row["replicas"]), min(my_y, top) if nines else my_y, mark, clip_on=False
         )
     _integer_ticks(ax, _numeric(frame, "replicas"))
     ax.set_xlabel(axis_label("replicas"))

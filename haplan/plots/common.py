@@ -382,3 +382,20 @@ def _mark_label(mark) -> str:
     names = {"nodes": "N", "replicas": "R", "instances": "C"}
     parts = [f"{names.get(k, k)}={_format_value(v)}" for k, v in dict(mark).items()]
     return "your cluster (" + ", ".join(parts) + ")"
+
+
+def _mark_point(ax, x: float, y: float, mark, **extra) -> None:
+    """The user's configuration: a black ring at (x, y), labelled for the legend."""
+    ax.plot(
+        [x],
+        [y],
+        linestyle="none",
+        marker="o",
+        markersize=16,
+        markerfacecolor="none",
+        markeredgecolor=_MARK,
+        markeredgewidth=2.0,
+        label=_mark_label(mark),
+        zorder=5,
+        **extra,
+    )

@@ -8,13 +8,13 @@ from matplotlib.figure import Figure
 
 from haplan.plots.common import (
     _GREY,
-    _MARK,
     _WARN,
     NINES_AXIS_CAP,
     PALETTE,
     _footer,
     _is_nines,
     _mark_label,
+    _mark_point,
     _matching,
     _nines_axis,
     _nines_cap,
@@ -153,18 +153,7 @@ def pareto_frontier(
     mine = _matching(frame, mark) & shown
     if mine.any():
         i = int(np.flatnonzero(mine)[0])
-        ax.plot(
-            [xs[i]],
-            [ys[i]],
-            linestyle="none",
-            marker="o",
-            markersize=16,
-            markerfacecolor="none",
-            markeredgecolor=_MARK,
-            markeredgewidth=2.0,
-            zorder=5,
-            label=_mark_label(mark),
-        )
+        _mark_point(ax, xs[i], ys[i], mark)
     notes = []
     if mark and not mine.any():
         notes.append(f"{_mark_label(mark)} is not among the candidates")
