@@ -15,7 +15,7 @@ from scipy.special import bdtrc
 
 from haplan import availability as av
 from haplan import markov
-from haplan.availability import _rows, _tilted, placement
+from haplan.availability import _nodes_down, _rows, _tilted, placement
 from haplan.availability.outages import _outage_columns
 
 SETTINGS = settings(max_examples=60, deadline=None)
@@ -784,6 +784,87 @@ def test_nothing_up_product_equals_the_size_one_convolution_and_mpmath():
         exact = (q_zone + (1 - q_zone) * all_none, (1 - q_zone) * (1 - all_none), frequency)
         for got, value in zip(product, exact, strict=True):
             assert got[r] == pytest.approx(float(value), rel=1e-13, abs=0)
+
+
+def down_pmf_mp(nodes, instances, q_node, q_instance):
+    """P(X = x), x = 0 … C, of the instances down on one zone, as the product of the nodes'
+    generating functions multiplied out in 50-digit arithmetic (no conditioning, no
+    truncation): an independent statement of the model for C beyond the enumeration's reach."""
+    mpmath.mp.dps = 50
+    qn, qi = mpmath.mpf(q_node), mpmath.mpf(q_instance)
+    total = [mpmath.mpf(1)]
+    for load in round_robin_layout(nodes, instances, 1)[0]:
+        node = [
+            (1 - qn) * mpmath.binomial(load, x) * qi**x * (1 - qi) ** (load - x)
+            for x in range(load + 1)
+        ]
+        node[load] += qn
+        product = [mpmath.mpf(0)] * (len(total) + load)
+        for i, left in enumerate(total):
+            for j, right in enumerate(node):
+                product[i + j] += left * right
+        total = product
+    return total
+
+
+def test_conditioning_on_nodes_down_equals_convolutions_and_mpmath():
+    # One-zone rows without outage frequencies condition on the nodes down
+    # (``_nodes_down``), not convolve node distributions (``_rows._convolved``). Both sum
+    # non-negative terms only, each a few dozen roundings from exact: rtol 1e-12 between
+    # them on a random batch over loads 0 (C < N) to ≥ T, probabilities from 1e-9 to 0.6 and
+    # the exact 0, zone failures, both counting sides; and rtol 1e-13 against 50 digits.
+    rng = np.random.default_rng(21)
+    rows = 4000
+    c = rng.integers(2, 70, rows)
+    n = rng.integers(1, 80, rows)
+    k = rng.integers(2, c + 1)
+    qn, qi = (10.0 ** rng.uniform(-9, -0.22, rows) for _ in range(2))
+    qz = np.where(rng.random(rows) < 0.5, 0.0, 10.0 ** rng.uniform(-8, -1, rows))
+    qn[:100], qi[100:200] = 0.0, 0.0
+    assert _nodes_down.eligible(n, c, k, qn, qi).all()
+    down, up = _nodes_down.one_zone_tails(n, c, k, qn, qi, qz)
+    short_up = k <= c - k + 1
+    reference = _rows._convolved(n, c, k, qn, qi, qz, None, None, None, short_up, None)
+    np.testing.assert_allclose(down, reference[0], rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(up, reference[1], rtol=1e-12, atol=1e-300)
+    assert down.min() < 1e-100 and up.min() < 1e-12  # tiny values on both sides were met
+    only_down, no_up = _nodes_down.one_zone_tails(n, c, k, qn, qi, qz, want_up=False)
+    np.testing.assert_array_equal(only_down, down)
+    assert no_up is None
+    cases = [  # (N, C, k, q_node, q_inst): every load class, tiny and large U
+        (7, 7, 4, 0.1, 0.05),
+        (3, 8, 5, 1e-6, 1e-8),
+        (9, 4, 3, 0.3, 0.2),
+        (5, 23, 20, 1e-9, 1e-9),
+        (5, 23, 3, 0.2, 0.5),
+        (30, 45, 40, 1e-4, 1e-6),
+        (30, 45, 2, 0.4, 0.3),
+        (12, 50, 26, 1e-3, 0.01),
+        (40, 60, 59, 1e-8, 1e-12),
+    ]
+    n, c, k, qn, qi = (np.array(column) for column in zip(*cases, strict=True))
+    down, up = _nodes_down.one_zone_tails(n, c, k, qn, qi, np.zeros(len(cases)))
+    for r, (nodes, instances, need, q_node, q_inst) in enumerate(cases):
+        pmf = down_pmf_mp(nodes, instances, q_node, q_inst)
+        threshold = instances - need + 1
+        assert down[r] == pytest.approx(float(mpmath.fsum(pmf[threshold:])), rel=1e-13)
+        assert up[r] == pytest.approx(float(mpmath.fsum(pmf[:threshold])), rel=1e-13)
+
+
+def test_rows_the_conditioning_does_not_take_are_convolved():
+    # Nodes almost surely down ((1 − q_node)^N below 1e-260) or T beyond MAX_LENGTH go to the
+    # convolutions, within one call that also holds rows the conditioning takes.
+    n = np.array([40, 40, 300, 6])
+    c = np.array([40, 80, 300, 20])
+    k = np.array([30, 40, 100, 7])
+    qn = np.array([1 - 1e-16, 0.01, 1e-4, 0.02])
+    qi = np.array([0.01, 1e-3, 1e-5, 0.01])
+    qz = np.zeros(4)
+    assert _nodes_down.eligible(n, c, k, qn, qi).tolist() == [False, True, False, True]
+    down, up = _rows.solve(n, c, k, qn, qi, qz)
+    reference = _rows._convolved(n, c, k, qn, qi, qz, None, None, None, k <= c - k + 1, None)
+    np.testing.assert_allclose(down, reference[0], rtol=1e-12, atol=0)
+    np.testing.assert_allclose(up, reference[1], rtol=1e-12, atol=0)
 
 
 def test_outages_of_thousands_of_instances_small_k():

@@ -12,10 +12,11 @@ numbers on truncated rows (:mod:`haplan.availability._truncated`), so tiny proba
 their digits.
 
 Rows are batched by the truncation size (rounded up to a few fixed sizes, reading a threshold
-from a longer truncated row gives the same probability), and by the side counted. Two cases
-need no powering: nodes that hold one instance each sum to a binomial, built directly, and
+from a longer truncated row gives the same probability), and by the side counted. Some cases
+need no powering: nodes that hold one instance each sum to a binomial, built directly;
 k = 1 counted up (out only when nothing is up, the default) is a product over the nodes
-(:func:`nothing_up`).
+(:func:`nothing_up`); and U and A without the outage frequency condition on the nodes down
+(:mod:`haplan.availability._nodes_down`), which :func:`solve` prefers where it applies.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from scipy import special
 from scipy.special import bdtr
 
 from haplan._numeric import rarely_repeated
+from haplan.availability import _nodes_down
 from haplan.availability._truncated import binomial_pmf, convolve_columns
 
 __all__ = ["one_zone", "bucket_sizes", "single_zone_rows", "solve", "distinct_keys", "MAX_SIZE"]
@@ -348,44 +350,75 @@ def distinct_keys(*columns) -> np.ndarray:
     return combined
 
 
-def solve(n, c, k, qn, qi, qz, an=None, az=None, frequencies=None, count_up=None, key=None):
-    """``one_zone`` over rows of any sizes: each row counted on its shorter side (or on
-    ``count_up``'s), batched by truncation bucket. Rows with equal ``key`` share N, C and the
-    probabilities (computed here when None): their distribution is built once, truncated at
-    the largest of their thresholds. Returns (down, up[, frequency])."""
+def solve(
+    n, c, k, qn, qi, qz, an=None, az=None, frequencies=None, count_up=None, key=None, want_up=True
+):
+    """(down, up[, frequency]) of one-zone rows of any sizes. Rows with equal ``key`` share N,
+    C and the probabilities (computed here when None).
+
+    Three paths: k = 1 counted up is a product over the nodes (:func:`nothing_up`); without
+    outage frequencies, rows :func:`haplan.availability._nodes_down.eligible` condition on the
+    nodes down (``want_up`` False: their A is not computed, and ``up`` is None); the others
+    are counted on their shorter side (or on ``count_up``'s) by truncated convolutions
+    (:func:`one_zone`), batched by truncation bucket, each distinct distribution built once
+    and truncated at the largest of its rows' thresholds.
+    """
     if count_up is None:
         short_up = k <= c - k + 1
     else:
         short_up = np.full(k.shape, bool(count_up))
-    first_up = short_up & (k == 1)
-    if first_up.any():  # out only with nothing up: a product over the nodes, no convolution
-        out = [np.empty(k.size) for _ in range(2 if frequencies is None else 3)]
-        rest = np.flatnonzero(~first_up)
-        done = np.flatnonzero(first_up)
-        for target, values in zip(
-            out,
-            nothing_up(
-                *(x[done] for x in (n, c, qn, qi, qz)),
-                *(None if x is None else x[done] for x in (an, az)),
-                None if frequencies is None else tuple(f[done] for f in frequencies),
-            ),
-            strict=True,
-        ):
-            target[done] = values
-        if rest.size:
-            for target, values in zip(
-                out,
-                solve(
-                    *(x[rest] for x in (n, c, k, qn, qi, qz)),
-                    *(None if x is None else x[rest] for x in (an, az)),
-                    None if frequencies is None else tuple(f[rest] for f in frequencies),
-                    count_up,
-                    None if key is None else key[rest],
-                ),
-                strict=True,
-            ):
-                target[rest] = values
-        return tuple(out)
+    nothing = short_up & (k == 1)
+    if frequencies is None and count_up is None:
+        by_nodes = ~nothing & _nodes_down.eligible(n, c, k, qn, qi)
+    else:
+        by_nodes = np.zeros(k.shape, dtype=bool)
+    out = [np.empty(k.size) for _ in range(2 if frequencies is None else 3)]
+
+    def pick(rows, *arrays):  # every row (rows is 0 … size − 1): the arrays as they are
+        every = rows.size == k.size
+        return tuple(x if x is None or every else x[rows] for x in arrays)
+
+    def fill(rows, values):
+        for target, value in zip(out, values, strict=True):
+            if value is not None and rows.size == k.size:
+                target[:] = value
+            elif value is not None:
+                target[rows] = value
+
+    if nothing.any():
+        rows = np.flatnonzero(nothing)
+        freq = None if frequencies is None else pick(rows, *frequencies)
+        fill(rows, nothing_up(*pick(rows, n, c, qn, qi, qz, an, az), freq))
+    if by_nodes.any():
+        rows = np.flatnonzero(by_nodes)
+        fill(rows, _by_nodes_down(*pick(rows, n, c, k, qn, qi, qz, az, key), want_up))
+    rest = np.flatnonzero(~(nothing | by_nodes))
+    if rest.size:
+        freq = None if frequencies is None else pick(rest, *frequencies)
+        args = pick(rest, n, c, k, qn, qi, qz, an, az)
+        fill(rest, _convolved(*args, freq, short_up[rest], None if key is None else key[rest]))
+    if frequencies is None and not want_up:
+        out[1] = None
+    return tuple(out)
+
+
+def _by_nodes_down(n, c, k, qn, qi, qz, az, key, want_up):
+    """``_nodes_down.one_zone_tails``, once per distinct (``key``, k) when keys are given."""
+    if key is None:
+        return _nodes_down.one_zone_tails(n, c, k, qn, qi, qz, az, want_up)
+    which, first = _first_rows(key * (int(k.max()) + 1) + k)
+    if first.size == which.size:
+        return _nodes_down.one_zone_tails(n, c, k, qn, qi, qz, az, want_up)
+    down, up = _nodes_down.one_zone_tails(
+        *(x[first] for x in (n, c, k, qn, qi, qz)), None if az is None else az[first], want_up
+    )
+    return down[which], None if up is None else up[which]
+
+
+def _convolved(n, c, k, qn, qi, qz, an, az, frequencies, short_up, key):
+    """``one_zone`` over rows counted on the side ``short_up`` says, batched by truncation
+    bucket; each distinct distribution (``key``) built once, truncated at the largest of its
+    rows' thresholds."""
     threshold = np.where(short_up, k, c - k + 1).astype(np.int64)
     if key is None:
         key = distinct_keys(n * (int(c.max()) + 1) + c, qn, qi, qz)

@@ -166,9 +166,10 @@ def _structures(n, c, z):
     return np.stack([n[first], c[first], z[first]], axis=1), group_of
 
 
-def _service_probabilities(n, c, k, qn, qi, z, qz, key=None):
+def _service_probabilities(n, c, k, qn, qi, z, qz, key=None, want_up=True):
     """(unavailability, availability) arrays for validated, broadcast inputs; rows with equal
-    ``key`` (integers, optional) have equal N, C and probabilities."""
+    ``key`` (integers, optional) have equal N, C and probabilities. ``want_up`` False: the
+    availability may be left uncomputed (then it is None)."""
     shape = n.shape
     n, c, k, qn, qi, z, qz = (a.ravel() for a in (n, c, k, qn, qi, z, qz))
     down = np.zeros(n.shape)
@@ -180,13 +181,16 @@ def _service_probabilities(n, c, k, qn, qi, z, qz, key=None):
         _rows.single_zone_rows(n[active], z[active]) & (size[active] <= _rows.MAX_SIZE)
     ]
     if batched.size:
-        down[batched], up[batched] = _rows.solve(
+        down[batched], batched_up = _rows.solve(
             *(a[batched].astype(np.int64) for a in (n, c, k)),
             qn[batched],
             qi[batched],
             qz[batched],
             key=None if key is None else key.ravel()[batched],
+            want_up=want_up,
         )
+        if want_up:
+            up[batched] = batched_up
         active = np.setdiff1d(active, batched, assume_unique=True)
     # Very long truncated rows: the tilted FFT over all C + 1 counts (``_tilted``).
     tilted = active[size[active] > TILTED_SIZE]
@@ -211,7 +215,7 @@ def _service_probabilities(n, c, k, qn, qi, z, qz, key=None):
                     down[rows], up[rows] = _side_probabilities(
                         int(nodes), int(instances), int(zones), k[rows], qn, qi, qz, rows, count_up
                     )
-    return down.reshape(shape), up.reshape(shape)
+    return down.reshape(shape), up.reshape(shape) if want_up else None
 
 
 def service_unavailability(
@@ -289,7 +293,7 @@ def service_unavailability(
         zones,
         zone_unavailability,
     )
-    down, _ = _service_probabilities(*args)
+    down, _ = _service_probabilities(*args, want_up=False)
     return restore(
         down,
         nodes,

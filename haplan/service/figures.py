@@ -121,7 +121,8 @@ def _thresholds_unavailability(n, inst, k, qn, qi, z, qz, key, known_k, known_u)
             qi[todo],
             z[todo],
             qz[todo],
-            key=todo if key is None else key[todo],
+            key=None if key is None else key[todo],
+            want_up=False,
         )
     return u
 
