@@ -72,37 +72,35 @@ def _piece(load, heavy, light, c, t, qn, qi, g0, length, want_up):
     b_tail = _tails(b)
     # π(s) = P(Bin(C − s − 1, q) = T − s − 1) = C(C − s − 1, k − 1) q^(T − s − 1) p^(k − 1)
     # for s ≤ T − 2, from π(T − 1) = p^(k − 1) down by π(s) = π(s + 1) q (C − s − 1)/(T − s − 1)
-    s = np.arange(length)[:, None]
-    left = t[None, :] - 1 - s  # T − s − 1
+    k1 = c - t  # k − 1
+    left = t[None, :] - 1.0 - np.arange(length, dtype=float)[:, None]  # T − s − 1
     below = left > 0
-    ratio = (left + (c - t)[None, :]) / np.maximum(left, 1)
-    ratio *= qi[None, :]
-    np.copyto(ratio, 1.0, where=~below)
+    ratio = np.ones((length, c.size))
+    np.divide((left + k1[None, :]) * qi[None, :], left, out=ratio, where=below)
     pi = np.empty((length, c.size))
-    pi[-1] = p_inst ** (c - t)
+    pi[-1] = p_inst**k1
     for row in range(length - 2, -1, -1):
         np.multiply(pi[row + 1], ratio[row], out=pi[row])
-    np.copyto(pi, 0.0, where=~below)
-    pi *= p_inst[None, :]  # the step from G(s) to G(s + 1)
+    pi *= p_inst[None, :]  # the step from G(s) to G(s + 1), for s ≤ T − 2
     g = np.empty((length, c.size))
     g[0] = g0
     for row in range(1, length):
         np.add(g[row - 1], pi[row - 1], out=g[row])
-    at_or_past = s >= t[None, :]
-    np.copyto(g, 1.0, where=at_or_past)
-    down = a[most_heavy + 1 :].sum(axis=0)
+    past = left < 0  # s ≥ T (what the steps from s = T − 1 on gave is replaced)
+    np.copyto(g, 1.0, where=past)
+    down = np.einsum("ij->j", a[most_heavy + 1 :])
     up = np.zeros(c.size) if want_up else None
     if want_up:  # 1 − G(s) for s < T: (1 − q)^k plus the steps from s to T − 2
-        g_up = _tails(pi)[:length]
-        g_up += (p_inst ** (c - t + 1))[None, :]
-        np.copyto(g_up, 0.0, where=at_or_past)
+        g_up = _tails(np.where(below, pi, 0.0))[:length]
+        g_up += (p_inst ** (k1 + 1))[None, :]
+        np.copyto(g_up, 0.0, where=past)
     for d_h in range(most_heavy + 1):
         start = step * d_h
         last = 0 if load == 0 else min(most_light, (length - 1 - start) // load)
         rows = slice(start, start + load * last + 1, load) if load else slice(start, start + 1)
-        down += a[d_h] * ((b[: last + 1] * g[rows]).sum(axis=0) + b_tail[last + 1])
+        down += a[d_h] * (np.einsum("ij,ij->j", b[: last + 1], g[rows]) + b_tail[last + 1])
         if want_up:
-            up += a[d_h] * (b[: last + 1] * g_up[rows]).sum(axis=0)
+            up += a[d_h] * np.einsum("ij,ij->j", b[: last + 1], g_up[rows])
     return down, up
 
 
@@ -141,9 +139,10 @@ def one_zone_tails(n, c, k, qn, qi, qz, az=None, want_up=True):
     t = c - k + 1
     load, heavy = np.divmod(c, n)
     light = np.where(load > 0, n - heavy, 0)
-    length = _LENGTHS[np.minimum(np.searchsorted(_LENGTHS, t), _LENGTHS.size - 1)]
+    bucket = np.searchsorted(_LENGTHS, t)
+    length = _LENGTHS[bucket]
     load_class = np.minimum(load, length)  # load ≥ T: one class, only "no node down" is < T
-    group_key = length * (int(load_class.max()) + 1) + load_class
+    group_key = bucket * (int(load_class.max()) + 1) + load_class
     order = _order(group_key, light)
     g0 = special.bdtrc(t - 1, c, qi)[order]  # G(0) = P(Bin(C, q_inst) ≥ T)
     heavy, light, c, t = (x[order].astype(float) for x in (heavy, light, c, t))
