@@ -200,6 +200,35 @@ def _outage_columns(
     """(frequency, unavailability, availability) arrays; ``count_up`` None counts each row on
     its shorter side (as ``service_unavailability``), True/False forces a side (tests); rows
     with equal ``key`` (integers, optional) have equal N, C and probabilities."""
+    shape, (n, c, k, z), rates = _validated_inputs(
+        nodes,
+        instances,
+        min_instances,
+        node_mttf,
+        node_mttr,
+        instance_mttf,
+        instance_mttr,
+        zones,
+        zone_mttf,
+        zone_mttr,
+    )
+    return tuple(x.reshape(shape) for x in _outages_of(n, c, k, z, *rates, count_up, key))
+
+
+def _validated_inputs(
+    nodes,
+    instances,
+    min_instances,
+    node_mttf,
+    node_mttr,
+    instance_mttf,
+    instance_mttr,
+    zones,
+    zone_mttf,
+    zone_mttr,
+):
+    """(broadcast shape, flat (N, C, k, Z), (q, a, frequency) of nodes, instances, zones),
+    every input checked once."""
     arrays = np.broadcast_arrays(
         check_range("nodes", nodes, low=1, integer=True),
         check_range("instances", instances, low=1, integer=True),
@@ -210,21 +239,37 @@ def _outage_columns(
         *_component_times("zone_mttf", zone_mttf, "zone_mttr", zone_mttr),
     )
     n, c, k, fn, rn, fi, ri, z, fz, rz = (a.ravel() for a in arrays)
-    shape = arrays[0].shape
     check_min_instances(k, c)
-    qn, an, nu_n = _rates_from_times(fn, rn)
-    qi, _, nu_i = _rates_from_times(fi, ri)
-    qz, az, nu_z = _rates_from_times(fz, rz)
+    rates = tuple(_rates_from_times(f, r) for f, r in ((fn, rn), (fi, ri), (fz, rz)))
+    return arrays[0].shape, (n, c, k, z), rates
 
-    frequency = np.zeros(n.shape)
-    down = np.zeros(n.shape)
-    up = np.ones(n.shape)
+
+def _outages_of(n, c, k, z, node, instance, zone, count_up=None, key=None):
+    """``_outage_columns`` of flat, checked inputs; ``node``, ``instance``, ``zone`` are each
+    (unavailability, availability, failure frequency) arrays."""
+    (qn, an, nu_n), (qi, _, nu_i), (qz, az, nu_z) = node, instance, zone
     active = np.flatnonzero(k > 0)
     # One-zone rows of any (N, C) share batched passes (``_rows``); the rest loop per structure.
     size = np.minimum(k, c - k + 1) if count_up is None else (k if count_up else c - k + 1)
     batched = active[
         _rows.single_zone_rows(n[active], z[active]) & (size[active] <= _rows.MAX_SIZE)
     ]
+    if batched.size == n.size:  # every row (the usual case): no copies
+        down, up, frequency = _rows.solve(
+            *(a.astype(np.int64, copy=False) for a in (n, c, k)),
+            qn,
+            qi,
+            qz,
+            an,
+            az,
+            frequencies=(nu_n, nu_i, nu_z),
+            count_up=count_up,
+            key=None if key is None else np.ravel(key),
+        )
+        return frequency, down, up
+    frequency = np.zeros(n.shape)
+    down = np.zeros(n.shape)
+    up = np.ones(n.shape)
     if batched.size:
         down[batched], up[batched], frequency[batched] = _rows.solve(
             *(a[batched].astype(np.int64) for a in (n, c, k)),
@@ -263,7 +308,7 @@ def _outage_columns(
                     (nu_n[rows], nu_i[rows], nu_z[rows]),
                     up_side,
                 )
-    return frequency.reshape(shape), down.reshape(shape), up.reshape(shape)
+    return frequency, down, up
 
 
 def service_outage_frequency(

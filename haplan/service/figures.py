@@ -9,7 +9,7 @@ import numpy as np
 
 from haplan import availability, markov
 from haplan.availability import _rows
-from haplan.availability.outages import _outage_columns
+from haplan.availability.outages import _outages_of, _validated_inputs
 from haplan.availability.placement import _service_probabilities
 from haplan.service.chain import (
     Rates,
@@ -69,20 +69,17 @@ def _convolution_rows(c: dict, rows: np.ndarray, out: dict) -> None:
     capacity and SLO thresholds reuse it, or each other, where they are equal. Rows with the
     same N, C and probabilities share their distributions (integer keys, no sorting).
     """
-    n, inst, z = c["nodes"][rows], c["instances"][rows], c["zones"][rows]
-    qn = availability.steady_state_unavailability(c["node_mttf_h"][rows], c["node_mttr_h"][rows])
-    qi = availability.steady_state_unavailability(
-        c["instance_mttf_h"][rows], c["instance_mttr_h"][rows]
+    every = rows.size == c["nodes"].size  # every row (the usual case): no copies
+    take = {name: c[name] if every else c[name][rows] for name in _INPUTS[:11]}
+    _, (_, _, service_k, _), rates = _validated_inputs(
+        *(take[name] for name in ("nodes", "instances", "min_instances")),
+        *(take[name] for name in _INPUTS[4:11]),
     )
-    qz = availability.steady_state_unavailability(c["zone_mttf_h"][rows], c["zone_mttr_h"][rows])
-    service_k, capacity_k, slo_k = _thresholds(
-        c["min_instances"][rows], c["instances_needed"][rows], inst
-    )
+    n, inst, z = take["nodes"], take["instances"], take["zones"]  # whole numbers, as int64
+    (qn, _, _), (qi, _, _), (qz, _, _) = rates
+    _, capacity_k, slo_k = _thresholds(service_k, take["instances_needed"], inst)
     key = _rows.distinct_keys(n * (int(inst.max()) + 1) + inst, qn, qi, qz, z)
-    mttx = (
-        [c[name][rows] for name in _INPUTS[4:8]] + [z] + [c[name][rows] for name in _INPUTS[9:11]]
-    )
-    frequency, u_service, a_service = _outage_columns(n, inst, service_k, *mttx, key=key)
+    frequency, u_service, a_service = _outages_of(n, inst, service_k, z, *rates, key=key)
     u_capacity = _thresholds_unavailability(
         n, inst, capacity_k, qn, qi, z, qz, key, service_k, u_service
     )
