@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from haplan import availability, balancing, document, load, queueing, recovery, service
+from haplan._memory import retain_freed_memory
 from haplan._numeric import rarely_repeated
 from haplan.scenario import (
     BALANCERS,
@@ -579,7 +580,9 @@ def metrics(scenario_or_frame: Scenario | pd.DataFrame) -> pd.DataFrame:
     per processor this process may use (numpy and scipy release the GIL in the array work);
     the numbers are those of one piece to rounding (each part deduplicates its own rows). A
     sweep's grid is computed in one piece: its rows share their inputs, and deduplicating
-    over the whole grid saves more than a second processor gives.
+    over the whole grid saves more than a second processor gives. For such frames, on glibc,
+    the process keeps up to 1 GiB of freed memory for the next temporary array instead of
+    returning it to the kernel (``haplan._memory``; ``HAPLAN_MALLOC=default`` turns this off).
     """
     return _metrics(scenario_or_frame)
 
@@ -625,6 +628,8 @@ def _metrics(
     if given:
         data = {name: data[name] for name in (*INPUT_NAMES, *data)}  # vocabulary order
     derived = "instances" not in frame.columns and "replicas" in frame.columns
+    if rows >= 2 * PARALLEL_PART_ROWS:  # many large temporaries: reuse their memory
+        retain_freed_memory()
     if workers is None:
         workers = 1 if known_codes else _processors()
     threads = min(workers, rows // PARALLEL_PART_ROWS)

@@ -370,3 +370,23 @@ def _assert_same_table(got: pd.DataFrame, expected: pd.DataFrame) -> None:
             assert a.dtype == b.dtype and np.array_equal(a.codes, b.codes), name
         else:
             np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-13, err_msg=name)
+
+
+def test_large_tables_keep_freed_memory_once_and_only_on_request(monkeypatch):
+    # glibc (this machine's C library) accepts both thresholds; the setting is made once per
+    # process, and HAPLAN_MALLOC=default leaves the allocator alone.
+    from haplan import _memory
+
+    calls = []
+    monkeypatch.setattr(_memory, "_done", False)
+    monkeypatch.setenv("HAPLAN_MALLOC", "default")
+    assert _memory.retain_freed_memory() is False
+    monkeypatch.delenv("HAPLAN_MALLOC")
+    assert _memory.retain_freed_memory() is True
+    monkeypatch.setattr(_memory.ctypes, "CDLL", lambda name: calls.append(name))
+    assert _memory.retain_freed_memory() is True  # already set: no second call
+    assert calls == []
+    small = pd.DataFrame({"nodes": [3, 4], "replicas": [2, 2]})
+    monkeypatch.setattr(_memory, "_done", False)
+    haplan.metrics(small)  # a small table does not touch the allocator
+    assert _memory._done is False
