@@ -38,6 +38,16 @@ INF = math.inf
 NODES_ONLY = dict(node_mttf_h=100.0, node_mttr_h=10.0, instance_mttf_h=INF)
 # Failures every 5 h, repairs of 1 h: rescheduling after ~6 min matters a lot.
 RESCHEDULE = dict(node_mttf_h=5.0, node_mttr_h=1.0, instance_mttf_h=INF, reschedule=True)
+#: 7 instances on 3 nodes (3, 2, 2), k = 5, with container crashes on top of node failures.
+CRASHES_7_ON_3 = Scenario(
+    nodes=3,
+    instances=7,
+    min_instances=5,
+    node_mttf_h=100.0,
+    node_mttr_h=10.0,
+    instance_mttf_h=50.0,
+    instance_mttr_h=2.0,
+)
 Z_LIMIT = 3.0
 
 
@@ -195,15 +205,7 @@ def test_result_summary_and_per_replication_frame():
         # 7 on 3 nodes -> 3, 2, 2: losing the heavy node (not a light one) takes it down
         Scenario(nodes=3, instances=7, min_instances=5, request_rate_rps=300.0, **NODES_ONLY),
         # container crashes on top of node failures
-        Scenario(
-            nodes=3,
-            instances=7,
-            min_instances=5,
-            node_mttf_h=100.0,
-            node_mttr_h=10.0,
-            instance_mttf_h=50.0,
-            instance_mttr_h=2.0,
-        ),
+        CRASHES_7_ON_3,
         # failure zones above the nodes (6 nodes round-robin over 3 zones)
         Scenario(
             nodes=6,
@@ -500,15 +502,7 @@ def test_pathwise_invariants(nodes, per_node, k_share, needed_extra, crash, seed
 @pytest.mark.parametrize(
     "scenario",
     [
-        Scenario(
-            nodes=3,
-            instances=7,
-            min_instances=5,
-            node_mttf_h=100.0,
-            node_mttr_h=10.0,
-            instance_mttf_h=50.0,
-            instance_mttr_h=2.0,
-        ),
+        CRASHES_7_ON_3,
         # nodes only: the integer-clock path, whose work arrays are kept per thread
         Scenario(nodes=4, instances=9, min_instances=6, **NODES_ONLY),
     ],
