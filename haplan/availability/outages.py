@@ -183,35 +183,13 @@ def _group_outages(structure, q, which, threshold, frequencies, count_up):
     return frequency, tail[which, threshold], head[which, threshold - 1]
 
 
-def _outage_columns(
-    nodes,
-    instances,
-    min_instances,
-    node_mttf,
-    node_mttr,
-    instance_mttf,
-    instance_mttr,
-    zones,
-    zone_mttf,
-    zone_mttr,
-    count_up=None,
-    key=None,
-):
-    """(frequency, unavailability, availability) arrays; ``count_up`` None counts each row on
-    its shorter side (as ``service_unavailability``), True/False forces a side (tests); rows
-    with equal ``key`` (integers, optional) have equal N, C and probabilities."""
-    shape, (n, c, k, z), rates = _validated_inputs(
-        nodes,
-        instances,
-        min_instances,
-        node_mttf,
-        node_mttr,
-        instance_mttf,
-        instance_mttr,
-        zones,
-        zone_mttf,
-        zone_mttr,
-    )
+def _outage_columns(*inputs, count_up=None, key=None):
+    """(frequency, unavailability, availability) arrays of ``inputs`` (N, C, k, node MTTF,
+    MTTR, instance MTTF, MTTR, Z, zone MTTF, MTTR, as :func:`_validated_inputs` takes them);
+    ``count_up`` None counts each row on its shorter side (as ``service_unavailability``),
+    True/False forces a side (tests); rows with equal ``key`` (integers, optional) have
+    equal N, C and probabilities."""
+    shape, (n, c, k, z), rates = _validated_inputs(*inputs)
     return tuple(x.reshape(shape) for x in _outages_of(n, c, k, z, *rates, count_up, key))
 
 
