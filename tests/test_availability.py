@@ -852,15 +852,17 @@ def test_conditioning_on_nodes_down_equals_convolutions_and_mpmath():
 
 
 def test_rows_the_conditioning_does_not_take_are_convolved():
-    # Nodes almost surely down ((1 − q_node)^N below 1e-260) or T beyond MAX_LENGTH go to the
-    # convolutions, within one call that also holds rows the conditioning takes.
-    n = np.array([40, 40, 300, 6])
-    c = np.array([40, 80, 300, 20])
-    k = np.array([30, 40, 100, 7])
-    qn = np.array([1 - 1e-16, 0.01, 1e-4, 0.02])
-    qi = np.array([0.01, 1e-3, 1e-5, 0.01])
-    qz = np.zeros(4)
-    assert _nodes_down.eligible(n, c, k, qn, qi).tolist() == [False, True, False, True]
+    # Nodes almost surely down ((1 − q_node)^N below 1e-260) or more than MAX_INSTANCES
+    # instances go to the convolutions, within one call that also holds rows the
+    # conditioning takes.
+    n = np.array([40, 40, 300, 6, 150])
+    c = np.array([40, 80, 300, 20, 200])
+    k = np.array([30, 40, 100, 7, 199])
+    qn = np.array([1 - 1e-16, 0.01, 1e-4, 0.02, 0.01])
+    qi = np.array([0.01, 1e-3, 1e-5, 0.01, 1e-3])
+    qz = np.zeros(5)
+    eligible = _nodes_down.eligible(n, c, k, qn, qi)
+    assert eligible.tolist() == [False, True, False, True, False]
     down, up = _rows.solve(n, c, k, qn, qi, qz)
     reference = _rows._convolved(n, c, k, qn, qi, qz, None, None, None, k <= c - k + 1, None)
     np.testing.assert_allclose(down, reference[0], rtol=1e-12, atol=0)

@@ -272,12 +272,13 @@ def service_unavailability(
     O(min(k, C − k + 1)² · log N) per scenario, grouped over identical (N, C, Z) (one-zone
     rows of different N and C share batched passes). Direct (not FFT) convolution of
     non-negative numbers keeps relative precision at any magnitude down to float underflow
-    (~1e-300). One-zone rows with C − k + 1 ≤ 128 are summed instead over the nodes down:
+    (~1e-300). One-zone rows of at most 128 instances are summed instead over the nodes down:
     given d heavy and e light nodes down, the other instances fail independently, so
     U = Σ Bin(d) Bin(e) P(Binomial(C − s, q_instance) ≥ C − k + 1 − s) with s the instances
     on the down nodes, each tail built from the last by a non-negative step; the cost per
-    row is the number of (d, e) pairs with s ≤ C − k plus C, and the result is within a few
-    1e-15 of 50-digit arithmetic (:mod:`haplan.availability._nodes_down`). When
+    row is the number of (d, e) pairs with s ≤ C − k plus C, and the relative error is
+    below 2e-13, the error of scipy's ``bdtrc`` for the first tail (1.6e-14 the largest
+    measured on 45,000 rows against 50-digit arithmetic; :mod:`._nodes_down`). When
     min(k, C − k + 1) exceeds ``TILTED_SIZE`` (2000), the whole distribution is built by
     one FFT of length ≥ C + 1 after an exponential tilt that centres it on the threshold
     (saddle point; :mod:`haplan.availability._tilted`), O(C log C) per row and a relative
