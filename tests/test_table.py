@@ -373,20 +373,43 @@ def _assert_same_table(got: pd.DataFrame, expected: pd.DataFrame) -> None:
 
 
 def test_large_tables_keep_freed_memory_once_and_only_on_request(monkeypatch):
-    # glibc (this machine's C library) accepts both thresholds; the setting is made once per
+    # glibc (this machine's C library) accepts both thresholds; the attempt is made once per
     # process, and HAPLAN_MALLOC=default leaves the allocator alone.
     from haplan import _memory
 
     calls = []
-    monkeypatch.setattr(_memory, "_done", False)
+    monkeypatch.setattr(_memory, "_tried", False)
     monkeypatch.setenv("HAPLAN_MALLOC", "default")
     assert _memory.retain_freed_memory() is False
+    assert _memory._tried is False  # the variable is read again on the next large table
     monkeypatch.delenv("HAPLAN_MALLOC")
     assert _memory.retain_freed_memory() is True
     monkeypatch.setattr(_memory.ctypes, "CDLL", lambda name: calls.append(name))
-    assert _memory.retain_freed_memory() is True  # already set: no second call
+    assert _memory.retain_freed_memory() is True  # tried already: no second attempt
     assert calls == []
     small = pd.DataFrame({"nodes": [3, 4], "replicas": [2, 2]})
-    monkeypatch.setattr(_memory, "_done", False)
+    monkeypatch.setattr(_memory, "_tried", False)
     haplan.metrics(small)  # a small table does not touch the allocator
-    assert _memory._done is False
+    assert _memory._tried is False
+
+
+def test_a_refused_mmap_threshold_leaves_the_trim_threshold_alone(monkeypatch):
+    # A glibc that refuses the 32 MiB mmap threshold (32-bit builds) keeps its own settings:
+    # setting only the trim threshold would freeze the mmap threshold at 128 KiB.
+    from haplan import _memory
+
+    asked = []
+
+    class FakeLibc:
+        @staticmethod
+        def mallopt(option, value):
+            asked.append(option)
+            return 0 if option == _memory._M_MMAP_THRESHOLD else 1
+
+    monkeypatch.setattr(_memory, "_tried", False)
+    monkeypatch.setattr(_memory, "_set", False)
+    monkeypatch.setattr(_memory.ctypes, "CDLL", lambda name: FakeLibc())
+    assert _memory.retain_freed_memory() is False
+    assert asked == [_memory._M_MMAP_THRESHOLD]
+    assert _memory.retain_freed_memory() is False  # not tried again
+    assert asked == [_memory._M_MMAP_THRESHOLD]
