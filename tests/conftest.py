@@ -5,11 +5,19 @@
 - ``harsh_cluster``: 4 nodes, 6 instances (k = 4) in 2 zones that fail, with container
   crashes, failures frequent enough (node MTTR/MTTF = 10 %) that a short simulation sees
   many; tests add crews, rescheduling or room with ``with_overrides``.
+
+Hypothesis draws the same examples on every run (tests use fixed seeds, so a red CI is a
+change, not a new draw); ``pytest --hypothesis-profile=explore`` searches afresh.
 """
 
 import pytest
+from hypothesis import settings
 
 from haplan import Scenario
+
+settings.register_profile("fixed", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile("fixed")
 
 
 @pytest.fixture

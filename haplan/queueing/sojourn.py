@@ -124,7 +124,8 @@ def sojourn_quantile(q, wait_probability, no_wait_probability, wait_rate, servic
        distributions).
     """
     result = exponential_quantile(q, service_rate)
-    rows = np.flatnonzero(wait_probability > _NEGLIGIBLE_WAIT * (1.0 - q))
+    # q = 0: t = 0 exactly (S > 0, so P(T ≤ 0) = 0), where Newton would leave ~1e-76 of noise
+    rows = np.flatnonzero((wait_probability > _NEGLIGIBLE_WAIT * (1.0 - q)) & (q > 0))
     if rows.size == 0:
         return result
     q, cw, no_wait, theta, mu = (
