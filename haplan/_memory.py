@@ -12,9 +12,12 @@ up to that size come from the heap, the most glibc's own adjustment reaches) and
 changes no result. It does change when the process gives memory back, for the rest of the
 process and every library in it: after a table of a million rows a notebook kernel stays
 at about 1 GB resident (measured: 1.05 GB vs 0.59 GB), which the next arrays reuse. So it is
-called only for large tables (``haplan.metrics``), and ``HAPLAN_MALLOC=default`` in the
-environment before the first one leaves the allocator alone. Other C libraries, or a
-glibc that refuses a value: nothing more is tried.
+called only for large tables that haplan spreads over the processors itself
+(``haplan.metrics``, a local sweep), not in the tasks of a Dask sweep (Dask's nannies set
+``MALLOC_TRIM_THRESHOLD_`` low on purpose, and a worker's memory limit would count what is
+kept), and ``HAPLAN_MALLOC=default`` in the environment before the first such table leaves
+the allocator alone. Other C libraries, or a glibc that refuses a value: nothing more is
+tried.
 
 Reference: ``mallopt(3)``, Linux man-pages (M_MMAP_THRESHOLD, M_TRIM_THRESHOLD).
 """

@@ -582,7 +582,8 @@ def metrics(scenario_or_frame: Scenario | pd.DataFrame) -> pd.DataFrame:
     sweep's grid is computed in one piece: its rows share their inputs, and deduplicating
     over the whole grid saves more than a second processor gives. For such frames, on glibc,
     the process keeps up to 1 GiB of freed memory for the next temporary array instead of
-    returning it to the kernel (``haplan._memory``; ``HAPLAN_MALLOC=default`` turns this off).
+    returning it to the kernel (``haplan._memory``; ``HAPLAN_MALLOC=default`` set before the
+    first such frame turns this off; Dask workers of a sweep are left alone).
     """
     return _metrics(scenario_or_frame)
 
@@ -628,7 +629,9 @@ def _metrics(
     if given:
         data = {name: data[name] for name in (*INPUT_NAMES, *data)}  # vocabulary order
     derived = "instances" not in frame.columns and "replicas" in frame.columns
-    if rows >= 2 * PARALLEL_PART_ROWS:  # many large temporaries: reuse their memory
+    if workers is None and rows >= 2 * PARALLEL_PART_ROWS:
+        # many large temporaries: reuse their memory. Not where the caller sets the threads
+        # (a Dask task: its worker's memory limit would count what is kept)
         retain_freed_memory()
     if workers is None:
         workers = 1 if known_codes else _processors()

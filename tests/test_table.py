@@ -413,3 +413,15 @@ def test_a_refused_mmap_threshold_leaves_the_trim_threshold_alone(monkeypatch):
     assert asked == [_memory._M_MMAP_THRESHOLD]
     assert _memory.retain_freed_memory() is False  # not tried again
     assert asked == [_memory._M_MMAP_THRESHOLD]
+
+
+def test_a_caller_that_sets_the_threads_leaves_the_allocator_alone(monkeypatch):
+    # A Dask task computes its chunk with workers=1: its worker's memory limit would count
+    # freed memory kept for reuse, so only haplan's own threaded tables ask for it.
+    asked = []
+    monkeypatch.setattr(table, "retain_freed_memory", lambda: asked.append(True))
+    frame = pd.DataFrame({"nodes": np.full(2 * table.PARALLEL_PART_ROWS, 3), "replicas": 2})
+    table._metrics(frame, workers=1)
+    assert asked == []
+    table._metrics(frame)
+    assert asked == [True]
