@@ -67,7 +67,7 @@ def _node_columns(load, q_node, q_instance, size, count_up):
     log_q, log_p = (np.maximum(x, -1e300)[None, :] for x in (log_q, log_p))
     with np.errstate(over="ignore"):
         log_pmf = (
-            _log_binomial_coefficients(int(load.max()), width)[load].T  # −inf beyond L
+            _log_binomial_rows(load, width).T  # −inf beyond L
             + count * log_q
             + (load[None, :] - count) * log_p
         )
@@ -90,16 +90,44 @@ def _node_columns(load, q_node, q_instance, size, count_up):
     return out
 
 
-def _log_binomial_coefficients(most: int, width: int) -> np.ndarray:
-    """log C(L, j) for L = 0 … ``most`` (rows) and j = 0 … ``width`` − 1, −inf where j > L:
+def _log_binomial_rows(load: np.ndarray, width: int) -> np.ndarray:
+    """log C(L, j), j = 0 … ``width`` − 1, for each column's load L: one row per column.
+
+    Below ``_TABLE_LOADS`` from a table of every load 0 … max (:func:`_log_binomial_coefficients`);
+    otherwise for the distinct loads only (a binomial over a million nodes needs one row, not a
+    million), as sums of log((L − i)/(i + 1)): log L! − log j! − log (L − j)! loses about
+    log(L!)·2⁻⁵³ to cancellation (1e-9 relative at L = 1e6), the sums about j·2⁻⁵³.
+    """
+    most = int(load.max())
+    if most < _TABLE_LOADS:
+        return _log_binomial_coefficients(np.arange(most + 1), width)[load]
+    distinct, which = np.unique(load, return_inverse=True)
+    loads, step = distinct[:, None].astype(float), np.arange(width - 1, dtype=float)[None, :]
+    out = np.empty((distinct.size, width))
+    out[:, 0] = 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):  # j > L: log of ≤ 0 → −inf below
+        np.cumsum(np.log((loads - step) / (step + 1.0)), axis=1, out=out[:, 1:])
+    out[np.arange(width)[None, :] > distinct[:, None]] = -np.inf
+    return out[which.ravel()]
+
+
+#: Loads below which :func:`_log_binomial_rows` tabulates every load (cheaper than sorting).
+_TABLE_LOADS = 4096
+
+
+def _log_binomial_coefficients(loads: np.ndarray, width: int) -> np.ndarray:
+    """log C(L, j) for L in ``loads`` (rows) and j = 0 … ``width`` − 1, −inf where j > L:
     log L! − log j! − log (L − j)!, the factorials as ``node_down`` forms them."""
-    log_factorial = special.gammaln(np.arange(most + 1) + 1.0)
-    load, count = np.arange(most + 1)[:, None], np.arange(width)[None, :]
+    load, count = loads[:, None], np.arange(width)[None, :]
     inside = count <= load
+
+    def log_factorial(x):
+        return special.gammaln(x + 1.0)
+
     table = (
-        log_factorial[load]
-        - log_factorial[count]
-        - log_factorial[np.where(inside, load - count, 0)]
+        log_factorial(load)
+        - log_factorial(count)
+        - log_factorial(np.where(inside, load - count, 0))
     )
     return np.where(inside, table, -np.inf)
 
