@@ -121,6 +121,14 @@ def rarely_repeated(values: np.ndarray) -> bool:
     return picks.size - np.unique(values.ravel()[picks]).size <= 1
 
 
+def rows_of(values, rows: np.ndarray):
+    """``values[rows]`` for sorted, distinct ``rows``; ``values`` itself, no copy, when
+    ``rows`` is every one of its rows (0 … n − 1, the usual case); None stays None."""
+    if values is None or rows.size == len(values):
+        return values
+    return values[rows]
+
+
 def is_missing(value) -> bool:
     """True for None and NaN (a target or crew count left unset)."""
     return value is None or (isinstance(value, (float, np.floating)) and math.isnan(value))

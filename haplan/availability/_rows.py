@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import special
 from scipy.special import bdtr
 
-from haplan._numeric import rarely_repeated
+from haplan._numeric import rarely_repeated, rows_of
 from haplan.availability import _nodes_down
 from haplan.availability._truncated import binomial_pmf, convolve_columns
 
@@ -402,16 +402,17 @@ def solve(
         by_nodes = np.zeros(k.shape, dtype=bool)
     out = [np.empty(k.size) for _ in range(2 if frequencies is None else 3)]
 
-    def pick(rows, *arrays):  # every row (rows is 0 … size − 1): the arrays as they are
-        every = rows.size == k.size
-        return tuple(x if x is None or every else x[rows] for x in arrays)
+    def pick(rows, *arrays):
+        return tuple(rows_of(x, rows) for x in arrays)
 
     def fill(rows, values):
-        for target, value in zip(out, values, strict=True):
-            if value is not None and rows.size == k.size:
-                target[:] = value
-            elif value is not None:
-                target[rows] = value
+        for i, value in enumerate(values):
+            if value is None:
+                continue
+            if rows.size == k.size:  # every row: the result as it is
+                out[i] = value
+            else:
+                out[i][rows] = value
 
     if nothing.any():
         rows = np.flatnonzero(nothing)

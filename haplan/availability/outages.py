@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import bdtr
 
-from haplan._numeric import check_range, restore
+from haplan._numeric import check_range, restore, rows_of
 from haplan.availability import _rows
 from haplan.availability._truncated import (
     binomial_pmf,
@@ -232,30 +232,21 @@ def _outages_of(n, c, k, z, node, instance, zone, count_up=None, key=None):
     batched = active[
         _rows.single_zone_rows(n[active], z[active]) & (size[active] <= _rows.MAX_SIZE)
     ]
-    if batched.size == n.size:  # every row (the usual case): no copies
-        down, up, frequency = _rows.solve(
-            *(a.astype(np.int64, copy=False) for a in (n, c, k)),
-            qn,
-            qi,
-            qz,
-            an,
-            az,
-            frequencies=(nu_n, nu_i, nu_z),
+    if batched.size:
+        down_b, up_b, frequency_b = _rows.solve(
+            *(rows_of(a, batched).astype(np.int64, copy=False) for a in (n, c, k)),
+            *(rows_of(a, batched) for a in (qn, qi, qz, an, az)),
+            frequencies=tuple(rows_of(f, batched) for f in (nu_n, nu_i, nu_z)),
             count_up=count_up,
-            key=None if key is None else np.ravel(key),
+            key=rows_of(None if key is None else np.ravel(key), batched),
         )
-        return frequency, down, up
+        if batched.size == n.size:  # every row (the usual case): the results as they are
+            return frequency_b, down_b, up_b
     frequency = np.zeros(n.shape)
     down = np.zeros(n.shape)
     up = np.ones(n.shape)
     if batched.size:
-        down[batched], up[batched], frequency[batched] = _rows.solve(
-            *(a[batched].astype(np.int64) for a in (n, c, k)),
-            *(a[batched] for a in (qn, qi, qz, an, az)),
-            frequencies=(nu_n[batched], nu_i[batched], nu_z[batched]),
-            count_up=count_up,
-            key=None if key is None else np.ravel(key)[batched],
-        )
+        down[batched], up[batched], frequency[batched] = down_b, up_b, frequency_b
         active = np.setdiff1d(active, batched, assume_unique=True)
     if active.size:
         keys, group_of = _structures(n[active], c[active], z[active])

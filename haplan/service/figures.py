@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from haplan import availability, markov
+from haplan._numeric import rows_of
 from haplan.availability import _rows
 from haplan.availability.outages import _outages_of, _validated_inputs
 from haplan.availability.placement import _service_probabilities
@@ -69,8 +70,7 @@ def _convolution_rows(c: dict, rows: np.ndarray, out: dict) -> None:
     capacity and SLO thresholds reuse it, or each other, where they are equal. Rows with the
     same N, C and probabilities share their distributions (integer keys, no sorting).
     """
-    every = rows.size == c["nodes"].size  # every row (the usual case): no copies
-    take = {name: c[name] if every else c[name][rows] for name in _INPUTS[:11]}
+    take = {name: rows_of(c[name], rows) for name in _INPUTS[:11]}
     _, (_, _, service_k, _), rates = _validated_inputs(
         *(take[name] for name in ("nodes", "instances", "min_instances")),
         *(take[name] for name in _INPUTS[4:11]),
